@@ -1,0 +1,10 @@
+"""quatrain: the four-stage Docker image for any Poetry project."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("quatrain")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

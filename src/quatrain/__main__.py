@@ -1,0 +1,179 @@
+"""The command line: parse, run one pipeline stop, turn a QuatrainError into its exit code.
+
+This is the only module that reads os.environ or exits; everything below gets values.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import click
+
+from quatrain import __version__, pipeline
+from quatrain import engine as engine_module
+from quatrain.errors import ConfigurationError, QuatrainError
+from quatrain.log import log
+from quatrain.options import FIELDS, Options, option_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _option_type(name: str) -> click.ParamType | type:
+    hint = typing.get_type_hints(Options)[name]
+    for kind in typing.get_args(hint) or (hint,):
+        if typing.get_origin(kind) is Literal:
+            return click.Choice([str(a) for a in typing.get_args(kind)])
+        if kind is int:
+            return int
+    return str
+
+
+def option_flags(function: F) -> F:
+    """One flag per Options field: `base_image` is `--base-image`, with the field's help."""
+    for name in reversed(list(FIELDS)):
+        help_text = FIELDS[name].metadata.get("help", "")
+        function = click.option(
+            f"--{option_key(name)}", name, type=_option_type(name), default=None, help=help_text
+        )(function)
+    return function
+
+
+def _cli_options(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: params[name] for name in FIELDS if params.get(name) is not None}
+
+
+def _key_values(pairs: Sequence[str], flag: str) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            msg = f"{flag} takes KEY=VALUE, not {pair!r}."
+            raise ConfigurationError(msg)
+        values[key] = value
+    return values
+
+
+def _plan(path: Path, params: Mapping[str, Any]) -> pipeline.Plan:
+    return pipeline.plan(path, env=dict(os.environ), cli=_cli_options(params))
+
+
+def _engine(the_plan: pipeline.Plan) -> engine_module.Engine:
+    return engine_module.connect(the_plan.resolved.options.docker, dict(os.environ))
+
+
+project_path = click.argument(
+    "path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path(".")
+)
+target_option = click.option(
+    "--target",
+    type=click.Choice(pipeline.TARGETS),
+    default="production",
+    show_default=True,
+    help="Which image: the production one or the development one.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="quatrain")
+@click.option(
+    "--debug-traceback", is_flag=True, help="Print the traceback of an error (or set "
+    "QUATRAIN_DEBUG_TRACEBACK=1)."
+)
+def cli(debug_traceback: bool) -> None:
+    """The right Docker images for a Poetry project: development and production."""
+
+
+@cli.command()
+@project_path
+@click.option("--force", is_flag=True, help="Replace files you wrote or edited (keeps a .bak).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the files instead of writing.")
+@option_flags
+def init(path: Path, force: bool, to_stdout: bool, **params: Any) -> None:
+    """Write the Dockerfile and .dockerignore into the project."""
+    the_plan = _plan(path, params)
+    if to_stdout:
+        for name, text in sorted(the_plan.files.items()):
+            click.echo(f"# ----- {name}\n{text}", nl=False)
+        return
+    for written in pipeline.init(the_plan, force=force):
+        backup = f" (your version kept as {written.backup.name})" if written.backup else ""
+        log.info(f"{written.outcome:>9} {written.path}{backup}")
+
+
+@cli.command()
+@project_path
+@target_option
+@click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
+@click.option("--build-arg", "build_args", multiple=True, help="KEY=VALUE, passed to the build.")
+@option_flags
+def build(path: Path, target: pipeline.Target, tag: str | None, build_args: Sequence[str],
+          **params: Any) -> None:  # fmt: skip
+    """Build an image of the project (no `init` needed: your tree is not touched)."""
+    the_plan = _plan(path, params)
+    request = pipeline.BuildRequest(
+        target=target, tag=tag, build_args=_key_values(build_args, "--build-arg")
+    )
+    pipeline.build(the_plan, _engine(the_plan), request)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@project_path
+@target_option
+@click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
+@click.option("--env", "-e", "env_pairs", multiple=True, help="KEY=VALUE for the container.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@option_flags
+def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequence[str],
+        command: Sequence[str], **params: Any) -> int:  # fmt: skip
+    """Build, then run the image; anything after `--` replaces its command."""
+    the_plan = _plan(path, params)
+    engine = _engine(the_plan)
+    image = pipeline.build(the_plan, engine, pipeline.BuildRequest(target=target, tag=tag))
+    return pipeline.run(
+        the_plan,
+        engine,
+        image=image,
+        command=command,
+        env=_key_values(env_pairs, "--env"),
+        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+    )
+
+
+@cli.command()
+@project_path
+@option_flags
+def verify(path: Path, **params: Any) -> None:
+    """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
+    the_plan = _plan(path, params)
+    pipeline.verify(the_plan, _engine(the_plan), tags={})
+    log.info("Both images verified.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug-traceback" in args or os.environ.get("QUATRAIN_DEBUG_TRACEBACK") == "1"
+    try:
+        result = cli.main(args=args, prog_name="quatrain", standalone_mode=False)
+    except QuatrainError as error:
+        log.step_end(success=False)
+        if debug:
+            traceback.print_exc()
+        log.error(str(error))
+        return error.return_code
+    except click.exceptions.Abort:
+        log.error("interrupted")
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The container engine, driven through its command line: Docker with BuildKit.
+
+BuildKit comes two ways: the buildx plugin (`docker buildx build --load`), or, on engines up to
+22.x without buildx, the classic client with DOCKER_BUILDKIT=1. A Docker 23+ client without
+buildx refuses DOCKER_BUILDKIT=1, so that combination is an error with a way out.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from quatrain import cmd
+from quatrain.errors import BuildError, EngineError
+
+# The first client whose `docker build` needs buildx for BuildKit (moby v23.0.0 release notes).
+BUILDX_REQUIRED_FROM = 23
+
+
+@dataclass(frozen=True, kw_only=True)
+class Engine:
+    binary: str
+    client_version: str
+    server_version: str
+    buildx: bool
+    env: Mapping[str, str]  # the environment every engine command runs with
+
+
+def connect(binary: str, env: Mapping[str, str]) -> Engine:
+    """Check the engine is there, its daemon answers and BuildKit is usable."""
+    result = cmd.capture([binary, "version", "--format", "{{json .}}"], env=env)
+    versions = _parse_version(result.stdout)
+    client = str(versions.get("Client", {}).get("Version", ""))
+    server = versions.get("Server") or {}
+    if result.returncode != 0 or not server:
+        msg = (
+            f"The Docker daemon is not answering `{binary} version` "
+            f"({_last_line(result.stderr) or 'no server version'}). Start it (for example "
+            "`sudo systemctl start docker`) or point DOCKER_HOST at a running one."
+        )
+        raise EngineError(msg)
+    buildx = cmd.capture([binary, "buildx", "version"], env=env).returncode == 0
+    if not buildx and _major(client) >= BUILDX_REQUIRED_FROM:
+        msg = (
+            f"`{binary}` is Docker client {client} without the buildx plugin, and clients from "
+            f"{BUILDX_REQUIRED_FROM}.0 on need buildx for BuildKit builds. Install buildx "
+            "(package docker-buildx-plugin or docker-buildx), or point quatrain at a client "
+            "that has it with --docker PATH or QUATRAIN_DOCKER=PATH."
+        )
+        raise EngineError(msg)
+    return Engine(
+        binary=binary,
+        client_version=client,
+        server_version=str(server.get("Version", "")),
+        buildx=buildx,
+        env=dict(env),
+    )
+
+
+def _parse_version(stdout: str) -> dict[str, dict[str, object]]:
+    try:
+        parsed = json.loads(stdout or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def build_argv(
+    engine: Engine,
+    *,
+    context: Path,
+    dockerfile: Path,
+    target: str | None,
+    tag: str | None,
+    build_args: Mapping[str, str],
+    network: str | None,
+) -> list[str]:
+    argv = [engine.binary, *(("buildx", "build", "--load") if engine.buildx else ("build",))]
+    argv += ["--progress=plain", "--file", str(dockerfile)]
+    if target:
+        argv += ["--target", target]
+    if tag:
+        argv += ["--tag", tag]
+    for name, value in sorted(build_args.items()):
+        argv += ["--build-arg", f"{name}={value}"]
+    if network:
+        argv += ["--network", network]
+    return [*argv, str(context)]
+
+
+def build_env(engine: Engine) -> dict[str, str]:
+    # Engines before 23.0 use the legacy builder unless asked; the Dockerfile needs BuildKit.
+    return {**engine.env, "DOCKER_BUILDKIT": "1"}
+
+
+def build(engine: Engine, argv: Sequence[str]) -> None:
+    """Run a build, streaming the engine's progress to our stdout and stderr."""
+    if cmd.call(argv, env=build_env(engine)) != 0:
+        msg = (
+            "The image build failed; the engine's output above shows the step and its error. "
+            "Fix the cause and build again (only the failed step and those after it re-run)."
+        )
+        raise BuildError(msg)
+
+
+def run_argv(
+    engine: Engine,
+    image: str,
+    *,
+    command: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    network: str | None = None,
+    publish: Sequence[str] = (),
+    detach: bool = False,
+    interactive: bool = False,
+    name: str | None = None,
+) -> list[str]:
+    argv = [engine.binary, "run"]
+    argv += ["--detach"] if detach else ["--rm"]
+    if interactive:
+        argv += ["--interactive", "--tty"]
+    if name:
+        argv += ["--name", name]
+    if network:
+        argv += ["--network", network]
+    for port in publish:
+        argv += ["--publish", port]
+    for key, value in sorted((env or {}).items()):
+        argv += ["--env", f"{key}={value}"]
+    return [*argv, image, *command]
+
+
+def run(engine: Engine, argv: Sequence[str]) -> int:
+    return cmd.call(argv, env=dict(engine.env))
+
+
+def capture(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `<docker> ARGS...` quietly and hand back what it printed."""
+    return cmd.capture([engine.binary, *args], env=dict(engine.env))
+
+
+@contextmanager
+def running(
+    engine: Engine,
+    image: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    command: Sequence[str] = (),
+    keep: bool = False,
+) -> Iterator[str]:
+    """A detached container with no network of its own, removed on exit (unless `keep`).
+
+    With `--network none` the container has only its loopback: servers are reached from inside
+    with `docker exec`, so nothing is published on the host and runs cannot clash over ports.
+    """
+    argv = run_argv(engine, image, command=command, env=env, network="none", detach=True)
+    started = cmd.capture(argv, env=dict(engine.env), echo=True)
+    if started.returncode != 0:
+        msg = f"Could not start a container from {image}: {_last_line(started.stderr)}"
+        raise EngineError(msg)
+    container = started.stdout.strip()
+    try:
+        yield container
+    finally:
+        if not keep:
+            capture(engine, "rm", "--force", container)

@@ -1,0 +1,53 @@
+"""Progress and warnings for people: steps with durations on stderr, commands echoed as `+ cmd`.
+
+There is one stderr per process, so there is one module-level `log`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Logger:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._step: tuple[str, float] | None = None
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stderr
+
+    def step(self, title: str) -> None:
+        self.step_end()
+        self._step = (title, time.monotonic())
+        self._write(f"==> {title}")
+
+    def step_end(self, *, success: bool = True) -> None:
+        if self._step is None:
+            return
+        title, start = self._step
+        self._step = None
+        mark = "done" if success else "FAILED"
+        self._write(f"<== {title} {mark} in {time.monotonic() - start:.1f}s")
+
+    def command(self, argv: list[str]) -> None:
+        import shlex
+
+        self._write("+ " + shlex.join(argv))
+
+    def info(self, message: str) -> None:
+        self._write(message)
+
+    def warning(self, message: str) -> None:
+        self._write(f"quatrain: warning: {message}")
+
+    def error(self, message: str) -> None:
+        self._write(f"quatrain: error: {message}")
+
+    def _write(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+
+log = Logger()

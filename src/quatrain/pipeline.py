@@ -1,0 +1,176 @@
+"""The one way through quatrain; each command stops at a different point of it.
+
+    load_project -> resolve options -> check lock -> detect -> render   (plan: pure but for reads)
+    -> write (init) -> build (build, run, verify) -> run (run) -> verify_image (verify)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from quatrain import engine as engine_module
+from quatrain import generated, images
+from quatrain.detect import ServeSpec, detect
+from quatrain.errors import ProjectError, VerifyError
+from quatrain.log import log
+from quatrain.options import ResolvedOptions, resolve
+from quatrain.project import Project, canonical_name, load_project
+from quatrain.render import DOCKERFILE, DOCKERIGNORE, render
+from quatrain.verify import VerifyResult, verify_image
+
+Target = Literal["production", "development"]
+TARGETS: tuple[Target, ...] = ("production", "development")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """Everything decided before the disk or the engine is touched."""
+
+    project: Project
+    resolved: ResolvedOptions
+    spec: ServeSpec
+    base_images: images.BaseImages
+    files: Mapping[str, str]  # path relative to the project -> content (unstamped)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    target: Target = "production"
+    tag: str | None = None
+    build_args: Mapping[str, str] = field(default_factory=dict)
+
+
+def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
+    project = load_project(path)
+    resolved = resolve(pyproject=project.tool_quatrain, env=env, cli=cli)
+    options = resolved.options
+    check_lock(project)
+    spec = detect(project, options)
+    base_images = images.BaseImages(
+        python_version=images.choose_python(project.python_constraint, options.python_version),
+        debian_release=images.check_debian_release(options.debian_release),
+        build_flavor=_build_flavor(project, options.build_flavor),
+    )
+    files = render(project, spec, options, images=base_images)
+    return Plan(project=project, resolved=resolved, spec=spec, base_images=base_images, files=files)
+
+
+def check_lock(project: Project) -> None:
+    if project.lock is None:
+        msg = (
+            f"{project.root} has no poetry.lock. quatrain installs exactly what the lock says, "
+            "and locking inside the image would make every build differ. Run `poetry lock` "
+            "and commit poetry.lock."
+        )
+        raise ProjectError(msg)
+
+
+def _build_flavor(project: Project, flavor: str) -> str:
+    if flavor != "auto":
+        return flavor
+    assert project.lock is not None
+    needs_compiler = any(not p.has_wheel for p in project.lock.packages)
+    return "full" if needs_compiler else "slim"
+
+
+def init(the_plan: Plan, *, force: bool) -> list[generated.Written]:
+    return generated.write(the_plan.files, the_plan.project.root, force=force)
+
+
+def default_tag(project: Project, target: Target) -> str:
+    return f"{canonical_name(project.name)}:{'latest' if target == 'production' else target}"
+
+
+def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
+    """Build one target; return the image tag."""
+    tag = request.tag or default_tag(the_plan.project, request.target)
+    with _dockerfile_for(the_plan) as dockerfile:
+        argv = engine_module.build_argv(
+            engine,
+            context=the_plan.project.root,
+            dockerfile=dockerfile,
+            target=request.target,
+            tag=tag,
+            build_args=request.build_args,
+            network=the_plan.resolved.options.network,
+        )
+        log.step(f"Building {request.target} image {tag}")
+        engine_module.build(engine, argv)
+        log.step_end()
+    return tag
+
+
+@contextmanager
+def _dockerfile_for(the_plan: Plan) -> Iterator[Path]:
+    """The project's own generated Dockerfile if the user edited it, else a fresh render.
+
+    A fresh render goes to a temporary directory with a `Dockerfile.dockerignore` beside it,
+    which BuildKit reads in place of the context's .dockerignore: the user's tree is not touched.
+    """
+    on_disk = the_plan.project.root / DOCKERFILE
+    if on_disk.is_file():
+        text = on_disk.read_text(encoding="utf-8", errors="replace")
+        if generated.is_generated(text) and not generated.is_unedited(text):
+            log.info(f"Using {on_disk}, which you edited; `quatrain init --force` renders anew.")
+            yield on_disk
+            return
+    with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
+        dockerfile = Path(tmp) / DOCKERFILE
+        dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
+        ignore = Path(tmp) / f"{DOCKERFILE}.dockerignore"
+        ignore.write_text(the_plan.files[DOCKERIGNORE], encoding="utf-8")
+        yield dockerfile
+
+
+def run(
+    the_plan: Plan,
+    engine: engine_module.Engine,
+    *,
+    image: str,
+    command: Sequence[str],
+    env: Mapping[str, str],
+    interactive: bool,
+) -> int:
+    options = the_plan.resolved.options
+    network = options.network
+    publish = [] if network == "host" else [f"{options.port}:{options.port}"]
+    argv = engine_module.run_argv(
+        engine,
+        image,
+        command=command,
+        env=env,
+        network=network,
+        publish=publish if the_plan.spec.http else [],
+        interactive=interactive,
+    )
+    return engine_module.run(engine, argv)
+
+
+def verify(
+    the_plan: Plan, engine: engine_module.Engine, *, tags: Mapping[Target, str | None]
+) -> list[VerifyResult]:
+    """Build and check each target; raise VerifyError naming every failed check."""
+    results = []
+    for target in TARGETS:
+        image = build(the_plan, engine, BuildRequest(target=target, tag=tags.get(target)))
+        log.step(f"Verifying {target} image {image}")
+        result = verify_image(
+            engine, image, target=target, project=the_plan.project, spec=the_plan.spec
+        )
+        for check in result.checks:
+            log.info(f"  [{'ok' if check.passed else 'FAILED'}] {check.name}: {check.detail}")
+        log.step_end(success=result.passed)
+        results.append(result)
+    failed = [f"{r.target}: {c.name}" for r in results for c in r.checks if not c.passed]
+    if failed:
+        msg = (
+            f"The images were built, but these checks failed: {', '.join(failed)}. "
+            "The details and the container's log are above."
+        )
+        raise VerifyError(msg)
+    return results
