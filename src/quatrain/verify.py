@@ -16,7 +16,7 @@ from quatrain.project import Project
 
 # Runs inside the image with its own Python: polls until the server answers or time runs out.
 # Any HTTP status below 500 proves the app loaded and served the request.
-_PROBE = """
+PROBE = """
 import sys, time, urllib.error, urllib.request
 url, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
 while True:
@@ -84,7 +84,7 @@ def check_serving(engine: Engine, image: str, *, stop_cleanly: bool) -> list[Che
     port = str(VERIFY_PORT)
     with engine_module.running(engine, image, env={"PORT": port}) as container:
         probe = engine_module.capture(
-            engine, "exec", container, "python", "-c", _PROBE,
+            engine, "exec", container, "python", "-c", PROBE,
             f"http://127.0.0.1:{port}/", str(ANSWER_WITHIN_SECONDS),
         )  # fmt: skip
         answered = probe.returncode == 0

@@ -1,0 +1,105 @@
+"""Helpers for the engine tests: the CLI runner, project copies, BuildKit progress parsing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from quatrain import engine as engine_module
+
+PROJECTS = Path(__file__).parents[1] / "projects"
+# The stand-in images the test bed provides; see scripts/testbed.sh.
+IMAGE_OPTIONS = {"QUATRAIN_PYTHON_VERSION": "3.11", "QUATRAIN_DEBIAN_RELEASE": "bookworm"}
+
+
+def docker_binary() -> str:
+    return os.environ.get("QUATRAIN_DOCKER") or (
+        "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    )
+
+
+@dataclass(frozen=True)
+class Quatrain:
+    """Runs the real CLI in a subprocess against the test engine and stand-in images."""
+
+    engine: engine_module.Engine
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {
+            **os.environ,
+            "QUATRAIN_DOCKER": self.engine.binary,
+            "QUATRAIN_NETWORK": "host",
+            **IMAGE_OPTIONS,
+            **(extra or {}),
+        }
+
+    def __call__(
+        self, *args: str, extra_env: Mapping[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "quatrain", *args],
+            env=self.env(extra_env),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"quatrain {' '.join(args)} exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-6000:]}"
+            )
+        return result
+
+
+def locked_copy(case: str, destination: Path, index_url: str) -> Path:
+    """Copy a test project, point its Poetry source at the local index and lock it."""
+    project = destination / case
+    shutil.copytree(PROJECTS / case, project, ignore=shutil.ignore_patterns("expected"))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("@INDEX_URL@", index_url))
+    locked = subprocess.run(
+        [sys.executable, "-m", "poetry", "lock", "--no-interaction"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
+    )
+    if locked.returncode != 0:
+        pytest.fail(f"poetry lock failed in {project}:\n{locked.stdout}\n{locked.stderr}")
+    return project
+
+
+def docker(
+    engine: engine_module.Engine, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = engine_module.capture(engine, *args)
+    if check and result.returncode != 0:
+        pytest.fail(f"docker {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+def build_steps(progress: str) -> dict[str, bool]:
+    """BuildKit's plain progress -> {step title: whether it was CACHED}, e.g.
+    {"[build 3/6] RUN --mount=... pip install --require-hashes ...": True}."""
+    titles: dict[str, str] = {}
+    cached: set[str] = set()
+    for line in progress.splitlines():
+        if found := re.match(r"#(\d+) (\[[^\]]+\] .*)", line):
+            titles.setdefault(found.group(1), found.group(2))
+        elif found := re.match(r"#(\d+) CACHED$", line):
+            cached.add(found.group(1))
+    return {title: number in cached for number, title in titles.items()}
+
+
+def stage_names(progress: str) -> set[str]:
+    """The stages whose steps appear in a build's progress, e.g. {"staging", "build"}."""
+    return {m.group(1) for m in re.finditer(r"^#\d+ \[(\w+) \d+/\d+\]", progress, re.MULTILINE)}

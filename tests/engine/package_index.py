@@ -1,0 +1,77 @@
+"""A local package index on 127.0.0.1 for the test projects, so that Poetry never needs PyPI.
+
+The wheels are downloaded once per machine into a cache directory and served by pypiserver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REQUIREMENTS = Path(__file__).parents[1] / "index-requirements.txt"
+# The Python of the stand-in images; wheels are chosen for it, not for the host's Python.
+IMAGE_PYTHON = "3.11"
+PREFERRED_PORT = 38141
+
+
+def wheel_directory() -> Path:
+    """The cached wheels, downloaded on first use (the stamp names the requirements' digest)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "quatrain-tests"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    directory = cache / f"wheels-{digest}"
+    stamp = directory / ".complete"
+    if not stamp.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(directory),
+             "--only-binary=:all:", "--python-version", IMAGE_PYTHON,
+             "--requirement", str(REQUIREMENTS)],
+            check=True, env=_plain_pip_env(),
+        )  # fmt: skip
+        stamp.touch()
+    return directory
+
+
+def _plain_pip_env() -> dict[str, str]:
+    # Only the public index: a machine's own pip configuration (find-links, extra indexes) could
+    # hand us locally built wheels whose hashes no other machine would ever see.
+    env = {k: v for k, v in os.environ.items() if k not in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PREFERRED_PORT)) != 0:
+            return PREFERRED_PORT  # a fixed port keeps locks, and so build caches, across runs
+        probe.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve `directory` on 127.0.0.1; return the process and the simple index URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pypiserver", "run", "-p", str(port), "-i", "127.0.0.1",
+         "--disable-fallback", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/simple/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return server, url
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.2)
