@@ -24,7 +24,7 @@ from quatrain.options import FIELDS, Options, option_key
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _option_type(name: str) -> click.ParamType | type:
+def _option_type(name: str) -> Any:  # a click.ParamType or int or str
     hint = typing.get_type_hints(Options)[name]
     for kind in typing.get_args(hint) or (hint,):
         if typing.get_origin(kind) is Literal:
@@ -82,8 +82,9 @@ target_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="quatrain")
 @click.option(
-    "--debug-traceback", is_flag=True, help="Print the traceback of an error (or set "
-    "QUATRAIN_DEBUG_TRACEBACK=1)."
+    "--debug-traceback",
+    is_flag=True,
+    help="Print the traceback of an error (or set QUATRAIN_DEBUG_TRACEBACK=1).",
 )
 def cli(debug_traceback: bool) -> None:
     """The right Docker images for a Poetry project: development and production."""

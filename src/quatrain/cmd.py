@@ -21,9 +21,7 @@ def _resolve(argv: Sequence[str]) -> list[str]:
     return [program, *argv[1:]]
 
 
-def call(
-    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
-) -> int:
+def call(argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True) -> int:
     """Run a command with its output going straight to ours; return its exit code."""
     resolved = _resolve(argv)
     if echo:

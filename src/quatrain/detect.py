@@ -36,7 +36,11 @@ class Candidate:
 
     @property
     def app(self) -> str:
-        return f"{self.module}:{self.attribute}()" if self.factory else f"{self.module}:{self.attribute}"
+        return (
+            f"{self.module}:{self.attribute}()"
+            if self.factory
+            else f"{self.module}:{self.attribute}"
+        )
 
 
 class Detector(Protocol):

@@ -58,12 +58,10 @@ def write(files: Mapping[str, str], directory: Path, *, force: bool = False) -> 
     stamped = {name: stamp(text) for name, text in sorted(files.items())}
     blocked = [name for name in stamped if _belongs_to_user(directory / name)]
     if blocked and not force:
-        names = ", ".join(blocked)
         msg = (
-            f"Not writing {names} in {directory}: quatrain did not write "
-            f"{'it' if len(blocked) == 1 else 'them'}, or {'it was' if len(blocked) == 1 else 'they were'} "
-            "edited since. Your changes are kept. Use --stdout to see what quatrain would write, "
-            "or --force to replace (the current file is kept as <name>.bak)."
+            f"Not writing {', '.join(blocked)} in {directory}: written by you, or edited since "
+            "quatrain wrote it. Your changes are kept. Use --stdout to see what quatrain would "
+            "write, or --force to replace (the current file is kept as <name>.bak)."
         )
         raise WriteError(msg)
     return [_write_one(directory / name, text) for name, text in stamped.items()]

@@ -63,6 +63,13 @@ class Options:
         default=2, metadata=_help("Default gunicorn workers ($WEB_CONCURRENCY at run time).")
     )
     threads: int = field(default=4, metadata=_help("gunicorn threads per worker."))
+    image_name: str | None = field(
+        default=None,
+        metadata=_help(
+            "Repository of the images: NAME:latest (production), NAME:development; "
+            "default: the project's name."
+        ),
+    )
     uid: int = field(default=10001, metadata=_help("User id the production image runs as."))
     docker: str = field(
         default="docker", metadata=_help("The docker binary to drive (a path or a name on PATH).")

@@ -1,7 +1,7 @@
 """The one way through quatrain; each command stops at a different point of it.
 
-    load_project -> resolve options -> check lock -> detect -> render   (plan: pure but for reads)
-    -> write (init) -> build (build, run, verify) -> run (run) -> verify_image (verify)
+load_project -> resolve options -> check lock -> detect -> render   (plan: pure but for reads)
+-> write (init) -> build (build, run, verify) -> run (run) -> verify_image (verify)
 """
 
 from __future__ import annotations
@@ -82,13 +82,14 @@ def init(the_plan: Plan, *, force: bool) -> list[generated.Written]:
     return generated.write(the_plan.files, the_plan.project.root, force=force)
 
 
-def default_tag(project: Project, target: Target) -> str:
-    return f"{canonical_name(project.name)}:{'latest' if target == 'production' else target}"
+def default_tag(the_plan: Plan, target: Target) -> str:
+    name = the_plan.resolved.options.image_name or canonical_name(the_plan.project.name)
+    return f"{name}:{'latest' if target == 'production' else target}"
 
 
 def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
-    tag = request.tag or default_tag(the_plan.project, request.target)
+    tag = request.tag or default_tag(the_plan, request.target)
     with _dockerfile_for(the_plan) as dockerfile:
         argv = engine_module.build_argv(
             engine,

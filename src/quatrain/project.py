@@ -129,7 +129,8 @@ def load_lock(path: Path) -> Lock | None:
     if int(lock_version.split(".")[0]) > SUPPORTED_LOCK_MAJOR:
         msg = (
             f"{path} has lock-version {lock_version}, newer than this quatrain understands "
-            f"({SUPPORTED_LOCK_MAJOR}.x). Upgrade quatrain, or lock with the Poetry you used before."
+            f"({SUPPORTED_LOCK_MAJOR}.x). Upgrade quatrain, or lock with the Poetry you used "
+            "before."
         )
         raise ProjectError(msg)
     header = _GENERATED_BY.search(text.split("\n", 1)[0])
@@ -212,7 +213,9 @@ def _build_files(
         candidates.append(license_table["file"])
     candidates += [str(p) for p in project_table.get("license-files", [])]
     # poetry-core adds LICENSE*/COPYING* files from the root to every wheel it builds.
-    candidates += [p.name for p in root.glob("LICEN[CS]E*")] + [p.name for p in root.glob("COPYING*")]
+    candidates += [p.name for p in root.glob("LICEN[CS]E*")] + [
+        p.name for p in root.glob("COPYING*")
+    ]
     return tuple(sorted({str(c) for c in candidates if (root / str(c)).exists()}))
 
 

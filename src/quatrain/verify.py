@@ -91,7 +91,7 @@ def check_serving(engine: Engine, image: str, *, stop_cleanly: bool) -> list[Che
         detail = (
             f"answered HTTP {probe.stdout.strip()} on $PORT={port}"
             if answered
-            else f"did not answer on $PORT={port}: {_tail(probe.stderr or probe.stdout)}\n"
+            else f"no good answer on $PORT={port}: {_tail(probe.stderr or probe.stdout)}\n"
             f"container log:\n{_logs(engine, container)}"
         )
         checks = [Check(name="serve", passed=answered, detail=detail)]

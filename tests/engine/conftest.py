@@ -58,7 +58,7 @@ def image_tag(engine: engine_module.Engine) -> Iterator[str]:
     repository = f"quatrain-test-{uuid.uuid4().hex[:8]}"
     yield repository
     listed = engine_module.capture(engine, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
-    tags = [t for t in listed.stdout.split() if t.startswith(repository + ":")]
+    tags = [t for t in listed.stdout.split() if t.startswith(repository)]
     if tags:
         engine_module.capture(engine, "image", "rm", "--force", *tags)
 

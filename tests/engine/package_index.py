@@ -41,7 +41,9 @@ def wheel_directory() -> Path:
 def _plain_pip_env() -> dict[str, str]:
     # Only the public index: a machine's own pip configuration (find-links, extra indexes) could
     # hand us locally built wheels whose hashes no other machine would ever see.
-    env = {k: v for k, v in os.environ.items() if k not in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL")
+    }
     env["PIP_CONFIG_FILE"] = os.devnull
     return env
 

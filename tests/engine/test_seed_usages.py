@@ -58,7 +58,9 @@ def plain_docker_build(
 
 
 def image_config(engine: engine_module.Engine, image: str) -> Mapping[str, object]:
-    config = json.loads(docker(engine, "image", "inspect", "--format", "{{json .Config}}", image).stdout)
+    config = json.loads(
+        docker(engine, "image", "inspect", "--format", "{{json .Config}}", image).stdout
+    )
     assert isinstance(config, dict)
     return config
 
@@ -151,7 +153,11 @@ def test_7_python_debian_and_poetry_pins_are_build_arguments_with_defaults(
     quatrain: Quatrain, engine: engine_module.Engine, flask_project: Path, image_tag: str
 ) -> None:
     dockerfile = quatrain("init", "--stdout", str(flask_project)).stdout
-    for line in ("ARG PYTHON_VERSION=3.11", "ARG DEBIAN_RELEASE=bookworm", "ARG POETRY_VERSION=2.5.1"):
+    for line in (
+        "ARG PYTHON_VERSION=3.11",
+        "ARG DEBIAN_RELEASE=bookworm",
+        "ARG POETRY_VERSION=2.5.1",
+    ):
         assert line in dockerfile.splitlines()
     tag = f"{image_tag}:usage-7"
     quatrain(
