@@ -90,3 +90,14 @@ def test_verify_fails_with_its_own_exit_code_when_the_app_errors(
     assert "quatrain: error: The images were built, but these checks failed: production: serve" in (
         result.stderr
     )
+
+
+def test_run_builds_then_runs_a_command_with_the_given_environment(
+    quatrain: Quatrain, flask_project: Path, image_tag: str
+) -> None:
+    script = "import os, factory_app; print(factory_app.GREETING, os.environ['GREETING_TO'])"
+    result = quatrain(
+        "run", str(flask_project), "--tag", f"{image_tag}:run", "--env", "GREETING_TO=docker",
+        "--", "python", "-c", script,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "hello from factory_app docker"
