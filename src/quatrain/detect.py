@@ -160,8 +160,9 @@ def _flask_apps_in(module: str, path: Path) -> Iterator[Candidate]:
         if isinstance(node, ast.FunctionDef) and node.name in FACTORY_NAMES:
             if _callable_without_arguments(node):
                 yield Candidate(module=module, attribute=node.name, factory=True)
-        elif isinstance(node, ast.Assign) and _is_flask_call(node.value):
-            for target in node.targets:
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and _is_flask_call(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
                 if isinstance(target, ast.Name):
                     yield Candidate(module=module, attribute=target.id, factory=False)
 
@@ -174,7 +175,7 @@ def _callable_without_arguments(node: ast.FunctionDef) -> bool:
     return missing_positional == 0 and missing_keyword == 0
 
 
-def _is_flask_call(value: ast.expr) -> bool:
+def _is_flask_call(value: ast.expr | None) -> bool:
     if not isinstance(value, ast.Call):
         return False
     func = value.func

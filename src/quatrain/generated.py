@@ -83,7 +83,7 @@ def _write_one(path: Path, text: str) -> Written:
         path.write_text(text, encoding="utf-8")
         return Written(path=path, outcome="updated")
     backup = _free_backup_path(path)
-    backup.write_text(current, encoding="utf-8")
+    backup.write_bytes(path.read_bytes())  # the user's bytes, exactly
     path.write_text(text, encoding="utf-8")
     return Written(path=path, outcome="replaced", backup=backup)
 

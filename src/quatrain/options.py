@@ -180,7 +180,12 @@ def _coerce_to(kind: Any, raw: Any) -> Any:
             return _NO
         if isinstance(raw, int):
             return raw
-        return int(raw) if isinstance(raw, str) and raw.strip().isdigit() else _NO
+        if not (isinstance(raw, str) and raw.strip().isdigit()):
+            return _NO  # whole numbers only: no signs, no fractions
+        try:
+            return int(raw)
+        except ValueError:  # "8²" is a digit to str.isdigit() but not to int()
+            return _NO
     if kind is str:
         return raw if isinstance(raw, str) and raw else _NO
     return _NO  # pragma: no cover - a field type this module does not know yet

@@ -226,13 +226,20 @@ def _find_packages(
     if declared:
         return tuple(_declared_package(root, entry) for entry in declared)
     import_name = re.sub(r"[-.]+", "_", name).lower()
-    for candidate in (f"{import_name}", f"src/{import_name}", f"{import_name}.py"):
+    # poetry-core's own search order.
+    for candidate in (
+        import_name,
+        f"{import_name}.py",
+        f"src/{import_name}",
+        f"src/{import_name}.py",
+    ):
         if (root / candidate).exists():
             return (PackageDir(name=import_name, path=candidate),)
     msg = (
         f"Poetry would find no package for project `{name}`: there is no {import_name}/, "
-        f"src/{import_name}/ or {import_name}.py in {root}. Declare the package in "
-        '[tool.poetry] packages = [{include = "..."}], or set package-mode = false.'
+        f"{import_name}.py, src/{import_name}/ or src/{import_name}.py in {root}. "
+        'Declare the package in [tool.poetry] packages = [{include = "..."}], or set '
+        "package-mode = false."
     )
     raise ProjectError(msg)
 

@@ -1,0 +1,300 @@
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from quatrain import cmd
+from quatrain.engine import Engine, build_argv, build_env, connect, run_argv
+from quatrain.errors import EngineError
+
+BUILDX = Engine(
+    binary="docker", client_version="28.5.1", server_version="28.5.1", buildx=True, env={}
+)
+CLASSIC = Engine(
+    binary="/usr/bin/docker",
+    client_version="20.10.24",
+    server_version="20.10.24",
+    buildx=False,
+    env={"HOME": "/root"},
+)
+
+# `docker version --format '{{json .}}'` as real clients print it (one line, trimmed a little).
+VERSION_20_10 = (
+    '{"Client":{"Platform":{"Name":"Docker Engine - Community"},"Version":"20.10.24",'
+    '"ApiVersion":"1.41","DefaultAPIVersion":"1.41","GitCommit":"297e128","GoVersion":"go1.19.7",'
+    '"Os":"linux","Arch":"amd64","BuildTime":"Tue Apr  4 18:21:00 2023","Context":"default",'
+    '"Experimental":true},"Server":{"Platform":{"Name":"Docker Engine - Community"},'
+    '"Components":[{"Name":"Engine","Version":"20.10.24","Details":{"ApiVersion":"1.41",'
+    '"Arch":"amd64","BuildTime":"Tue Apr  4 18:20:23 2023","Experimental":"false",'
+    '"GitCommit":"5d6db84","GoVersion":"go1.19.7","KernelVersion":"5.15.0-91-generic",'
+    '"MinAPIVersion":"1.12","Os":"linux"}}],"Version":"20.10.24","ApiVersion":"1.41",'
+    '"MinAPIVersion":"1.12","GitCommit":"5d6db84","GoVersion":"go1.19.7","Os":"linux",'
+    '"Arch":"amd64","KernelVersion":"5.15.0-91-generic","BuildTime":"2023-04-04T18:20:23.000000000+00:00"}}\n'
+)
+VERSION_28 = (
+    '{"Client":{"Platform":{"Name":"Docker Engine - Community"},"Version":"28.5.1",'
+    '"ApiVersion":"1.51","DefaultAPIVersion":"1.51","GitCommit":"e180ab8","GoVersion":"go1.24.8",'
+    '"Os":"linux","Arch":"amd64","BuildTime":"Wed Oct  8 12:17:24 2025","Context":"default"},'
+    '"Server":{"Platform":{"Name":"Docker Engine - Community"},"Components":[{"Name":"Engine",'
+    '"Version":"28.5.1","Details":{"ApiVersion":"1.51","Arch":"amd64",'
+    '"BuildTime":"Wed Oct  8 12:17:24 2025","Experimental":"false","GitCommit":"f8215cc",'
+    '"GoVersion":"go1.24.8","KernelVersion":"6.8.0-85-generic","MinAPIVersion":"1.24",'
+    '"Os":"linux"}},{"Name":"containerd","Version":"v1.7.28","Details":{"GitCommit":"b98a3aa"}}],'
+    '"Version":"28.5.1","ApiVersion":"1.51","MinAPIVersion":"1.24","GitCommit":"f8215cc",'
+    '"GoVersion":"go1.24.8","Os":"linux","Arch":"amd64","KernelVersion":"6.8.0-85-generic",'
+    '"BuildTime":"2025-10-08T12:17:24.000000000+00:00"}}\n'
+)
+VERSION_28_DAEMON_DOWN = (
+    '{"Client":{"Platform":{"Name":"Docker Engine - Community"},"Version":"28.5.1",'
+    '"ApiVersion":"1.51","DefaultAPIVersion":"1.51","GitCommit":"e180ab8","GoVersion":"go1.24.8",'
+    '"Os":"linux","Arch":"amd64","BuildTime":"Wed Oct  8 12:17:24 2025","Context":"default"},'
+    '"Server":null}\n'
+)
+DAEMON_DOWN = (
+    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+    "Is the docker daemon running?"
+)
+BUILDX_VERSION = "github.com/docker/buildx v0.29.1 a32761aeb3debd39be1eca514af3693af0db334b\n"
+NO_BUILDX = "docker: unknown command: docker buildx\n\nRun 'docker --help' for more information\n"
+
+
+@dataclass
+class FakeDocker:
+    """Stands in for `cmd.capture`: canned answers by subcommand, and a record of the calls."""
+
+    version: subprocess.CompletedProcess[str]
+    buildx: subprocess.CompletedProcess[str]
+    calls: list[tuple[list[str], dict[str, str]]] = field(default_factory=list)
+
+    def capture(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        self.calls.append((list(argv), dict(env or {})))
+        return self.buildx if argv[1] == "buildx" else self.version
+
+
+def answer(returncode: int, stdout: str, stderr: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess(["docker"], returncode, stdout, stderr)
+
+
+def fake_docker(
+    monkeypatch: pytest.MonkeyPatch,
+    version: subprocess.CompletedProcess[str],
+    *,
+    buildx: bool,
+) -> FakeDocker:
+    fake = FakeDocker(
+        version=version, buildx=answer(0, BUILDX_VERSION) if buildx else answer(1, "", NO_BUILDX)
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+    return fake
+
+
+def test_a_20_10_engine_without_buildx_is_used_the_classic_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = fake_docker(monkeypatch, answer(0, VERSION_20_10), buildx=False)
+
+    engine = connect("docker", {"DOCKER_HOST": "unix:///run/docker.sock"})
+
+    assert engine == Engine(
+        binary="docker",
+        client_version="20.10.24",
+        server_version="20.10.24",
+        buildx=False,
+        env={"DOCKER_HOST": "unix:///run/docker.sock"},
+    )
+    assert fake.calls == [
+        (
+            ["docker", "version", "--format", "{{json .}}"],
+            {"DOCKER_HOST": "unix:///run/docker.sock"},
+        ),
+        (["docker", "buildx", "version"], {"DOCKER_HOST": "unix:///run/docker.sock"}),
+    ]
+
+
+def test_a_28_client_without_buildx_is_an_engine_error_with_a_way_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_docker(monkeypatch, answer(0, VERSION_28), buildx=False)
+
+    with pytest.raises(EngineError) as raised:
+        connect("docker", {})
+
+    assert str(raised.value) == (
+        "`docker` is Docker client 28.5.1 without the buildx plugin, and clients from 23.0 on "
+        "need buildx for BuildKit builds. Install buildx (package docker-buildx-plugin or "
+        "docker-buildx), or point quatrain at a client that has it with --docker PATH or "
+        "QUATRAIN_DOCKER=PATH."
+    )
+    assert raised.value.return_code == 5
+
+
+def test_a_28_client_with_buildx_is_used_through_buildx(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_docker(monkeypatch, answer(0, VERSION_28), buildx=True)
+
+    engine = connect("/usr/local/bin/docker", {})
+
+    assert engine == Engine(
+        binary="/usr/local/bin/docker",
+        client_version="28.5.1",
+        server_version="28.5.1",
+        buildx=True,
+        env={},
+    )
+
+
+def test_a_20_10_engine_with_buildx_is_used_through_buildx(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_docker(monkeypatch, answer(0, VERSION_20_10), buildx=True)
+
+    assert connect("docker", {}).buildx is True
+
+
+def test_a_daemon_that_is_down_is_an_engine_error_with_the_clients_own_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = fake_docker(
+        monkeypatch, answer(1, VERSION_28_DAEMON_DOWN, DAEMON_DOWN + "\n"), buildx=True
+    )
+
+    with pytest.raises(EngineError) as raised:
+        connect("docker", {})
+
+    assert str(raised.value) == (
+        f"The Docker daemon is not answering `docker version` ({DAEMON_DOWN}). Start it (for "
+        "example `sudo systemctl start docker`) or point DOCKER_HOST at a running one."
+    )
+    assert [argv for argv, _ in fake.calls] == [["docker", "version", "--format", "{{json .}}"]]
+
+
+def test_output_that_is_not_json_is_an_engine_error_without_a_server_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_docker(monkeypatch, answer(0, "Docker version 28.5.1, build e180ab8\n"), buildx=True)
+
+    with pytest.raises(EngineError) as raised:
+        connect("docker", {})
+
+    assert str(raised.value) == (
+        "The Docker daemon is not answering `docker version` (no server version). Start it (for "
+        "example `sudo systemctl start docker`) or point DOCKER_HOST at a running one."
+    )
+
+
+def test_a_buildx_build_loads_the_image_and_sorts_the_build_arguments() -> None:
+    argv = build_argv(
+        BUILDX,
+        context=Path("/src/shop"),
+        dockerfile=Path("/tmp/quatrain-x/Dockerfile"),
+        target="development",
+        tag="shop:development",
+        build_args={"PYTHON_VERSION": "3.12", "DEBIAN_RELEASE": "bookworm"},
+        network="host",
+    )
+
+    assert argv == [
+        "docker",
+        "buildx",
+        "build",
+        "--load",
+        "--progress=plain",
+        "--file",
+        "/tmp/quatrain-x/Dockerfile",
+        "--target",
+        "development",
+        "--tag",
+        "shop:development",
+        "--build-arg",
+        "DEBIAN_RELEASE=bookworm",
+        "--build-arg",
+        "PYTHON_VERSION=3.12",
+        "--network",
+        "host",
+        "/src/shop",
+    ]
+
+
+def test_a_classic_build_is_plain_docker_build_with_only_what_was_asked() -> None:
+    argv = build_argv(
+        CLASSIC,
+        context=Path("/src/shop"),
+        dockerfile=Path("/src/shop/Dockerfile"),
+        target=None,
+        tag=None,
+        build_args={},
+        network=None,
+    )
+
+    assert argv == [
+        "/usr/bin/docker",
+        "build",
+        "--progress=plain",
+        "--file",
+        "/src/shop/Dockerfile",
+        "/src/shop",
+    ]
+
+
+def test_the_build_environment_turns_buildkit_on_over_the_engines_environment() -> None:
+    assert build_env(CLASSIC) == {"HOME": "/root", "DOCKER_BUILDKIT": "1"}
+    assert build_env(BUILDX) == {"DOCKER_BUILDKIT": "1"}
+    assert CLASSIC.env == {"HOME": "/root"}
+
+
+def test_a_plain_run_removes_its_container() -> None:
+    assert run_argv(BUILDX, "shop:latest") == ["docker", "run", "--rm", "shop:latest"]
+
+
+def test_a_run_with_everything_lists_flags_in_a_fixed_order_and_sorts_the_environment() -> None:
+    argv = run_argv(
+        CLASSIC,
+        "shop:development",
+        command=("flask", "routes"),
+        env={"PORT": "9000", "FLASK_DEBUG": "0"},
+        network="host",
+        publish=["9000:9000", "9001:9001"],
+        interactive=True,
+        name="shop-dev",
+    )
+
+    assert argv == [
+        "/usr/bin/docker",
+        "run",
+        "--rm",
+        "--interactive",
+        "--tty",
+        "--name",
+        "shop-dev",
+        "--network",
+        "host",
+        "--publish",
+        "9000:9000",
+        "--publish",
+        "9001:9001",
+        "--env",
+        "FLASK_DEBUG=0",
+        "--env",
+        "PORT=9000",
+        "shop:development",
+        "flask",
+        "routes",
+    ]
+
+
+def test_a_detached_run_keeps_its_container_for_the_caller_to_remove() -> None:
+    argv = run_argv(BUILDX, "shop:latest", env={"PORT": "18080"}, network="none", detach=True)
+
+    assert argv == [
+        "docker",
+        "run",
+        "--detach",
+        "--network",
+        "none",
+        "--env",
+        "PORT=18080",
+        "shop:latest",
+    ]
