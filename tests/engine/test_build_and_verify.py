@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from engine_support import Quatrain, build_steps, docker, locked_copy
@@ -23,8 +24,10 @@ def test_a_source_edit_rebuilds_both_images_without_reinstalling_dependencies(
     production, development = f"{image_tag}:edit-production", f"{image_tag}:edit-development"
     quatrain("build", str(project), "--tag", production)
     quatrain("build", str(project), "--target", "development", "--tag", development)
+    # Unique text: the engine's build cache outlives the test run and remembers earlier edits.
+    edited = f"edited {uuid.uuid4().hex}"
     source = project / "src" / "factory_app" / "__init__.py"
-    source.write_text(source.read_text().replace('"hello from factory_app"', '"edited"'))
+    source.write_text(source.read_text().replace('"hello from factory_app"', f'"{edited}"'))
 
     rebuilt = build_steps(quatrain("build", str(project), "--tag", production).stderr)
     assert step_cached(rebuilt, "poetry export")
@@ -43,7 +46,7 @@ def test_a_source_edit_rebuilds_both_images_without_reinstalling_dependencies(
             engine, "run", "--rm", "--network", "none", image,
             "python", "-c", "import factory_app; print(factory_app.GREETING)",
         )  # fmt: skip
-        assert greeting.stdout.strip() == "edited"
+        assert greeting.stdout.strip() == edited
 
 
 def test_build_without_init_leaves_the_tree_alone_and_keeps_ignored_files_out(
