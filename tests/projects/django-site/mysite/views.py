@@ -1,0 +1,7 @@
+from django.http import HttpRequest, HttpResponse
+
+GREETING = "hello from django"
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(GREETING, content_type="text/plain")

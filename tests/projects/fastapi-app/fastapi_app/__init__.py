@@ -1,0 +1,1 @@
+"""A FastAPI app; the ASGI object is `fastapi_app.main:app`."""

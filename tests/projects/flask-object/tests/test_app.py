@@ -1,0 +1,5 @@
+from object_app.web import GREETING, app
+
+
+def test_index_greets() -> None:
+    assert app.test_client().get("/").text == GREETING
