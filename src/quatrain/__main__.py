@@ -31,6 +31,8 @@ def _option_type(name: str) -> Any:  # a click.ParamType or int or str
             return click.Choice([str(a) for a in typing.get_args(kind)])
         if kind is int:
             return int
+        if kind is bool:
+            return click.BOOL  # --gate true|false, like the other layers
     return str
 
 
@@ -111,14 +113,14 @@ def init(path: Path, force: bool, to_stdout: bool, **params: Any) -> None:
 @project_path
 @target_option
 @click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
-@click.option("--build-arg", "build_args", multiple=True, help="KEY=VALUE, passed to the build.")
+@click.option("--build-arg", "build_arg", multiple=True, help="KEY=VALUE, passed to the build.")
 @option_flags
-def build(path: Path, target: pipeline.Target, tag: str | None, build_args: Sequence[str],
+def build(path: Path, target: pipeline.Target, tag: str | None, build_arg: Sequence[str],
           **params: Any) -> None:  # fmt: skip
     """Build an image of the project (no `init` needed: your tree is not touched)."""
     the_plan = _plan(path, params)
     request = pipeline.BuildRequest(
-        target=target, tag=tag, build_args=_key_values(build_args, "--build-arg")
+        target=target, tag=tag, build_args=_key_values(build_arg, "--build-arg")
     )
     pipeline.build(the_plan, _engine(the_plan), request)
 
@@ -127,11 +129,13 @@ def build(path: Path, target: pipeline.Target, tag: str | None, build_args: Sequ
 @project_path
 @target_option
 @click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
-@click.option("--env", "-e", "env_pairs", multiple=True, help="KEY=VALUE for the container.")
-@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--run-env", "-e", "env_pairs", multiple=True, help="KEY=VALUE for this container only."
+)
+@click.argument("run_command", metavar="[-- COMMAND...]", nargs=-1, type=click.UNPROCESSED)
 @option_flags
 def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequence[str],
-        command: Sequence[str], **params: Any) -> int:  # fmt: skip
+        run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
     """Build, then run the image; anything after `--` replaces its command."""
     the_plan = _plan(path, params)
     engine = _engine(the_plan)
@@ -140,10 +144,22 @@ def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequenc
         the_plan,
         engine,
         image=image,
-        command=command,
-        env=_key_values(env_pairs, "--env"),
+        command=run_command,
+        env=_key_values(env_pairs, "--run-env"),
         interactive=sys.stdin.isatty() and sys.stdout.isatty(),
     )
+
+
+@cli.command()
+@project_path
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@option_flags
+def inspect(path: Path, as_json: bool, **params: Any) -> None:
+    """Print how the project is served and every option, with where its value came from."""
+    from quatrain import report
+
+    the_plan = _plan(path, params)
+    click.echo(report.as_json(the_plan) if as_json else report.as_text(the_plan), nl=False)
 
 
 @cli.command()

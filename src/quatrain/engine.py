@@ -128,6 +128,7 @@ def run_argv(
     detach: bool = False,
     interactive: bool = False,
     name: str | None = None,
+    entrypoint: str | None = None,
 ) -> list[str]:
     argv = [engine.binary, "run"]
     argv += ["--detach"] if detach else ["--rm"]
@@ -135,6 +136,8 @@ def run_argv(
         argv += ["--interactive", "--tty"]
     if name:
         argv += ["--name", name]
+    if entrypoint:
+        argv += ["--entrypoint", entrypoint]
     if network:
         argv += ["--network", network]
     for port in publish:

@@ -33,15 +33,19 @@ class BaseImages:
     python_version: str
     debian_release: str
     build_flavor: str  # "slim" or "full"
+    build_override: str | None = None  # the base-image option, used as it is
+    runtime_override: str | None = None  # the runtime-image option
 
     @property
     def build(self) -> str:
+        if self.build_override:
+            return self.build_override
         suffix = "-slim" if self.build_flavor == "slim" else ""
         return f"python:${{PYTHON_VERSION}}{suffix}-${{DEBIAN_RELEASE}}"
 
     @property
     def runtime(self) -> str:
-        return "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}"
+        return self.runtime_override or "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}"
 
 
 def choose_python(constraint: str | None, pinned: str | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import shlex
 import types
 import typing
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any, Literal, Union
 from quatrain.errors import ConfigurationError
 
 BuildFlavor = Literal["auto", "slim", "full"]
+Serve = Literal["auto", "flask", "asgi", "django", "console-script"]
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
 
@@ -47,6 +49,17 @@ class Options:
             "(full when a locked dependency has no wheel)."
         ),
     )
+    base_image: str | None = field(
+        default=None,
+        metadata=_help(
+            "Image of the staging and build stages; default: the official python image "
+            "chosen by python-version, debian-release and build-flavor."
+        ),
+    )
+    runtime_image: str | None = field(
+        default=None,
+        metadata=_help("Image of the production stage; default: the official slim python image."),
+    )
     poetry_version: str | None = field(
         default=None,
         metadata=_help("Poetry in the image; default: the one named in poetry.lock's header."),
@@ -54,9 +67,51 @@ class Options:
     poetry_plugin_export_version: str = field(
         default="1.10.1", metadata=_help("poetry-plugin-export in the image.")
     )
+    serve: Serve = field(
+        default="auto",
+        metadata=_help(
+            "How the project is served: auto (detected), flask, asgi, django, console-script."
+        ),
+    )
     app: str | None = field(
         default=None,
-        metadata=_help("What the server loads, e.g. 'pkg:create_app()'; default: detected."),
+        metadata=_help(
+            "What the server loads, e.g. 'pkg:create_app()', or the console script to run; "
+            "default: detected."
+        ),
+    )
+    command: list[str] | None = field(
+        default=None,
+        metadata=_help("The production image's command, replacing the detected server command."),
+    )
+    extras: list[str] = field(
+        default_factory=list, metadata=_help("Extras installed in both images.")
+    )
+    groups: list[str] = field(
+        default_factory=list,
+        metadata=_help(
+            "Dependency groups installed in production besides main (development has every "
+            "non-optional group, and these)."
+        ),
+    )
+    test_command: list[str] | None = field(
+        default=None,
+        metadata=_help(
+            "Command of the `test` stage, run in the development environment; default: pytest "
+            "when the project locks it."
+        ),
+    )
+    lint_command: list[str] | None = field(
+        default=None,
+        metadata=_help(
+            "Command of the `lint` stage; default: `ruff check .` when the project locks ruff."
+        ),
+    )
+    gate: bool = field(
+        default=False,
+        metadata=_help(
+            "Make the production build run the test and lint stages and fail with them."
+        ),
     )
     port: int = field(default=8888, metadata=_help("Default $PORT the servers listen on."))
     workers: int = field(
@@ -70,7 +125,25 @@ class Options:
             "default: the project's name."
         ),
     )
+    user: str = field(default="app", metadata=_help("Name of the production image's user."))
     uid: int = field(default=10001, metadata=_help("User id the production image runs as."))
+    env: dict[str, str] = field(
+        default_factory=dict, metadata=_help("Environment variables set in both images.")
+    )
+    labels: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_help("Image labels, added to (and overriding) the OCI labels from metadata."),
+    )
+    apt_packages: list[str] = field(
+        default_factory=list, metadata=_help("Debian packages installed in the production image.")
+    )
+    build_apt_packages: list[str] = field(
+        default_factory=list,
+        metadata=_help("Debian packages for the staging, development and build stages."),
+    )
+    build_args: dict[str, str] = field(
+        default_factory=dict, metadata=_help("Build arguments passed to every build.")
+    )
     docker: str = field(
         default="docker", metadata=_help("The docker binary to drive (a path or a name on PATH).")
     )
@@ -156,7 +229,7 @@ def _suggest(key: str, known: Mapping[str, str]) -> str:
 
 def _coerce(name: str, raw: Any, source: Source) -> Any:
     hint = typing.get_type_hints(Options)[name]
-    allowed = _non_none_types(hint)
+    allowed = non_none_types(hint)
     if raw is None and type(None) in _all_types(hint):
         return None
     for kind in allowed:
@@ -173,8 +246,15 @@ _NO = object()
 
 
 def _coerce_to(kind: Any, raw: Any) -> Any:
-    if typing.get_origin(kind) is Literal:
+    origin = typing.get_origin(kind)
+    if origin is list:
+        return _to_list(raw)
+    if origin is dict:
+        return _to_dict(raw)
+    if origin is Literal:
         return raw if raw in typing.get_args(kind) else _NO
+    if kind is bool:
+        return _to_bool(raw)
     if kind is int:
         if isinstance(raw, bool):
             return _NO
@@ -191,13 +271,56 @@ def _coerce_to(kind: Any, raw: Any) -> Any:
     return _NO  # pragma: no cover - a field type this module does not know yet
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _to_bool(raw: Any) -> Any:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+        return raw.strip().lower() in _TRUE
+    return _NO
+
+
+def _to_list(raw: Any) -> Any:
+    """A TOML array of strings, or one string split like a shell line ("libpq5 curl")."""
+    if isinstance(raw, str):
+        return _split(raw)
+    if isinstance(raw, list | tuple) and all(isinstance(item, str) for item in raw):
+        return list(raw)
+    return _NO
+
+
+def _split(raw: str) -> Any:
+    try:
+        return shlex.split(raw)
+    except ValueError:  # an unbalanced quote
+        return _NO
+
+
+def _to_dict(raw: Any) -> Any:
+    """A TOML table of strings, or one string of KEY=VALUE words ("A=1 B='two words'")."""
+    if isinstance(raw, Mapping) and all(isinstance(v, str | int | bool) for v in raw.values()):
+        return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in raw.items()}
+    if not isinstance(raw, str):
+        return _NO
+    words = _split(raw)
+    if words is _NO:
+        return _NO
+    pairs = [word.partition("=") for word in words]
+    if not all(key and sep for key, sep, _ in pairs):
+        return _NO
+    return {key: value for key, _, value in pairs}
+
+
 def _all_types(hint: Any) -> tuple[Any, ...]:
     if typing.get_origin(hint) in (Union, types.UnionType):
         return typing.get_args(hint)
     return (hint,)
 
 
-def _non_none_types(hint: Any) -> tuple[Any, ...]:
+def non_none_types(hint: Any) -> tuple[Any, ...]:
     return tuple(t for t in _all_types(hint) if t is not type(None))
 
 
@@ -207,5 +330,13 @@ def _describe(kinds: tuple[Any, ...]) -> str:
         if typing.get_origin(kind) is Literal:
             names.append(" | ".join(repr(a) for a in typing.get_args(kind)))
         else:
-            names.append({int: "a whole number", str: "a non-empty string"}.get(kind, str(kind)))
+            described = {
+                int: "a whole number",
+                str: "a non-empty string",
+                bool: "true or false",
+            }.get(kind)
+            if described is None:
+                origin = typing.get_origin(kind)
+                described = "a list of strings" if origin is list else "a table of KEY=VALUE"
+            names.append(described)
     return " or ".join(names)

@@ -15,12 +15,13 @@ from typing import Any, Literal
 
 from quatrain import engine as engine_module
 from quatrain import generated, images
-from quatrain.detect import ServeSpec, detect
+from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.options import ResolvedOptions, resolve
 from quatrain.project import Project, canonical_name, load_project
 from quatrain.render import DOCKERFILE, DOCKERIGNORE, render
+from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 
 Target = Literal["production", "development"]
@@ -55,6 +56,8 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         python_version=images.choose_python(project.python_constraint, options.python_version),
         debian_release=images.check_debian_release(options.debian_release),
         build_flavor=_build_flavor(project, options.build_flavor),
+        build_override=options.base_image,
+        runtime_override=options.runtime_image,
     )
     files = render(project, spec, options, images=base_images)
     return Plan(project=project, resolved=resolved, spec=spec, base_images=base_images, files=files)
@@ -66,6 +69,13 @@ def check_lock(project: Project) -> None:
             f"{project.root} has no poetry.lock. quatrain installs exactly what the lock says, "
             "and locking inside the image would make every build differ. Run `poetry lock` "
             "and commit poetry.lock."
+        )
+        raise ProjectError(msg)
+    if not project.lock_is_fresh:
+        # Poetry's own words for this (poetry-plugin-export, command.py), and the same fix.
+        msg = (
+            f"pyproject.toml changed significantly since poetry.lock was last generated "
+            f"({project.root}). Run `poetry lock` to fix the lock file, then build again."
         )
         raise ProjectError(msg)
 
@@ -97,13 +107,23 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
             dockerfile=dockerfile,
             target=request.target,
             tag=tag,
-            build_args=request.build_args,
+            build_args=build_args(the_plan, request),
             network=the_plan.resolved.options.network,
         )
         log.step(f"Building {request.target} image {tag}")
         engine_module.build(engine, argv)
         log.step_end()
     return tag
+
+
+def build_args(the_plan: Plan, request: BuildRequest) -> dict[str, str]:
+    """The build-args option, the git revision for the labels, then the command line's."""
+    revision = the_plan.project.revision
+    return {
+        **the_plan.resolved.options.build_args,
+        **({"REVISION": revision} if revision else {}),
+        **request.build_args,
+    }
 
 
 @contextmanager

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 
 import jinja2
 
 from quatrain import __version__
-from quatrain.detect import ServeSpec
 from quatrain.images import BaseImages
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.project import Project, canonical_name
+from quatrain.spec import ServeSpec
 
 DEFAULT_POETRY_VERSION = "2.5.1"
 # Poetry 2.0 moved `export` into poetry-plugin-export; older Poetry needs other commands.
@@ -32,6 +33,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["exec_form"] = exec_form
     env.filters["env_value"] = env_value
+    env.globals["apt_install"] = apt_install
+    env.globals["env_block"] = env_block
+    env.filters["shell_join"] = shlex.join
     return env
 
 
@@ -42,9 +46,30 @@ def exec_form(argv: Sequence[str]) -> str:
 
 def env_value(value: str) -> str:
     """Quote an ENV or LABEL value only when it needs it, so simple values stay readable."""
-    if value and all(c.isalnum() or c in "._-/:@+" for c in value):
+    if value and all(c.isalnum() or c in "._-/:@+$" for c in value):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def env_block(pairs: Sequence[tuple[str, str]]) -> str:
+    """One ENV instruction, a variable a line."""
+    lines = [f"{name}={env_value(value)}" for name, value in pairs]
+    return "ENV " + " \\\n    ".join(lines)
+
+
+def apt_install(packages: Sequence[str]) -> str:
+    """Debian packages, with apt's lists and downloads in cache mounts rather than layers."""
+    return "\n".join(
+        [
+            "# Versions follow the Debian release of the base image; apt's lists and downloads",
+            "# stay in cache mounts, out of the image.",
+            "# hadolint ignore=DL3008",
+            "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\",
+            "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\",
+            "    apt-get update \\",
+            "    && apt-get install --yes --no-install-recommends " + " ".join(sorted(packages)),
+        ]
+    )
 
 
 def poetry_version(project: Project, options: Options) -> str:
@@ -57,8 +82,8 @@ def poetry_version(project: Project, options: Options) -> str:
     return DEFAULT_POETRY_VERSION
 
 
-def labels(project: Project) -> dict[str, str]:
-    """OCI annotations from the project's metadata."""
+def labels(project: Project, options: Options) -> dict[str, str]:
+    """OCI annotations from the project's metadata, then the user's labels on top."""
     found = {
         "org.opencontainers.image.title": project.name,
         "org.opencontainers.image.version": project.version,
@@ -66,8 +91,29 @@ def labels(project: Project) -> dict[str, str]:
         "org.opencontainers.image.licenses": project.license or "",
         "org.opencontainers.image.source": project.urls.get("repository", ""),
         "org.opencontainers.image.url": project.urls.get("homepage", ""),
+        "org.opencontainers.image.revision": "$REVISION",
     }
-    return {name: value for name, value in found.items() if value}
+    if not project.package_mode:
+        del found["org.opencontainers.image.version"]  # no version without a package
+    return {name: value for name, value in {**found, **options.labels}.items() if value}
+
+
+def development_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
+    pairs = [("PORT", str(options.port))] if spec.http else []
+    return pairs + sorted({**dict(spec.development_env), **options.env}.items())
+
+
+def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
+    pairs = [
+        ("PYTHONDONTWRITEBYTECODE", "1"),
+        ("PYTHONUNBUFFERED", "1"),
+        ("PYTHONFAULTHANDLER", "1"),
+        ("VIRTUAL_ENV", "/opt/venv"),
+        ("PATH", "/opt/venv/bin:$PATH"),
+    ]
+    if spec.http:
+        pairs += [("PORT", str(options.port)), ("WEB_CONCURRENCY", str(options.workers))]
+    return pairs + sorted({**dict(spec.production_env), **options.env}.items())
 
 
 def render(
@@ -89,14 +135,45 @@ def render(
         "copy_files": copy_files,
         "copy_dirs": copy_dirs,
         "port": options.port,
-        "workers": options.workers,
         "uid": options.uid,
-        "labels": labels(project),
+        "user": options.user,
+        "labels": labels(project, options),
+        "development_env": development_env(spec, options),
+        "production_env": production_env(spec, options),
+        "production_command": options.command or spec.production_command,
+        "apt_packages": options.apt_packages,
+        "quality_stages": quality_stages(project, options),
+        "gate": options.gate,
+        "extras_flags": install_flags(options),
+        "export_groups": ",".join(["main", *sorted(options.groups)]),
+        "development_groups": ",".join(sorted(options.groups)),
+        "build_apt_packages": options.build_apt_packages,
     }
     return {
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
         DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
     }
+
+
+def quality_stages(project: Project, options: Options) -> dict[str, list[str]]:
+    """The `test` and `lint` stages: the options' commands, or what the project locks."""
+    locked = {canonical_name(p.name) for p in project.lock.packages} if project.lock else set()
+    defaults = {
+        "test": ["pytest"] if "pytest" in locked else None,
+        "lint": ["ruff", "check", "."] if "ruff" in locked else None,
+    }
+    chosen = {"test": options.test_command, "lint": options.lint_command}
+    return {
+        name: command
+        for name, default in defaults.items()
+        if (command := chosen[name] if chosen[name] is not None else default)
+    }
+
+
+def install_flags(options: Options) -> str:
+    """Extras and extra groups, as `poetry install` and `poetry export` take them."""
+    flags = [f"--extras {extra}" for extra in sorted(options.extras)]
+    return "".join(f" {flag}" for flag in flags)
 
 
 def sources_to_copy(project: Project) -> tuple[list[str], list[str]]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from quatrain import cmd
 from quatrain import engine as engine_module
-from quatrain.detect import ServeSpec
 from quatrain.engine import Engine
 from quatrain.project import Project
+from quatrain.spec import ServeSpec
 
 # Runs inside the image with its own Python: polls until the server answers or time runs out.
 # Any HTTP status below 500 proves the app loaded and served the request.
@@ -63,15 +63,31 @@ def verify_image(
     checks = [check_import(engine, image, project)]
     if spec.http:
         checks += check_serving(engine, image, stop_cleanly=target == "production")
+    else:
+        # Production's entry point is the script itself; development runs commands as given.
+        arguments = ("--help",) if target == "production" else (spec.app, "--help")
+        checks.append(check_command(engine, image, arguments))
     return VerifyResult(image=image, target=target, checks=tuple(checks))
+
+
+def check_command(engine: Engine, image: str, arguments: tuple[str, ...]) -> Check:
+    argv = engine_module.run_argv(engine, image, command=arguments, network="none")
+    result = cmd.capture(argv, env=dict(engine.env), echo=True)
+    shown = " ".join(arguments)
+    detail = f"`docker run IMAGE {shown}` " + (
+        "exits 0" if result.returncode == 0 else
+        f"exits {result.returncode}: {_tail(result.stderr or result.stdout)}"
+    )  # fmt: skip
+    return Check(name="command", passed=result.returncode == 0, detail=detail)
 
 
 def check_import(engine: Engine, image: str, project: Project) -> Check:
     if not project.import_names:
         return Check(name="import", passed=True, detail="no package to import (package-mode off)")
     statement = "; ".join(f"import {name}" for name in project.import_names)
+    # Through python itself: a console-script image's entry point is the script.
     argv = engine_module.run_argv(
-        engine, image, command=("python", "-c", statement), network="none"
+        engine, image, command=("-c", statement), network="none", entrypoint="python"
     )
     result = cmd.capture(argv, env=dict(engine.env), echo=True)
     detail = f"`python -c '{statement}'` " + (

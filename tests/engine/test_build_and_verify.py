@@ -100,7 +100,7 @@ def test_run_builds_then_runs_a_command_with_the_given_environment(
 ) -> None:
     script = "import os, factory_app; print(factory_app.GREETING, os.environ['GREETING_TO'])"
     result = quatrain(
-        "run", str(flask_project), "--tag", f"{image_tag}:run", "--env", "GREETING_TO=docker",
+        "run", str(flask_project), "--tag", f"{image_tag}:run", "--run-env", "GREETING_TO=docker",
         "--", "python", "-c", script,
     )  # fmt: skip
     assert result.stdout.strip().splitlines()[-1] == "hello from factory_app docker"

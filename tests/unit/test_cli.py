@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from quatrain import __version__
 from quatrain.__main__ import main
 from quatrain.options import FIELDS, option_key
 from quatrain.pipeline import plan
-from unit.conftest import flask_project, pep621
+from quatrain.report import as_text
+from unit.conftest import flask_project, lock_text, locked, pep621
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 
@@ -165,6 +167,7 @@ def test_help_exits_0_and_lists_the_commands(capsys: pytest.CaptureFixture[str])
     assert [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines()] == [
         "build",
         "init",
+        "inspect",
         "run",
         "verify",
     ]
@@ -191,4 +194,66 @@ def test_an_unknown_flag_is_a_usage_error_with_exit_2(
         "Try 'quatrain init --help' for help.\n"
         "\n"
         "Error: No such option '--colour'.\n"
+    )
+
+
+def test_inspect_prints_the_report_and_builds_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inspect", str(project), "--port", "7000"]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == as_text(plan(project, env={}, cli={"port": 7000}))
+    assert "  port                          7000                         flag\n" in captured.out
+    assert captured.err == ""
+
+
+def test_inspect_json_is_json_with_the_variables_source(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QUATRAIN_APT_PACKAGES", "libpq5 curl")
+
+    assert main(["inspect", "--json", str(project)]) == 0
+
+    described = json.loads(capsys.readouterr().out)
+    assert described["serve"]["app"] == "shop:create_app()"
+    assert described["options"]["apt-packages"] == {"value": ["libpq5", "curl"], "source": "env"}
+
+
+def test_list_dict_and_bool_flags_reach_the_dockerfile(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["init", "--stdout", str(project), "--apt-packages", "libpq5", "--env", "MODE=prod"]
+
+    assert main([*argv, "--labels", "team=web", "--gate", "true"]) == 0
+
+    out = capsys.readouterr().out
+    assert "    && apt-get install --yes --no-install-recommends libpq5\n" in out
+    assert "    MODE=prod\n" in out
+    assert "      team=web\n" in out
+
+
+def test_a_project_quatrain_cannot_detect_is_exit_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": "VERSION = 1\n"}, lock=lock_text(locked("flask"))
+    )
+
+    assert main(["init", "--stdout", str(root)]) == 4
+    assert capsys.readouterr().err.startswith(
+        "quatrain: error: quatrain cannot tell how shop is served. It looked for django: "
+    )
+
+
+def test_a_stale_lock_is_exit_3_with_poetrys_words(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("gunicorn>=23", "gunicorn>=24"))
+
+    assert main(["init", "--stdout", str(project)]) == 3
+    assert capsys.readouterr().err == (
+        "quatrain: error: pyproject.toml changed significantly since poetry.lock was last "
+        f"generated ({project}). Run `poetry lock` to fix the lock file, then build again.\n"
     )

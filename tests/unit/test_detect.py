@@ -1,16 +1,22 @@
+"""`detect`: the ordered registry, the `serve` option, and Flask apps end to end.
+
+The other detectors (ASGI, Django, console scripts) are in test_detectors.py.
+"""
+
 from __future__ import annotations
 
 import textwrap
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from quatrain.detect import ServeSpec, detect
+from quatrain.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
-from quatrain.options import Options
+from quatrain.options import Options, Serve
 from quatrain.project import load_project
-from unit.conftest import flask_project, lock_text, locked, pep621
+from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 FACTORY = """
     from flask import Flask
@@ -22,11 +28,39 @@ FACTORY = """
 """
 
 
+# What each detector looks for, as the error lists it when nothing matches.
+LOOKED_FOR = {
+    "django": (
+        "django: a django dependency, a manage.py that names DJANGO_SETTINGS_MODULE, and that "
+        "settings module's WSGI_APPLICATION or ASGI_APPLICATION"
+    ),
+    "asgi": (
+        "asgi: a dependency on one of fastapi, starlette, litestar, quart and a module-level "
+        "app object (`app = FastAPI()`, ...) or `create_app()` factory"
+    ),
+    "flask": (
+        "flask: a flask dependency and a module-level `create_app()`/`make_app()` factory or "
+        "`app = Flask(...)` object in the project's modules"
+    ),
+    "console-script": (
+        "console-script: one console script in [project.scripts] or [tool.poetry.scripts]"
+    ),
+}
+SAY_IT = (
+    'Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" | "console-script" and '
+    'app = "module:attribute" (or the script name), or --serve/--app.'
+)
 NOT_DETECTED = (
-    "quatrain cannot tell how shop is served. It looked for flask: a Flask dependency "
-    "and, in the project's packages, a module-level `create_app()`/`make_app()` factory "
-    "or an `app = Flask(...)` object. "
-    'Name the app with app = "module:attribute" in [tool.quatrain] or --app.'
+    "quatrain cannot tell how shop is served. It looked for "
+    f"{LOOKED_FOR['django']}; {LOOKED_FOR['asgi']}; {LOOKED_FOR['flask']}; "
+    f"{LOOKED_FOR['console-script']}. {SAY_IT}"
+)
+GUNICORN_FOR_FLASK = (
+    "gunicorn",
+    "--access-logfile=-",
+    "--graceful-timeout=8",
+    "--threads=4",
+    "--worker-tmp-dir=/dev/shm",
 )
 
 
@@ -38,20 +72,21 @@ def test_a_flask_factory_in_the_package_init_is_served_by_calling_it(tmp_path: P
     spec = detected(tmp_path, {"shop/__init__.py": FACTORY})
 
     assert spec == ServeSpec(
+        detector="flask",
+        kind="wsgi",
         framework="flask",
         app="shop:create_app()",
-        production_command=(
-            "gunicorn",
-            "--access-logfile=-",
-            "--graceful-timeout=8",
-            "--threads=4",
-            "--worker-tmp-dir=/dev/shm",
-            "shop:create_app()",
-        ),
+        found_in="shop/__init__.py: create_app()",
+        production_command=(*GUNICORN_FOR_FLASK, "shop:create_app()"),
         development_command=("sh", "-c", 'exec flask run --host 0.0.0.0 --port "$PORT"'),
         development_env=(("FLASK_APP", "shop:create_app()"), ("FLASK_DEBUG", "1")),
         production_server="gunicorn",
-        http=True,
+    )
+    assert spec.http is True
+    assert (spec.production_entrypoint, spec.production_env, spec.production_steps) == (
+        (),
+        (),
+        (),
     )
 
 
@@ -95,7 +130,10 @@ def test_a_module_level_flask_object_in_a_submodule_is_served_as_is(tmp_path: Pa
         "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
     }
 
-    assert detected(tmp_path, files).app == "shop.app:app"
+    spec = detected(tmp_path, files)
+
+    assert (spec.app, spec.found_in) == ("shop.app:app", "shop/app.py: app")
+    assert spec.production_command == (*GUNICORN_FOR_FLASK, "shop.app:app")
 
 
 def test_a_flask_object_made_through_the_flask_module_is_found(tmp_path: Path) -> None:
@@ -134,8 +172,9 @@ def test_two_candidates_are_a_detection_error_that_lists_both(tmp_path: Path) ->
         detect(project, Options())
 
     assert str(raised.value) == (
-        "Found more than one Flask app in shop: `shop:create_app()`, `shop.wsgi:app`. "
-        'Choose one with app = "..." in [tool.quatrain] or --app.'
+        "Found more than one app in shop: `shop:create_app()` (shop/__init__.py: create_app()), "
+        "`shop.wsgi:app` (shop/wsgi.py: app). Choose one with "
+        'app = "module:attribute" in [tool.quatrain] (or --app).'
     )
 
 
@@ -148,6 +187,7 @@ def test_the_app_option_wins_over_detection(tmp_path: Path) -> None:
     spec = detected(tmp_path, files, Options(app="shop.wsgi:app"))
 
     assert spec.app == "shop.wsgi:app"
+    assert spec.found_in == "the app option"
     assert spec.production_command[-1] == "shop.wsgi:app"
     assert spec.development_env == (("FLASK_APP", "shop.wsgi:app"), ("FLASK_DEBUG", "1"))
 
@@ -195,8 +235,8 @@ def test_gunicorn_not_locked_for_runtime_is_a_project_error_that_says_poetry_add
         detect(project, Options())
 
     assert str(raised.value) == (
-        "The production image serves shop with gunicorn, but gunicorn is not among the "
-        "project's locked runtime dependencies. Run `poetry add gunicorn` and build again."
+        "shop is a WSGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
     )
 
 
@@ -241,3 +281,204 @@ def test_detection_reads_the_sources_and_never_imports_them(tmp_path: Path) -> N
     project = load_project(flask_project(tmp_path, {"shop/__init__.py": source}))
 
     assert detect(project, Options()).app == "shop:create_app()"
+
+
+def test_a_factory_that_hides_its_constructor_belongs_to_the_projects_flask(
+    tmp_path: Path,
+) -> None:
+    source = "from shop.setup import build\n\n\ndef create_app():\n    return build()\n"
+
+    spec = detected(tmp_path, {"shop/__init__.py": source})
+
+    assert (spec.detector, spec.framework, spec.app) == ("flask", "flask", "shop:create_app()")
+
+
+def test_modules_under_tests_docs_and_migrations_are_never_the_app(tmp_path: Path) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    files = {
+        "shop/__init__.py": FACTORY,
+        "shop/tests/conftest.py": app,
+        "shop/docs/example.py": app,
+        "shop/migrations/env.py": app,
+    }
+
+    assert detected(tmp_path, files).app == "shop:create_app()"
+
+
+# --- package-mode = false: the root's modules are the project's ----------------------------
+
+NON_PACKAGE = """
+    [tool.poetry]
+    package-mode = false
+
+    [tool.poetry.dependencies]
+    python = ">=3.11"
+    flask = "^3.1"
+    gunicorn = "^23.0"
+"""
+
+
+def test_a_non_package_project_is_served_from_its_root_module(tmp_path: Path) -> None:
+    root = flask_project(
+        tmp_path / "scripts-app",
+        {"app.py": "from flask import Flask\n\napp = Flask(__name__)\n"},
+        pyproject=NON_PACKAGE,
+    )
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.app, spec.found_in) == ("flask", "app:app", "app.py: app")
+    assert spec.production_command == (*GUNICORN_FOR_FLASK, "app:app")
+
+
+def test_manage_setup_conftest_and_noxfile_at_the_root_are_not_candidates(
+    tmp_path: Path,
+) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    files = {
+        "wsgi.py": app,
+        **{f"{name}.py": app for name in ("manage", "setup", "conftest", "noxfile")},
+    }
+    root = flask_project(tmp_path / "scripts-app", files, pyproject=NON_PACKAGE)
+
+    assert detect(load_project(root), Options()).app == "wsgi:app"
+
+
+# --- the ordered registry -------------------------------------------------------------------
+
+
+def test_the_registry_tries_django_then_asgi_then_flask_then_console_scripts() -> None:
+    assert [d.name for d in DETECTORS] == ["django", "asgi", "flask", "console-script"]
+
+
+def test_every_detector_is_a_value_of_the_serve_option() -> None:
+    assert sorted(["auto", *(d.name for d in DETECTORS)]) == sorted(typing.get_args(Serve))
+
+
+def test_every_detector_says_what_it_looks_for_in_the_error() -> None:
+    assert [f"{d.name}: {d.looks_for}" for d in DETECTORS] == list(LOOKED_FOR.values())
+
+
+MANAGE = 'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n'
+SETTINGS = 'WSGI_APPLICATION = "shop.wsgi.application"\n'
+FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"
+FASTAPI_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def test_django_wins_over_a_flask_app_in_the_same_project(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": pep621(dependencies=["django>=5.2", "flask>=3.1", "gunicorn>=23"]),
+        "manage.py": MANAGE,
+        "shop/__init__.py": "",
+        "shop/settings.py": SETTINGS,
+        "shop/legacy.py": FLASK_APP,
+    }
+    lock = lock_text(locked("django", "5.2.8"), locked("flask", "3.1.3"), locked("gunicorn"))
+    project = load_project(write_project(tmp_path, files, lock=lock))
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.app) == ("django", "shop.wsgi:application")
+
+
+@pytest.fixture
+def flask_and_fastapi(tmp_path: Path) -> Path:
+    """A project with a Flask app and a FastAPI app, and servers for both."""
+    files = {
+        "pyproject.toml": pep621(dependencies=["fastapi", "flask", "gunicorn", "uvicorn"]),
+        "shop/__init__.py": "",
+        "shop/site.py": FLASK_APP,
+        "shop/api.py": FASTAPI_APP,
+    }
+    lock = lock_text(
+        locked("fastapi", "0.121.0"),
+        locked("flask", "3.1.3"),
+        locked("gunicorn", "23.0.0"),
+        locked("uvicorn", "0.38.0"),
+    )
+    return write_project(tmp_path, files, lock=lock)
+
+
+def test_asgi_is_tried_before_flask(flask_and_fastapi: Path) -> None:
+    spec = detect(load_project(flask_and_fastapi), Options())
+
+    assert (spec.detector, spec.framework, spec.app) == ("asgi", "fastapi", "shop.api:app")
+
+
+def test_the_serve_option_skips_the_detectors_before_the_one_it_names(
+    flask_and_fastapi: Path,
+) -> None:
+    spec = detect(load_project(flask_and_fastapi), Options(serve="flask"))
+
+    assert (spec.detector, spec.framework, spec.app) == ("flask", "flask", "shop.site:app")
+
+
+def test_the_serve_option_can_choose_a_console_script_over_a_web_app(tmp_path: Path) -> None:
+    pyproject = pep621(extra='\n[project.scripts]\nshop-admin = "shop.admin:main"\n')
+    project = load_project(
+        flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject)
+    )
+
+    assert detect(project, Options()).detector == "flask"
+    forced = detect(project, Options(serve="console-script"))
+    assert (forced.detector, forced.app, forced.production_entrypoint) == (
+        "console-script",
+        "shop-admin",
+        ("shop-admin",),
+    )
+
+
+@pytest.mark.parametrize("serve", ["django", "asgi", "console-script"])
+def test_serve_naming_a_detector_that_does_not_match_says_what_that_one_looked_for(
+    tmp_path: Path, serve: Serve
+) -> None:
+    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}))
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options(serve=serve))
+
+    assert str(raised.value) == (
+        f"quatrain cannot tell how shop is served (serve = '{serve}'). "
+        f"It looked for {LOOKED_FOR[serve]}. {SAY_IT}"
+    )
+
+
+def test_serve_flask_on_a_project_without_flask_is_a_detection_error(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": pep621(dependencies=["fastapi", "uvicorn"]),
+        "shop/api.py": FASTAPI_APP,
+    }
+    lock = lock_text(locked("fastapi", "0.121.0"), locked("uvicorn", "0.38.0"))
+    project = load_project(write_project(tmp_path, {**files, "shop/__init__.py": ""}, lock=lock))
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options(serve="flask"))
+
+    assert str(raised.value) == (
+        "quatrain cannot tell how shop is served (serve = 'flask'). "
+        f"It looked for {LOOKED_FOR['flask']}. {SAY_IT}"
+    )
+
+
+def test_nothing_to_serve_is_a_detection_error_that_lists_every_detector(
+    tmp_path: Path,
+) -> None:
+    files = {"pyproject.toml": pep621(dependencies=["requests"]), "shop/__init__.py": ""}
+    project = load_project(write_project(tmp_path, files, lock=lock_text(locked("requests"))))
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert raised.value.return_code == 4
+    assert str(raised.value) == (
+        "quatrain cannot tell how shop is served. It looked for django: a django dependency, a "
+        "manage.py that names DJANGO_SETTINGS_MODULE, and that settings module's "
+        "WSGI_APPLICATION or ASGI_APPLICATION; asgi: a dependency on one of fastapi, starlette, "
+        "litestar, quart and a module-level app object (`app = FastAPI()`, ...) or "
+        "`create_app()` factory; flask: a flask dependency and a module-level "
+        "`create_app()`/`make_app()` factory or `app = Flask(...)` object in the project's "
+        "modules; console-script: one console script in [project.scripts] or "
+        '[tool.poetry.scripts]. Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" '
+        '| "console-script" and app = "module:attribute" (or the script name), or '
+        "--serve/--app."
+    )

@@ -285,6 +285,28 @@ def test_a_run_with_everything_lists_flags_in_a_fixed_order_and_sorts_the_enviro
     ]
 
 
+def test_a_run_with_an_entrypoint_replaces_the_images_before_the_network() -> None:
+    argv = run_argv(
+        BUILDX, "greeter:latest", command=("-c", "import greeter"), network="none",
+        entrypoint="python", name="check",
+    )  # fmt: skip
+
+    assert argv == [
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        "check",
+        "--entrypoint",
+        "python",
+        "--network",
+        "none",
+        "greeter:latest",
+        "-c",
+        "import greeter",
+    ]
+
+
 def test_a_detached_run_keeps_its_container_for_the_caller_to_remove() -> None:
     argv = run_argv(BUILDX, "shop:latest", env={"PORT": "18080"}, network="none", detach=True)
 

@@ -123,6 +123,21 @@ def test_the_build_image_follows_the_flavor_and_the_runtime_image_is_always_slim
     assert images.runtime == "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}"
 
 
+def test_the_image_options_replace_the_official_images_whatever_the_flavor() -> None:
+    images = BaseImages(
+        python_version="3.12",
+        debian_release="bookworm",
+        build_flavor="full",
+        build_override="registry.example.org/python:3.12",
+        runtime_override="gcr.io/distroless/python3",
+    )
+
+    assert (images.build, images.runtime) == (
+        "registry.example.org/python:3.12",
+        "gcr.io/distroless/python3",
+    )
+
+
 @pytest.mark.parametrize("release", ["trixie", "bookworm"])
 def test_a_debian_release_with_official_images_is_accepted(release: str) -> None:
     assert check_debian_release(release) == release

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,17 @@ from quatrain.project import (
     LockedPackage,
     PackageDir,
     canonical_name,
+    content_hash,
+    git_revision,
     load_lock,
     load_project,
 )
-from unit.conftest import FLASK_LOCK, lock_text, locked, pep621, write_tree
+from unit.conftest import FLASK_LOCK, lock_text, locked, pep621, write_project, write_tree
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
 
 POETRY_1_8 = """
     [tool.poetry]
@@ -399,6 +407,7 @@ def test_a_lock_version_2_1_lock_is_read_with_its_header_and_groups(tmp_path: Pa
                 locked("pytest", "9.0.0", groups=["dev"]),
                 locked("colorama", "0.4.6", groups=["main", "dev"]),
                 poetry="2.1.4",
+                content_hash="b" * 64,
             ),
         },
     )
@@ -413,6 +422,7 @@ def test_a_lock_version_2_1_lock_is_read_with_its_header_and_groups(tmp_path: Pa
             LockedPackage(name="pytest", version="9.0.0", groups=("dev",), has_wheel=True),
             LockedPackage(name="colorama", version="0.4.6", groups=("main", "dev"), has_wheel=True),
         ),
+        content_hash="b" * 64,
     )
     assert lock.package("flask") == lock.packages[0]
     assert lock.package("PyTest") == lock.packages[1]
@@ -430,6 +440,7 @@ def test_a_poetry_1_8_lock_has_no_groups_so_every_package_counts_as_main(tmp_pat
                 locked("pytest", "8.3.2", groups=None),
                 lock_version="2.0",
                 poetry="1.8.3",
+                content_hash=None,
             ),
         },
     )
@@ -443,6 +454,7 @@ def test_a_poetry_1_8_lock_has_no_groups_so_every_package_counts_as_main(tmp_pat
             LockedPackage(name="flask", version="3.0.3", groups=("main",), has_wheel=True),
             LockedPackage(name="pytest", version="8.3.2", groups=("main",), has_wheel=True),
         ),
+        content_hash=None,
     )
 
 
@@ -510,3 +522,281 @@ def test_invalid_toml_is_a_project_error_that_names_the_file(tmp_path: Path, bro
     assert str(raised.value) == (
         f"{tmp_path / broken} is not valid TOML ({cause}). Fix the file and run quatrain again."
     )
+
+
+# --- console scripts ------------------------------------------------------------------------
+
+
+def test_scripts_are_read_from_project_scripts_and_poetry_1_8s_tables(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": pep621(
+                extra="""
+                    [project.scripts]
+                    shop = "shop.cli:main"
+
+                    [tool.poetry.scripts]
+                    shop = "shop.old:main"
+                    admin = { callable = "shop.admin:run", extras = ["admin"] }
+                    migrate = "shop.db:migrate"
+                    setup-db = { reference = "bin/setup-db.sh", type = "file" }
+                """
+            ),
+            "shop/__init__.py": "",
+        },
+    )
+
+    # [project.scripts] wins a name both tables give; a file script is no console script.
+    assert load_project(tmp_path).scripts == {
+        "admin": "shop.admin:run",
+        "migrate": "shop.db:migrate",
+        "shop": "shop.cli:main",
+    }
+
+
+def test_a_poetry_1_8_project_reads_its_scripts_from_tool_poetry(tmp_path: Path) -> None:
+    pyproject = POETRY_1_8 + '\n    [tool.poetry.scripts]\n    plan = "coach_planner.cli:main"\n'
+    write_tree(tmp_path, {"pyproject.toml": pyproject, "coach_planner/__init__.py": ""})
+
+    assert load_project(tmp_path).scripts == {"plan": "coach_planner.cli:main"}
+
+
+def test_a_project_without_scripts_has_none(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621(), "shop/__init__.py": ""})
+
+    assert load_project(tmp_path).scripts == {}
+
+
+# --- the git revision, read from .git's files -------------------------------------------------
+
+MAIN = "a" * 40
+FEATURE = "b" * 40
+DETACHED = "c" * 40
+
+
+def test_head_on_a_branch_is_the_commit_of_its_ref_file(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/main": f"{MAIN}\n"},
+    )
+
+    assert git_revision(tmp_path) == MAIN
+
+
+def test_a_project_in_a_subdirectory_gets_the_revision_of_the_repository_above(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            ".git/refs/heads/main": f"{MAIN}\n",
+            "services/shop/pyproject.toml": pep621(),
+            "services/shop/shop/__init__.py": "",
+        },
+    )
+
+    assert git_revision(tmp_path / "services" / "shop") == MAIN
+    assert load_project(tmp_path / "services" / "shop").revision == MAIN
+
+
+PACKED_REFS = f"""
+    # pack-refs with: peeled fully-peeled sorted
+    {FEATURE} refs/heads/feature
+    {MAIN} refs/heads/main
+    ^{DETACHED}
+    {DETACHED} refs/tags/v1.0
+"""
+
+
+def test_a_ref_that_is_only_packed_is_read_from_packed_refs(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".git/HEAD": "ref: refs/heads/main\n", ".git/packed-refs": PACKED_REFS})
+
+    assert git_revision(tmp_path) == MAIN
+
+
+def test_a_loose_ref_wins_over_its_packed_copy(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/feature\n",
+            ".git/refs/heads/feature": f"{DETACHED}\n",
+            ".git/packed-refs": PACKED_REFS,
+        },
+    )
+
+    assert git_revision(tmp_path) == DETACHED
+
+
+def test_a_detached_head_is_the_commit_itself(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".git/HEAD": f"{DETACHED}\n", ".git/refs/heads/main": f"{MAIN}\n"})
+
+    assert git_revision(tmp_path) == DETACHED
+
+
+@pytest.mark.parametrize("absolute", [True, False], ids=["absolute", "relative"])
+def test_a_worktree_follows_its_gitdir_file_and_reads_refs_from_the_common_dir(
+    tmp_path: Path, absolute: bool
+) -> None:
+    gitdir = tmp_path / "repo" / ".git" / "worktrees" / "wt"
+    target = gitdir if absolute else Path("..") / "repo" / ".git" / "worktrees" / "wt"
+    write_tree(
+        tmp_path,
+        {
+            "repo/.git/HEAD": "ref: refs/heads/main\n",
+            "repo/.git/refs/heads/main": f"{MAIN}\n",
+            "repo/.git/packed-refs": f"{FEATURE} refs/heads/feature\n",
+            "repo/.git/worktrees/wt/HEAD": "ref: refs/heads/feature\n",
+            "repo/.git/worktrees/wt/commondir": "../..\n",
+            "wt/.git": f"gitdir: {target.as_posix()}\n",
+        },
+    )
+
+    assert git_revision(tmp_path / "wt") == FEATURE
+    assert git_revision(tmp_path / "repo") == MAIN
+
+
+def test_a_submodule_reads_the_gitdir_its_git_file_names(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            ".git/refs/heads/main": f"{MAIN}\n",
+            ".git/modules/lib/HEAD": f"{DETACHED}\n",
+            "lib/.git": "gitdir: ../.git/modules/lib\n",
+        },
+    )
+
+    assert git_revision(tmp_path / "lib") == DETACHED
+
+
+def test_a_branch_without_a_commit_has_no_revision(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/.keep": ""})
+
+    assert git_revision(tmp_path) is None
+
+
+def test_a_project_outside_any_repository_has_no_revision(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621(), "shop/__init__.py": ""})
+
+    assert git_revision(tmp_path) is None
+    assert load_project(tmp_path).revision is None
+
+
+# --- Poetry's content-hash, and whether the lock is fresh ------------------------------------
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "flask-app"
+
+
+def test_the_content_hash_of_the_example_is_the_one_poetry_wrote_into_its_lock() -> None:
+    data = tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))
+    lock = load_lock(EXAMPLE / "poetry.lock")
+
+    assert lock is not None
+    assert lock.poetry_version == "2.5.1"
+    assert content_hash(data) == lock.content_hash
+    assert load_project(EXAMPLE).lock_is_fresh is True
+
+
+def test_only_dependency_changes_make_a_lock_stale(tmp_path: Path) -> None:
+    pyproject = pep621(extra="\n[tool.quatrain]\nport = 9000\n")
+    write_project(tmp_path, {"pyproject.toml": pyproject, "shop/__init__.py": ""}, lock=FLASK_LOCK)
+
+    described = pyproject.replace('version = "1.2.3"', 'version = "2.0.0"').replace(
+        "port = 9000", "port = 9001"
+    )
+    write_tree(tmp_path, {"pyproject.toml": described})
+    assert load_project(tmp_path).lock_is_fresh is True
+
+    write_tree(tmp_path, {"pyproject.toml": described.replace("gunicorn>=23", "gunicorn>=24")})
+    assert load_project(tmp_path).lock_is_fresh is False
+
+
+GROUPS = pep621(extra='\n[dependency-groups]\ndev = ["pytest>=8"]\n')
+
+
+@pytest.mark.parametrize(
+    ("written_by", "fresh"),
+    [("2.2.1", True), ("2.3.0", False), ("2.5.1", False)],
+)
+def test_a_hash_without_dependency_groups_is_fresh_only_from_a_poetry_before_2_3(
+    tmp_path: Path, written_by: str, fresh: bool
+) -> None:
+    legacy = content_hash(tomllib.loads(GROUPS), with_dependency_groups=False)
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": GROUPS,
+            "shop/__init__.py": "",
+            "poetry.lock": lock_text(locked("flask"), poetry=written_by, content_hash=legacy),
+        },
+    )
+
+    assert load_project(tmp_path).lock_is_fresh is fresh
+
+
+def test_a_project_without_a_lock_has_nothing_to_be_stale_against(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621(), "shop/__init__.py": ""})
+
+    assert load_project(tmp_path).lock_is_fresh is True
+
+
+# Poetry's own Locker (in process: it reads the two files) is the oracle for freshness.
+CASES = {
+    "pep621": pep621(),
+    "poetry-1.8": POETRY_1_8,
+    "dependency-groups": GROUPS,
+    "source": pep621(extra='\n[[tool.poetry.source]]\nname = "x"\nurl = "https://x.invalid/"\n'),
+}
+
+
+def freshness_cases() -> list[object]:
+    cases: list[object] = []
+    for name in CASES:
+        for hash_kind in ("current", "wrong"):
+            for written_by in ("2.5.1", "2.2.1", None):
+                cases.append(pytest.param(name, hash_kind, written_by))
+    cases += [pytest.param(name, "none", "2.5.1") for name in CASES]
+    cases += [
+        pytest.param("dependency-groups", "legacy", "2.2.1"),
+        pytest.param("dependency-groups", "legacy", "2.5.1"),
+        pytest.param(
+            "dependency-groups",
+            "legacy",
+            None,
+        ),
+        pytest.param(
+            "dependency-groups",
+            "legacy",
+            "2.3.0b1",
+        ),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize(("case", "hash_kind", "written_by"), freshness_cases())
+def test_a_lock_is_fresh_exactly_when_poetry_says_so(
+    tmp_path: Path, case: str, hash_kind: str, written_by: str | None
+) -> None:
+    locker = pytest.importorskip("poetry.packages.locker")
+    data = tomllib.loads(CASES[case])
+    hashes = {
+        "current": content_hash(data),
+        "legacy": content_hash(data, with_dependency_groups=False),
+        "wrong": "0" * 64,
+        "none": None,
+    }
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": CASES[case],
+            "shop/__init__.py": "",
+            "coach_planner/__init__.py": "",
+            "poetry.lock": lock_text(poetry=written_by, content_hash=hashes[hash_kind]),
+        },
+    )
+
+    poetry_says = locker.Locker(tmp_path / "poetry.lock", data).is_fresh()
+
+    assert load_project(tmp_path).lock_is_fresh is poetry_says

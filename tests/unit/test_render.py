@@ -3,7 +3,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +26,7 @@ from quatrain.render import (
     render,
     sources_to_copy,
 )
-from unit.conftest import flask_project, lock_text, locked, pep621
+from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "flask-app"
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -94,10 +96,12 @@ def test_there_is_no_syntax_line_by_default() -> None:
     assert "# syntax=" not in dockerfile
 
 
-def test_the_stages_are_staging_development_build_production_in_that_order() -> None:
+def test_the_stages_are_staging_development_test_build_production_in_that_order() -> None:
+    # The example locks pytest, so it has a `test` stage; it locks no ruff, so no `lint`.
     assert from_lines(example_dockerfile()) == [
         "FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS staging",
         "FROM staging AS development",
+        "FROM development AS test",
         "FROM staging AS build",
         "FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS production",
     ]
@@ -261,9 +265,10 @@ def test_single_modules_are_copied_as_files_and_packages_as_directories(tmp_path
 
 
 def test_labels_leave_out_what_the_project_does_not_say(project: Project) -> None:
-    assert labels(project) == {
+    assert labels(project, Options()) == {
         "org.opencontainers.image.title": "shop",
         "org.opencontainers.image.version": "1.2.3",
+        "org.opencontainers.image.revision": "$REVISION",
     }
 
 
@@ -271,7 +276,9 @@ def test_labels_leave_out_what_the_project_does_not_say(project: Project) -> Non
     ("value", "written"),
     [
         ("1", "1"),
-        ("/opt/venv/bin:$PATH", '"/opt/venv/bin:$PATH"'),
+        # Docker expands $VARIABLES in ENV and LABEL values whether quoted or not.
+        ("/opt/venv/bin:$PATH", "/opt/venv/bin:$PATH"),
+        ("$REVISION", "$REVISION"),
         ("pkg.app:app", "pkg.app:app"),
         ("pkg:create_app()", '"pkg:create_app()"'),
         ("two words", '"two words"'),
@@ -298,13 +305,6 @@ def test_render_takes_the_images_it_is_given(project: Project) -> None:
     assert "FROM python:${PYTHON_VERSION}-${DEBIAN_RELEASE} AS staging\n" in dockerfile
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="render ignores project.package_mode: the build stage runs `poetry build`, which "
-    "Poetry refuses in non-package mode ('Building a package is not possible in non-package "
-    "mode.'), and production installs a wheel that cannot exist",
-)
 def test_a_project_in_non_package_mode_is_not_built_as_a_wheel(tmp_path: Path) -> None:
     root = flask_project(
         tmp_path,
@@ -327,5 +327,446 @@ def test_a_project_in_non_package_mode_is_not_built_as_a_wheel(tmp_path: Path) -
 
     dockerfile = plan(root, env={}, cli={}).files[DOCKERFILE]
 
+    # Poetry refuses `poetry build` in non-package mode, and there is no wheel to install.
     assert "poetry build" not in dockerfile
     assert ".whl" not in dockerfile
+    assert "--only-root" not in dockerfile
+
+
+# --- the options of issue 3, and the new kinds of project -----------------------------------
+
+
+def dockerfile_of(root: Path, **cli: Any) -> str:
+    return plan(root, env={}, cli=cli).files[DOCKERFILE]
+
+
+def shop(tmp_path: Path, tool_quatrain: str = "") -> Path:
+    pyproject = pep621(extra=f"\n[tool.quatrain]\n{tool_quatrain}" if tool_quatrain else "")
+    return flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject)
+
+
+def test_the_env_option_is_set_in_both_images_after_what_detection_sets(tmp_path: Path) -> None:
+    found = stages(dockerfile_of(shop(tmp_path, 'env = {MODE = "prod", GREETING = "hi there"}')))
+
+    development, production = found["development"], found["production"]
+    start = development.index("ENV PORT=8888 \\")
+    assert development[start : start + 5] == [
+        "ENV PORT=8888 \\",
+        '    FLASK_APP="shop:create_app()" \\',
+        "    FLASK_DEBUG=1 \\",
+        '    GREETING="hi there" \\',
+        "    MODE=prod",
+    ]
+    assert production[1:10] == [
+        "ENV PYTHONDONTWRITEBYTECODE=1 \\",
+        "    PYTHONUNBUFFERED=1 \\",
+        "    PYTHONFAULTHANDLER=1 \\",
+        "    VIRTUAL_ENV=/opt/venv \\",
+        "    PATH=/opt/venv/bin:$PATH \\",
+        "    PORT=8888 \\",
+        "    WEB_CONCURRENCY=2 \\",
+        '    GREETING="hi there" \\',
+        "    MODE=prod",
+    ]
+
+
+def test_the_env_option_replaces_a_detected_variable_of_the_same_name(tmp_path: Path) -> None:
+    development = stages(dockerfile_of(shop(tmp_path), env="FLASK_DEBUG=0"))["development"]
+
+    start = development.index("ENV PORT=8888 \\")
+    assert development[start : start + 3] == [
+        "ENV PORT=8888 \\",
+        '    FLASK_APP="shop:create_app()" \\',
+        "    FLASK_DEBUG=0",
+    ]
+
+
+def test_the_labels_option_adds_labels_and_overrides_or_removes_metadata_ones(
+    tmp_path: Path,
+) -> None:
+    tool = (
+        'labels = {"org.opencontainers.image.title" = "Shop", "com.example.team" = "web", '
+        '"org.opencontainers.image.version" = ""}'
+    )
+
+    dockerfile = dockerfile_of(shop(tmp_path, tool))
+
+    assert dockerfile.endswith(
+        "# passes REVISION from the git checkout; plain docker build leaves it empty.\n"
+        'ARG REVISION=""\n'
+        "LABEL com.example.team=web \\\n"
+        "      org.opencontainers.image.revision=$REVISION \\\n"
+        "      org.opencontainers.image.title=Shop\n"
+    )
+
+
+def test_labels_merge_the_option_over_the_metadata(project: Project) -> None:
+    options = Options(labels={"org.opencontainers.image.version": "1.2.3-rc1", "tier": "web"})
+
+    assert labels(project, options) == {
+        "org.opencontainers.image.title": "shop",
+        "org.opencontainers.image.version": "1.2.3-rc1",
+        "org.opencontainers.image.revision": "$REVISION",
+        "tier": "web",
+    }
+
+
+APT_LINES = [
+    "# Versions follow the Debian release of the base image; apt's lists and downloads",
+    "# stay in cache mounts, out of the image.",
+    "# hadolint ignore=DL3008",
+    "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\",
+    "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\",
+    "    apt-get update \\",
+]
+
+
+def test_apt_packages_are_installed_sorted_in_production_before_the_user_exists(
+    tmp_path: Path,
+) -> None:
+    production = stages(dockerfile_of(shop(tmp_path), apt_packages="libpq5 curl"))["production"]
+
+    start = production.index(APT_LINES[0])
+    assert production[start : start + 8] == [
+        *APT_LINES,
+        "    && apt-get install --yes --no-install-recommends curl libpq5",
+        "RUN groupadd --system --gid 10001 app \\",
+    ]
+
+
+def test_build_apt_packages_go_into_staging_before_poetry_and_not_into_production(
+    tmp_path: Path,
+) -> None:
+    found = stages(dockerfile_of(shop(tmp_path, 'build-apt-packages = ["libpq-dev", "gcc"]')))
+
+    staging = found["staging"]
+    start = staging.index(APT_LINES[0])
+    assert staging[start - 1 : start + 8] == [
+        "    PATH=/opt/venv/bin:$PATH",
+        *APT_LINES,
+        "    && apt-get install --yes --no-install-recommends gcc libpq-dev",
+        "# Poetry stays out of the project's environment, which is /opt/venv: Poetry installs into",
+    ]
+    assert not any("apt-get" in line for line in found["production"])
+
+
+def test_the_user_option_names_the_production_user(tmp_path: Path) -> None:
+    production = stages(dockerfile_of(shop(tmp_path), user="web", uid="2000"))["production"]
+
+    start = production.index("RUN groupadd --system --gid 2000 web \\")
+    assert production[start : start + 2] == [
+        "RUN groupadd --system --gid 2000 web \\",
+        "    && useradd --system --create-home --uid 2000 --gid 2000 web",
+    ]
+    assert "USER 2000:2000" in production
+
+
+def test_the_command_option_replaces_the_production_command_only(tmp_path: Path) -> None:
+    tool = 'command = ["gunicorn", "--bind=0.0.0.0:8000", "shop:create_app()"]'
+
+    found = stages(dockerfile_of(shop(tmp_path, tool)))
+
+    production = found["production"]
+    assert [line for line in production if line.startswith(("CMD ", "ENTRYPOINT "))] == [
+        'CMD ["gunicorn", "--bind=0.0.0.0:8000", "shop:create_app()"]'
+    ]
+    assert [line for line in found["development"] if line.startswith("CMD ")] == [
+        'CMD ["sh", "-c", "exec flask run --host 0.0.0.0 --port \\"$PORT\\""]'
+    ]
+
+
+def test_the_base_and_runtime_image_options_are_the_from_lines_as_given(tmp_path: Path) -> None:
+    dockerfile = dockerfile_of(
+        shop(tmp_path),
+        base_image="registry.example.org/python:3.12-bookworm",
+        runtime_image="registry.example.org/python:3.12-slim-bookworm",
+    )
+
+    assert from_lines(dockerfile) == [
+        "FROM registry.example.org/python:3.12-bookworm AS staging",
+        "FROM staging AS development",
+        "FROM staging AS build",
+        "FROM registry.example.org/python:3.12-slim-bookworm AS production",
+    ]
+
+
+def greeter(tmp_path: Path) -> Path:
+    files = {
+        "pyproject.toml": pep621(
+            "greeter",
+            dependencies=["colorama"],
+            extra='\n[project.scripts]\ngreet = "greeter.cli:main"\n',
+        ),
+        "greeter/__init__.py": "",
+        "greeter/cli.py": "def main():\n    pass\n",
+    }
+    return write_project(tmp_path, files, lock=lock_text(locked("colorama", "0.4.6")))
+
+
+def test_a_console_script_is_the_production_entry_point_with_no_port(tmp_path: Path) -> None:
+    dockerfile = dockerfile_of(greeter(tmp_path))
+    found = stages(dockerfile)
+
+    production = found["production"]
+    user = production.index("USER 10001:10001")
+    assert production[user : user + 4] == [
+        "USER 10001:10001",
+        'ENTRYPOINT ["greet"]',
+        "CMD []",
+        "# Labels last: a change of version or description rebuilds nothing above. quatrain build",
+    ]
+    assert production[1:6] == [
+        "ENV PYTHONDONTWRITEBYTECODE=1 \\",
+        "    PYTHONUNBUFFERED=1 \\",
+        "    PYTHONFAULTHANDLER=1 \\",
+        "    VIRTUAL_ENV=/opt/venv \\",
+        "    PATH=/opt/venv/bin:$PATH",
+    ]
+    development = found["development"]
+    entrypoint = development.index('ENTRYPOINT ["poetry", "run"]')
+    assert development[entrypoint - 4 : entrypoint + 2] == [
+        "COPY . .",
+        "# The project itself, editable: the only step an edit re-runs.",
+        "RUN poetry install --only-root --no-interaction",
+        "# `poetry run` runs any command given to `docker run` inside the project's environment.",
+        'ENTRYPOINT ["poetry", "run"]',
+        'CMD ["greet", "--help"]',
+    ]
+    for word in ("EXPOSE", "HEALTHCHECK", "PORT=", "WEB_CONCURRENCY"):
+        assert word not in dockerfile
+
+
+def test_the_command_option_gives_a_console_script_its_arguments(tmp_path: Path) -> None:
+    production = stages(dockerfile_of(greeter(tmp_path), command="--name world"))["production"]
+
+    entrypoint = production.index('ENTRYPOINT ["greet"]')
+    assert production[entrypoint : entrypoint + 2] == [
+        'ENTRYPOINT ["greet"]',
+        'CMD ["--name", "world"]',
+    ]
+
+
+NON_PACKAGE = """
+    [project]
+    name = "scripts-app"
+    version = "0.1.0"
+    requires-python = ">=3.11"
+    dependencies = ["flask>=3.1", "gunicorn>=23.0"]
+
+    [tool.poetry]
+    package-mode = false
+"""
+
+
+def non_package(tmp_path: Path) -> Path:
+    files = {
+        "pyproject.toml": NON_PACKAGE,
+        "app.py": "from flask import Flask\n\napp = Flask('x')\n",
+    }
+    return write_project(tmp_path, files, lock=lock_text(locked("flask"), locked("gunicorn")))
+
+
+def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
+    tmp_path: Path,
+) -> None:
+    dockerfile = dockerfile_of(non_package(tmp_path))
+    found = stages(dockerfile)
+
+    assert dockerfile.splitlines()[6:11] == [
+        "# Needs BuildKit (the default since Docker 23; DOCKER_BUILDKIT=1 before that).",
+        "#",
+        "# scripts-app sets package-mode = false: there is no wheel to build. The build stage",
+        "# installs the locked dependencies only, and production copies the sources next to them.",
+        "",
+    ]
+    assert found["development"][:6] == [
+        "FROM staging AS development",
+        "# Dependencies first, from the lock alone: editing a source file never re-runs this step.",
+        "RUN --mount=type=cache,target=/var/cache/pypoetry \\",
+        "    poetry install --no-root --no-directory --no-interaction",
+        "COPY . .",
+        "ENV PORT=8888 \\",
+    ]
+    assert found["build"] == [
+        "FROM staging AS build",
+        "RUN poetry export --only main --format requirements.txt --output requirements.txt",
+        "# Dependencies before sources: an edit re-runs neither the export nor this install.",
+        "RUN --mount=type=cache,target=/root/.cache/pip \\",
+        "    pip install --require-hashes --no-deps --requirement requirements.txt",
+        "",
+        "# ---------------------------------------------------------------------------",
+        "# production: a fresh slim image with the locked dependencies and the sources; no Poetry,",
+        "# no compilers, no caches; a non-root user.",
+        "# ---------------------------------------------------------------------------",
+    ]
+    production = found["production"]
+    venv = production.index("COPY --from=build /opt/venv /opt/venv")
+    assert production[venv : venv + 4] == [
+        "COPY --from=build /opt/venv /opt/venv",
+        "# No wheel (package-mode = false): the sources themselves, read-only for the app's user.",
+        "COPY . .",
+        "USER 10001:10001",
+    ]
+    assert "org.opencontainers.image.version" not in dockerfile
+    assert production[-1] == "      org.opencontainers.image.title=scripts-app"
+
+
+MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+DJANGO_SETTINGS = """
+    INSTALLED_APPS = ["django.contrib.staticfiles"]
+    STATIC_ROOT = "/opt/static"
+    WSGI_APPLICATION = "mysite.wsgi.application"
+"""
+
+
+def django_site(tmp_path: Path) -> Path:
+    files = {
+        "pyproject.toml": pep621("mysite", dependencies=["django>=5.2", "gunicorn>=23"]),
+        "manage.py": MANAGE,
+        "mysite/__init__.py": "",
+        "mysite/settings.py": DJANGO_SETTINGS,
+    }
+    return write_project(tmp_path, files, lock=lock_text(locked("django"), locked("gunicorn")))
+
+
+def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path) -> None:
+    production = stages(dockerfile_of(django_site(tmp_path)))["production"]
+
+    wheel = production.index("    pip install --no-deps --no-cache-dir /tmp/dist/*.whl")
+    assert production[wheel : wheel + 3] == [
+        "    pip install --no-deps --no-cache-dir /tmp/dist/*.whl",
+        "RUN python -m django collectstatic --noinput",
+        "USER 10001:10001",
+    ]
+    assert "    DJANGO_SETTINGS_MODULE=mysite.settings" in production
+
+
+FASTAPI_FACTORY = "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n"
+
+
+def fastapi_app(tmp_path: Path) -> Path:
+    files = {
+        "pyproject.toml": pep621("api", dependencies=["fastapi", "uvicorn"]),
+        "api/__init__.py": FASTAPI_FACTORY,
+    }
+    return write_project(tmp_path, files, lock=lock_text(locked("fastapi"), locked("uvicorn")))
+
+
+def test_uvicorn_alone_serves_a_factory_through_sh_exec(tmp_path: Path) -> None:
+    production = stages(dockerfile_of(fastapi_app(tmp_path)))["production"]
+
+    assert [line for line in production if line.startswith('CMD ["sh"')] == [
+        'CMD ["sh", "-c", "exec uvicorn api:create_app --factory --host 0.0.0.0 '
+        '--port \\"$PORT\\" --proxy-headers"]'
+    ]
+
+
+def quality(tmp_path: Path, tool_quatrain: str = "") -> Path:
+    extra = f"\n[tool.quatrain]\n{tool_quatrain}" if tool_quatrain else ""
+    lock = lock_text(
+        locked("flask"),
+        locked("gunicorn"),
+        locked("pytest", "9.0.0", groups=["dev"]),
+        locked("ruff", "0.14.0", groups=["dev"]),
+    )
+    files = {"pyproject.toml": pep621(extra=extra), "shop/__init__.py": FACTORY}
+    return write_project(tmp_path, files, lock=lock)
+
+
+def test_a_locked_pytest_and_ruff_give_test_and_lint_stages(tmp_path: Path) -> None:
+    found = stages(dockerfile_of(quality(tmp_path)))
+
+    assert found["test"][:3] == [
+        "FROM development AS test",
+        "RUN pytest \\",
+        '    && mkdir -p /quatrain-gates && echo "test passed" > /quatrain-gates/test',
+    ]
+    assert found["lint"][:3] == [
+        "FROM development AS lint",
+        "RUN ruff check . \\",
+        '    && mkdir -p /quatrain-gates && echo "lint passed" > /quatrain-gates/lint',
+    ]
+    assert not any("quatrain-gates" in line for line in found["production"])
+
+
+def test_the_gate_makes_production_copy_each_stages_marker(tmp_path: Path) -> None:
+    tool = 'gate = true\ntest-command = ["pytest", "-x", "tests/unit"]\nlint-command = []'
+
+    dockerfile = dockerfile_of(quality(tmp_path, tool))
+    found = stages(dockerfile)
+
+    assert "lint" not in found  # an empty command turns the stage off
+    assert found["test"][1] == "RUN pytest -x tests/unit \\"
+    assert (
+        "# test: `pytest -x tests/unit` in the development environment; "
+        "`docker build --target test .`"
+    ) in dockerfile.splitlines()
+    production = found["production"]
+    workdir = production.index("WORKDIR /app")
+    assert production[workdir : workdir + 2] == [
+        "WORKDIR /app",
+        "COPY --from=test /quatrain-gates/test /usr/local/share/quatrain/gates/",
+    ]
+
+
+def test_extras_and_groups_reach_both_installs(tmp_path: Path) -> None:
+    found = stages(dockerfile_of(shop(tmp_path), extras="postgres redis", groups="ops"))
+
+    assert (
+        "    poetry install --no-root --no-directory --no-interaction --extras postgres "
+        "--extras redis --with ops"
+    ) in found["development"]
+    assert found["build"][1] == (
+        "RUN poetry export --only main,ops --extras postgres --extras redis "
+        "--format requirements.txt --output requirements.txt"
+    )
+
+
+EVERY_OPTION = """
+    apt-packages = ["libpq5"]
+    build-apt-packages = ["libpq-dev"]
+    env = {MODE = "prod"}
+    labels = {"com.example.team" = "web"}
+    user = "web"
+    command = ["gunicorn", "shop:create_app()"]
+"""
+CASES: dict[str, Callable[[Path], Path]] = {
+    "every-option": lambda root: shop(root, EVERY_OPTION),
+    "console-script": greeter,
+    "non-package": non_package,
+    "django": django_site,
+    "fastapi-uvicorn": fastapi_app,
+    "quality-stages": lambda root: quality(root, "gate = true"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_kind_of_project_installs_dependencies_before_it_copies_sources(
+    tmp_path: Path, case: str
+) -> None:
+    found = stages(dockerfile_of(CASES[case](tmp_path)))
+
+    development = found["development"]
+    install = next(i for i, line in enumerate(development) if line.startswith("    poetry install"))
+    assert install < development.index("COPY . .")
+
+    build = found["build"]
+    export = build.index(
+        "RUN poetry export --only main --format requirements.txt --output requirements.txt"
+    )
+    install = build.index(
+        "    pip install --require-hashes --no-deps --requirement requirements.txt"
+    )
+    copies = [i for i, line in enumerate(build) if line.startswith("COPY ")]
+    assert export < install < min(copies, default=len(build))
+
+    production = found["production"]
+    venv = production.index("COPY --from=build /opt/venv /opt/venv")
+    project = [
+        i
+        for i, line in enumerate(production)
+        if line == "COPY . ."
+        or line.endswith("pip install --no-deps --no-cache-dir /tmp/dist/*.whl")
+    ]
+    assert len(project) == 1
+    assert venv < project[0] < production.index("USER 10001:10001")

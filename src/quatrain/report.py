@@ -1,0 +1,75 @@
+"""What quatrain decided, for people (`quatrain inspect`) and machines (`--json`). Pure."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from typing import Any
+
+from quatrain.options import FIELDS, option_key
+from quatrain.pipeline import Plan
+
+
+def describe(plan: Plan) -> dict[str, Any]:
+    project, spec, options = plan.project, plan.spec, plan.resolved.options
+    images = plan.base_images
+    return {
+        "project": {
+            "name": project.name,
+            "version": project.version,
+            "root": str(project.root),
+            "package_mode": project.package_mode,
+            "packages": [p.path for p in project.packages],
+            "python_constraint": project.python_constraint,
+            "lock_version": project.lock.lock_version if project.lock else None,
+            "locked_by_poetry": project.lock.poetry_version if project.lock else None,
+        },
+        "serve": dataclasses.asdict(spec) | {"http": spec.http},
+        "images": {
+            "python_version": images.python_version,
+            "debian_release": images.debian_release,
+            "build": _substitute(images.build, images),
+            "runtime": _substitute(images.runtime, images),
+        },
+        "options": {
+            option_key(name): {
+                "value": getattr(options, name),
+                "source": plan.resolved.sources[name],
+            }
+            for name in FIELDS
+        },
+    }
+
+
+def _substitute(reference: str, images: Any) -> str:
+    return reference.replace("${PYTHON_VERSION}", images.python_version).replace(
+        "${DEBIAN_RELEASE}", images.debian_release
+    )
+
+
+def as_json(plan: Plan) -> str:
+    return json.dumps(describe(plan), indent=2, sort_keys=True)
+
+
+def as_text(plan: Plan) -> str:
+    described = describe(plan)
+    project, serve, images = described["project"], described["serve"], described["images"]
+    entrypoint = shlex.join(serve["production_entrypoint"])
+    command = shlex.join(plan.resolved.options.command or serve["production_command"])
+    lines = [
+        f"project      {project['name']} {project['version']} ({project['root']})",
+        f"serve        {serve['detector']}: {serve['framework']} ({serve['kind']}) {serve['app']}",
+        f"found in     {serve['found_in']}",
+        "production   " + " ".join(part for part in (entrypoint, command) if part),
+        f"development  {shlex.join(serve['development_command'])}",
+        f"images       build {images['build']}, runtime {images['runtime']}",
+        "",
+        "options (value, and where it came from):",
+    ]
+    width = max(len(key) for key in described["options"])
+    for key, entry in described["options"].items():
+        value = entry["value"]
+        shown = "(auto)" if value is None else json.dumps(value)
+        lines.append(f"  {key:<{width}}  {shown:<28} {entry['source']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,105 @@
+"""The commands that serve an app, in production and in development, chosen from the lock.
+
+No command needs `eval`: gunicorn and uvicorn read $PORT/$WEB_CONCURRENCY themselves where
+they can; where a server only takes the port on its command line, `sh -c 'exec ...'` expands
+it and hands PID 1 to the server, so SIGTERM reaches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quatrain.errors import ProjectError
+from quatrain.options import Options
+from quatrain.project import Lock
+
+# gunicorn's own ASGI worker is stable from 25.1 (docs/content/2026-news.md).
+GUNICORN_ASGI_FROM = (25, 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Server:
+    command: tuple[str, ...]
+    requires: str  # the distribution that must be locked in the main group
+
+
+def locked_in_main(lock: Lock, name: str) -> bool:
+    package = lock.package(name)
+    return package is not None and "main" in package.groups
+
+
+def locked_anywhere(lock: Lock, name: str) -> bool:
+    return lock.package(name) is not None
+
+
+def in_shell(command: str) -> tuple[str, ...]:
+    """Exec form that still expands $PORT: `sh -c` runs it and `exec` makes it PID 1."""
+    return ("sh", "-c", f"exec {command}")
+
+
+def gunicorn(app: str, options: Options, *, worker: str | None = None) -> tuple[str, ...]:
+    # gunicorn binds 0.0.0.0:$PORT and takes its worker count from $WEB_CONCURRENCY by itself.
+    # The graceful timeout stays under `docker stop`'s 10 s before SIGKILL.
+    worker_flags = (f"--worker-class={worker}",) if worker else (f"--threads={options.threads}",)
+    return (
+        "gunicorn",
+        "--access-logfile=-",
+        "--graceful-timeout=8",
+        *worker_flags,
+        "--worker-tmp-dir=/dev/shm",
+        app,
+    )
+
+
+def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
+    if not locked_in_main(lock, "gunicorn"):
+        raise _missing_server(project_name, "gunicorn", "a WSGI app")
+    return Server(command=gunicorn(app, options), requires="gunicorn")
+
+
+def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
+    """Follow what the project locks: gunicorn with uvicorn's worker, gunicorn's own ASGI
+    worker, or uvicorn alone."""
+    if locked_in_main(lock, "gunicorn"):
+        if locked_in_main(lock, "uvicorn-worker"):
+            worker = "uvicorn_worker.UvicornWorker"
+            return Server(command=gunicorn(app, options, worker=worker), requires="gunicorn")
+        if locked_in_main(lock, "uvicorn"):
+            # Deprecated since uvicorn 0.30 in favour of uvicorn-worker, and still shipped.
+            worker = "uvicorn.workers.UvicornWorker"
+            return Server(command=gunicorn(app, options, worker=worker), requires="gunicorn")
+        if _version_at_least(lock, "gunicorn", GUNICORN_ASGI_FROM):
+            return Server(command=gunicorn(app, options, worker="asgi"), requires="gunicorn")
+    if locked_in_main(lock, "uvicorn"):
+        # uvicorn reads $WEB_CONCURRENCY for --workers, but the port only from its flags.
+        target = uvicorn_target(app)
+        command = in_shell(f'uvicorn {target} --host 0.0.0.0 --port "$PORT" --proxy-headers')
+        return Server(command=command, requires="uvicorn")
+    raise _missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app")
+
+
+def asgi_development(app: str, lock: Lock, production: Server) -> tuple[str, ...]:
+    if locked_anywhere(lock, "uvicorn"):
+        return in_shell(f'uvicorn {uvicorn_target(app)} --reload --host 0.0.0.0 --port "$PORT"')
+    return (*production.command[:-1], "--reload", production.command[-1])
+
+
+def uvicorn_target(app: str) -> str:
+    """gunicorn calls `pkg:create_app()` itself; uvicorn wants `pkg:create_app --factory`."""
+    return f"{app.removesuffix('()')} --factory" if app.endswith("()") else app
+
+
+def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:
+    package = lock.package(name)
+    if package is None:
+        return False
+    numbers = [int(part) for part in package.version.split(".")[:2] if part.isdigit()]
+    return tuple(numbers) >= minimum
+
+
+def _missing_server(project_name: str, packages: str, what: str) -> ProjectError:
+    msg = (
+        f"{project_name} is {what}, and its production image needs a server that the project "
+        f"locks as a runtime dependency; none is. Run `poetry add {packages}` and build again."
+    )
+    return ProjectError(msg)

@@ -1,0 +1,30 @@
+"""ServeSpec: what the images run, as detection decided it. A value, produced by `detect`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["wsgi", "asgi", "cli"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServeSpec:
+    """How the project is served in production and in development."""
+
+    detector: str  # the detector that matched: "flask", "asgi", "django", "console-script"
+    kind: Kind
+    framework: str  # "flask", "fastapi", "django", "console-script", ...
+    app: str  # what the server loads ("pkg:create_app()"), or the console script's name
+    found_in: str  # where detection saw it, for people: "src/pkg/__init__.py: create_app()"
+    production_command: tuple[str, ...]
+    development_command: tuple[str, ...]
+    production_entrypoint: tuple[str, ...] = ()  # a console script; () keeps the base image's
+    production_env: tuple[tuple[str, str], ...] = ()  # sorted (name, value) pairs
+    development_env: tuple[tuple[str, str], ...] = ()
+    production_server: str | None = None  # the distribution that must be locked: "gunicorn"
+    production_steps: tuple[str, ...] = ()  # shell commands run once the project is installed
+
+    @property
+    def http(self) -> bool:
+        return self.kind != "cli"

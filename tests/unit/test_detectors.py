@@ -1,0 +1,568 @@
+"""The ASGI, Django and console-script detectors, on projects built in tmp_path.
+
+Flask, the registry and the `serve` option are in test_detect.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from quatrain.detect import ServeSpec, detect
+from quatrain.detectors import AsgiDetector, ConsoleScriptDetector, DjangoDetector
+from quatrain.errors import DetectionError, ProjectError
+from quatrain.options import Options
+from quatrain.project import Project, load_project
+from unit.conftest import lock_text, locked, pep621, write_project
+
+GUNICORN = ("gunicorn", "--access-logfile=-", "--graceful-timeout=8")
+TMP_DIR = "--worker-tmp-dir=/dev/shm"
+UVICORN_WORKER = "--worker-class=uvicorn_worker.UvicornWorker"
+# gunicorn + uvicorn-worker, as Poetry locks `poetry add gunicorn uvicorn-worker`.
+GUNICORN_UVICORN_LOCK = (
+    locked("gunicorn", "23.0.0"),
+    locked("uvicorn", "0.38.0"),
+    locked("uvicorn-worker", "0.4.0"),
+)
+
+
+def project_with(
+    root: Path,
+    files: Mapping[str, str],
+    *,
+    dependencies: Sequence[str],
+    lock: Sequence[str],
+    name: str = "api",
+    extra: str = "",
+) -> Project:
+    pyproject = pep621(name, dependencies=dependencies, extra=extra)
+    tree = {"pyproject.toml": pyproject, **files}
+    return load_project(write_project(root, tree, lock=lock_text(*lock)))
+
+
+# --- ASGI -----------------------------------------------------------------------------------
+
+
+def fastapi_project(root: Path, files: Mapping[str, str], *lock: str) -> Project:
+    return project_with(
+        root,
+        {"api/__init__.py": "", **files},
+        dependencies=["fastapi", "gunicorn", "uvicorn-worker"],
+        lock=(locked("fastapi", "0.121.0"), *lock),
+    )
+
+
+def test_a_fastapi_object_is_served_by_gunicorn_with_uvicorns_worker(tmp_path: Path) -> None:
+    files = {"api/main.py": "from fastapi import FastAPI\n\napp = FastAPI(title='api')\n"}
+
+    spec = detect(fastapi_project(tmp_path, files, *GUNICORN_UVICORN_LOCK), Options())
+
+    assert spec == ServeSpec(
+        detector="asgi",
+        kind="asgi",
+        framework="fastapi",
+        app="api.main:app",
+        found_in="api/main.py: app",
+        production_command=(*GUNICORN, UVICORN_WORKER, TMP_DIR, "api.main:app"),
+        development_command=(
+            "sh",
+            "-c",
+            'exec uvicorn api.main:app --reload --host 0.0.0.0 --port "$PORT"',
+        ),
+        production_server="gunicorn",
+    )
+    assert spec.http is True
+
+
+@pytest.mark.parametrize(
+    ("constructor", "dependency", "framework"),
+    [
+        ("fastapi.FastAPI()", "fastapi", "fastapi"),
+        ("starlette.applications.Starlette(routes=[])", "starlette", "starlette"),
+        ("litestar.Litestar(route_handlers=[])", "litestar", "litestar"),
+        ("quart.Quart(__name__)", "quart", "quart"),
+    ],
+)
+def test_each_asgi_framework_is_recognised_by_its_constructor(
+    tmp_path: Path, constructor: str, dependency: str, framework: str
+) -> None:
+    module = constructor.split(".")[0]
+    files = {"api/__init__.py": f"import {module}\n\napplication = {constructor}\n"}
+    project = project_with(
+        tmp_path,
+        files,
+        dependencies=[dependency, "uvicorn"],
+        lock=(locked(dependency), locked("uvicorn")),
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.kind, spec.framework, spec.app) == (
+        "asgi",
+        "asgi",
+        framework,
+        "api:application",
+    )
+
+
+def test_a_quart_app_is_asgi_even_in_a_project_that_also_depends_on_flask(
+    tmp_path: Path,
+) -> None:
+    files = {"api/__init__.py": "from quart import Quart\n\napp = Quart(__name__)\n"}
+    project = project_with(
+        tmp_path,
+        files,
+        dependencies=["flask", "quart", "uvicorn"],
+        lock=(locked("flask"), locked("quart"), locked("uvicorn")),
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.framework) == ("asgi", "quart")
+
+
+FACTORY = "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n"
+
+
+def test_a_factory_served_by_uvicorn_alone_is_loaded_with_factory(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path,
+        {"api/__init__.py": FACTORY},
+        dependencies=["fastapi", "uvicorn"],
+        lock=(locked("fastapi"), locked("uvicorn", "0.38.0")),
+    )
+
+    spec = detect(project, Options())
+
+    assert spec.app == "api:create_app()"
+    assert spec.found_in == "api/__init__.py: create_app()"
+    assert spec.production_command == (
+        "sh",
+        "-c",
+        'exec uvicorn api:create_app --factory --host 0.0.0.0 --port "$PORT" --proxy-headers',
+    )
+    assert spec.development_command == (
+        "sh",
+        "-c",
+        'exec uvicorn api:create_app --factory --reload --host 0.0.0.0 --port "$PORT"',
+    )
+    assert spec.production_server == "uvicorn"
+
+
+def test_gunicorn_calls_a_factory_itself(tmp_path: Path) -> None:
+    project = fastapi_project(tmp_path, {"api/__init__.py": FACTORY}, *GUNICORN_UVICORN_LOCK)
+
+    assert detect(project, Options()).production_command == (
+        *GUNICORN,
+        UVICORN_WORKER,
+        TMP_DIR,
+        "api:create_app()",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lock", "production", "server"),
+    [
+        (GUNICORN_UVICORN_LOCK, (*GUNICORN, UVICORN_WORKER, TMP_DIR, "api:app"), "gunicorn"),
+        (
+            (locked("gunicorn", "23.0.0"), locked("uvicorn", "0.38.0")),
+            (*GUNICORN, "--worker-class=uvicorn.workers.UvicornWorker", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            (locked("gunicorn", "25.1.0"),),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            (locked("uvicorn", "0.38.0"),),
+            (
+                "sh",
+                "-c",
+                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers',
+            ),
+            "uvicorn",
+        ),
+    ],
+    ids=["gunicorn-uvicorn-worker", "gunicorn-uvicorn", "gunicorn-25.1", "uvicorn"],
+)
+def test_the_asgi_server_follows_what_the_project_locks(
+    tmp_path: Path, lock: Sequence[str], production: tuple[str, ...], server: str
+) -> None:
+    files = {"api/__init__.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    project = fastapi_project(tmp_path, files, *lock)
+
+    spec = detect(project, Options())
+
+    assert spec.production_command == production
+    assert spec.production_server == server
+
+
+def test_gunicorn_25_1_alone_reloads_through_gunicorn_in_development(tmp_path: Path) -> None:
+    files = {"api/__init__.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    project = fastapi_project(tmp_path, files, locked("gunicorn", "25.1.0"))
+
+    assert detect(project, Options()).development_command == (
+        *GUNICORN,
+        "--worker-class=asgi",
+        TMP_DIR,
+        "--reload",
+        "api:app",
+    )
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [(), (locked("gunicorn", "25.0.3"),), (locked("uvicorn", groups=["dev"]),)],
+    ids=["nothing", "gunicorn-before-25.1-alone", "uvicorn-dev-only"],
+)
+def test_an_asgi_app_without_a_locked_server_is_a_project_error_that_says_poetry_add(
+    tmp_path: Path, lock: Sequence[str]
+) -> None:
+    files = {"api/__init__.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    project = fastapi_project(tmp_path, files, *lock)
+
+    with pytest.raises(ProjectError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "api is an ASGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. Run `poetry add gunicorn uvicorn-worker` and build "
+        "again."
+    )
+
+
+def test_two_asgi_apps_are_a_detection_error_that_lists_both(tmp_path: Path) -> None:
+    files = {
+        "api/__init__.py": FACTORY,
+        "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+
+    with pytest.raises(DetectionError) as raised:
+        detect(fastapi_project(tmp_path, files, *GUNICORN_UVICORN_LOCK), Options())
+
+    assert str(raised.value) == (
+        "Found more than one app in api: `api:create_app()` (api/__init__.py: create_app()), "
+        "`api.main:app` (api/main.py: app). Choose one with "
+        'app = "module:attribute" in [tool.quatrain] (or --app).'
+    )
+
+
+def test_the_app_option_chooses_between_asgi_apps(tmp_path: Path) -> None:
+    files = {
+        "api/__init__.py": FACTORY,
+        "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    project = fastapi_project(tmp_path, files, locked("uvicorn", "0.38.0"))
+
+    spec = detect(project, Options(app="api:create_app()"))
+
+    assert (spec.app, spec.found_in, spec.framework) == (
+        "api:create_app()",
+        "the app option",
+        "fastapi",
+    )
+    assert "exec uvicorn api:create_app --factory --host" in spec.production_command[2]
+
+
+def test_an_asgi_dependency_without_an_app_is_not_asgi(tmp_path: Path) -> None:
+    project = fastapi_project(tmp_path, {"api/models.py": "NAME = 'api'\n"}, *GUNICORN_UVICORN_LOCK)
+
+    assert AsgiDetector().detect(project, Options()) is None
+
+
+# --- Django ---------------------------------------------------------------------------------
+
+MANAGE = """
+    #!/usr/bin/env python
+    import os
+    import sys
+
+
+    def main():
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(sys.argv)
+
+
+    if __name__ == "__main__":
+        main()
+"""
+SETTINGS = """
+    from pathlib import Path
+
+    BASE_DIR = Path(__file__).resolve().parent.parent
+    INSTALLED_APPS = ["django.contrib.contenttypes"]
+    ROOT_URLCONF = "mysite.urls"
+    WSGI_APPLICATION = "mysite.wsgi.application"
+    ASGI_APPLICATION = "mysite.asgi.application"
+"""
+DJANGO_LOCK = (locked("django", "5.2.8"), locked("gunicorn", "23.0.0"))
+
+
+def django_project(
+    root: Path,
+    *,
+    settings: str = SETTINGS,
+    manage: str = MANAGE,
+    lock: Sequence[str] = DJANGO_LOCK,
+    extra: str = "",
+) -> Project:
+    files = {
+        "manage.py": manage,
+        "mysite/__init__.py": "",
+        "mysite/settings.py": settings,
+        "mysite/wsgi.py": "application = None\n",
+        "mysite/asgi.py": "application = None\n",
+    }
+    dependencies = ["django>=5.2", "gunicorn>=23", "uvicorn"]
+    return project_with(
+        root, files, dependencies=dependencies, lock=lock, name="mysite", extra=extra
+    )
+
+
+def test_a_django_project_is_served_by_gunicorn_from_its_wsgi_application(
+    tmp_path: Path,
+) -> None:
+    spec = detect(django_project(tmp_path), Options())
+
+    assert spec == ServeSpec(
+        detector="django",
+        kind="wsgi",
+        framework="django",
+        app="mysite.wsgi:application",
+        found_in="manage.py -> mysite.settings.WSGI_APPLICATION",
+        production_command=(*GUNICORN, "--threads=4", TMP_DIR, "mysite.wsgi:application"),
+        development_command=("sh", "-c", 'exec python manage.py runserver "0.0.0.0:$PORT"'),
+        production_env=(("DJANGO_SETTINGS_MODULE", "mysite.settings"),),
+        development_env=(("DJANGO_SETTINGS_MODULE", "mysite.settings"),),
+        production_server="gunicorn",
+    )
+
+
+def test_a_django_project_locking_uvicorn_is_served_from_its_asgi_application(
+    tmp_path: Path,
+) -> None:
+    project = django_project(tmp_path, lock=(*DJANGO_LOCK, locked("uvicorn", "0.38.0")))
+
+    spec = detect(project, Options())
+
+    assert (spec.kind, spec.app, spec.found_in) == (
+        "asgi",
+        "mysite.asgi:application",
+        "manage.py -> mysite.settings.ASGI_APPLICATION",
+    )
+    assert spec.production_command == (
+        *GUNICORN,
+        "--worker-class=uvicorn.workers.UvicornWorker",
+        TMP_DIR,
+        "mysite.asgi:application",
+    )
+    # Django's own server in development, whatever serves production.
+    assert spec.development_command == (
+        "sh",
+        "-c",
+        'exec python manage.py runserver "0.0.0.0:$PORT"',
+    )
+
+
+def test_a_django_asgi_application_without_uvicorn_locked_is_served_as_wsgi(
+    tmp_path: Path,
+) -> None:
+    spec = detect(django_project(tmp_path, lock=DJANGO_LOCK), Options())
+
+    assert (spec.kind, spec.app) == ("wsgi", "mysite.wsgi:application")
+
+
+def test_the_app_option_replaces_the_django_setting(tmp_path: Path) -> None:
+    spec = detect(django_project(tmp_path), Options(app="mysite.other:app"))
+
+    assert spec.app == "mysite.other:app"
+    assert spec.production_command[-1] == "mysite.other:app"
+
+
+@pytest.mark.parametrize(
+    "manage",
+    [
+        "import os\n",
+        'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "elsewhere.settings")\n',
+        'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.missing")\n',
+    ],
+    ids=["no-setdefault", "outside-the-package", "no-such-module"],
+)
+def test_a_manage_py_whose_settings_cannot_be_found_is_a_detection_error(
+    tmp_path: Path, manage: str
+) -> None:
+    with pytest.raises(DetectionError) as raised:
+        detect(django_project(tmp_path, manage=manage), Options())
+
+    assert str(raised.value) == (
+        "mysite has a manage.py, but quatrain could not find its settings module among the "
+        "project's packages (manage.py should call "
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pkg.settings")).'
+    )
+
+
+@pytest.mark.parametrize(
+    ("installed", "static_root", "steps"),
+    [
+        ('["django.contrib.staticfiles"]', 'STATIC_ROOT = BASE_DIR / "static"\n', True),
+        ('["django.contrib.staticfiles"]', "", False),
+        ('["django.contrib.contenttypes"]', 'STATIC_ROOT = "/srv/static"\n', False),
+    ],
+    ids=["staticfiles-and-root", "staticfiles-only", "root-only"],
+)
+def test_collectstatic_runs_only_with_staticfiles_installed_and_a_static_root(
+    tmp_path: Path, installed: str, static_root: str, steps: bool
+) -> None:
+    settings = (
+        "from pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent\n"
+        f"INSTALLED_APPS = {installed}\n{static_root}"
+        'WSGI_APPLICATION = "mysite.wsgi.application"\n'
+    )
+
+    spec = detect(django_project(tmp_path, settings=settings), Options())
+
+    expected = ("python -m django collectstatic --noinput",) if steps else ()
+    assert spec.production_steps == expected
+
+
+def test_a_manage_py_without_a_django_dependency_is_not_django(tmp_path: Path) -> None:
+    files = {"manage.py": MANAGE, "mysite/__init__.py": "", "mysite/settings.py": SETTINGS}
+    project = project_with(
+        tmp_path, files, dependencies=["requests"], lock=(locked("requests"),), name="mysite"
+    )
+
+    assert DjangoDetector().detect(project, Options()) is None
+
+
+def test_a_django_dependency_without_a_manage_py_is_not_django(tmp_path: Path) -> None:
+    files = {"mysite/__init__.py": "", "mysite/settings.py": SETTINGS}
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    assert DjangoDetector().detect(project, Options()) is None
+
+
+def test_a_django_project_without_gunicorn_is_a_project_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError) as raised:
+        detect(django_project(tmp_path, lock=(locked("django", "5.2.8"),)), Options())
+
+    assert str(raised.value) == (
+        "mysite is a WSGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    )
+
+
+def test_settings_without_wsgi_application_serve_the_wsgi_module_beside_them(
+    tmp_path: Path,
+) -> None:
+    settings = 'INSTALLED_APPS = []\nROOT_URLCONF = "mysite.urls"\n'
+
+    spec = detect(django_project(tmp_path, settings=settings), Options())
+
+    assert spec.app == "mysite.wsgi:application"
+
+
+def test_a_django_site_in_non_package_mode_is_detected(tmp_path: Path) -> None:
+    extra = "\n[tool.poetry]\npackage-mode = false\n"
+
+    spec = detect(django_project(tmp_path, extra=extra), Options())
+
+    assert (spec.detector, spec.app) == ("django", "mysite.wsgi:application")
+
+
+# --- console scripts ------------------------------------------------------------------------
+
+
+def script_project(root: Path, scripts: str, *, name: str = "greeter") -> Project:
+    return project_with(
+        root,
+        {f"{name}/__init__.py": "", f"{name}/cli.py": "def main():\n    pass\n"},
+        dependencies=["colorama"],
+        lock=(locked("colorama", "0.4.6"),),
+        name=name,
+        extra=f"\n[project.scripts]\n{scripts}",
+    )
+
+
+def test_the_one_console_script_is_the_production_entry_point(tmp_path: Path) -> None:
+    spec = detect(script_project(tmp_path, 'greet = "greeter.cli:main"\n'), Options())
+
+    assert spec == ServeSpec(
+        detector="console-script",
+        kind="cli",
+        framework="console-script",
+        app="greet",
+        found_in="scripts: greet = greeter.cli:main",
+        production_entrypoint=("greet",),
+        production_command=(),
+        development_command=("greet", "--help"),
+    )
+    assert spec.http is False
+
+
+def test_several_console_scripts_are_a_detection_error_that_names_them(tmp_path: Path) -> None:
+    scripts = 'wave = "greeter.cli:wave"\ngreet = "greeter.cli:main"\n'
+
+    with pytest.raises(DetectionError) as raised:
+        detect(script_project(tmp_path, scripts), Options())
+
+    assert str(raised.value) == (
+        "greeter has several console scripts (greet, wave) and no web app. Choose the image's "
+        'entry point with app = "NAME" in [tool.quatrain].'
+    )
+
+
+def test_the_app_option_chooses_one_of_several_console_scripts(tmp_path: Path) -> None:
+    scripts = 'wave = "greeter.cli:wave"\ngreet = "greeter.cli:main"\n'
+
+    spec = detect(script_project(tmp_path, scripts), Options(app="wave"))
+
+    assert (spec.app, spec.found_in, spec.production_entrypoint) == (
+        "wave",
+        "scripts: wave = greeter.cli:wave",
+        ("wave",),
+    )
+
+
+def test_a_poetry_1_8_script_table_is_a_console_script(tmp_path: Path) -> None:
+    pyproject = """
+        [tool.poetry]
+        name = "greeter"
+        version = "0.1.0"
+
+        [tool.poetry.dependencies]
+        python = "^3.11"
+        colorama = "^0.4"
+
+        [tool.poetry.scripts]
+        greet = { callable = "greeter.cli:main" }
+        setup-db = { reference = "bin/setup-db.sh", type = "file" }
+    """
+    files = {"pyproject.toml": pyproject, "greeter/__init__.py": ""}
+    lock = lock_text(locked("colorama", "0.4.6", groups=None), lock_version="2.0", poetry="1.8.3")
+    project = load_project(write_project(tmp_path, files, lock=lock))
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == ("greet", "scripts: greet = greeter.cli:main")
+
+
+def test_a_project_without_scripts_is_not_a_console_script(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path, {"greeter/__init__.py": ""}, dependencies=[], lock=(), name="greeter"
+    )
+
+    assert ConsoleScriptDetector().detect(project, Options()) is None
+
+
+def test_an_app_option_that_names_no_script_is_not_silently_replaced(tmp_path: Path) -> None:
+    project = script_project(tmp_path, 'greet = "greeter.cli:main"\n')
+
+    with pytest.raises(DetectionError):
+        detect(project, Options(app="greeter.cli:mian"))

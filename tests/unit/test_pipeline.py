@@ -1,0 +1,80 @@
+"""The pipeline's own decisions: the lock check and the build arguments of a build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quatrain.errors import ProjectError
+from quatrain.pipeline import BuildRequest, build_args, check_lock, plan
+from quatrain.project import load_project
+from unit.conftest import flask_project, lock_text, locked, write_tree
+
+FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def in_repository(root: Path) -> Path:
+    """The project at root/shop, in a git repository at root whose HEAD is COMMIT."""
+    write_tree(root, {".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/main": f"{COMMIT}\n"})
+    return flask_project(root / "shop", {"shop/__init__.py": FACTORY})
+
+
+def test_a_build_gets_the_build_args_option_and_the_git_revision(tmp_path: Path) -> None:
+    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "PIP_INDEX_URL=https://x"})
+
+    assert build_args(the_plan, BuildRequest()) == {
+        "PIP_INDEX_URL": "https://x",
+        "REVISION": COMMIT,
+    }
+
+
+def test_the_command_lines_build_args_win_over_the_option_and_the_revision(
+    tmp_path: Path,
+) -> None:
+    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "A=option B=option"})
+    request = BuildRequest(build_args={"B": "flag", "REVISION": "v1.2.3"})
+
+    assert build_args(the_plan, request) == {"A": "option", "B": "flag", "REVISION": "v1.2.3"}
+
+
+def test_a_project_outside_git_passes_no_revision(tmp_path: Path) -> None:
+    the_plan = plan(flask_project(tmp_path, {"shop/__init__.py": FACTORY}), env={}, cli={})
+
+    assert build_args(the_plan, BuildRequest()) == {}
+
+
+def test_a_missing_lock_is_a_project_error(tmp_path: Path) -> None:
+    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=None))
+
+    with pytest.raises(ProjectError, match=r"has no poetry\.lock\. "):
+        check_lock(project)
+
+
+def test_a_lock_from_another_pyproject_is_a_project_error_in_poetrys_words(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn"), content_hash="0" * 64)
+    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
+
+    with pytest.raises(ProjectError) as raised:
+        check_lock(project)
+
+    assert str(raised.value) == (
+        "pyproject.toml changed significantly since poetry.lock was last generated "
+        f"({tmp_path}). Run `poetry lock` to fix the lock file, then build again."
+    )
+
+
+def test_the_plan_passes_the_image_options_to_the_base_images(tmp_path: Path) -> None:
+    the_plan = plan(
+        flask_project(tmp_path, {"shop/__init__.py": FACTORY}),
+        env={"QUATRAIN_BASE_IMAGE": "registry.example.org/python:3.12"},
+        cli={"runtime_image": "registry.example.org/python:3.12-slim"},
+    )
+
+    assert (the_plan.base_images.build, the_plan.base_images.runtime) == (
+        "registry.example.org/python:3.12",
+        "registry.example.org/python:3.12-slim",
+    )

@@ -1,0 +1,211 @@
+"""The server commands, chosen from the lock: pure functions over Lock values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from quatrain import servers
+from quatrain.errors import ProjectError
+from quatrain.options import Options
+from quatrain.project import Lock, LockedPackage
+
+GUNICORN = ("gunicorn", "--access-logfile=-", "--graceful-timeout=8")
+TMP_DIR = "--worker-tmp-dir=/dev/shm"
+
+
+def lock_of(*packages: tuple[str, str] | tuple[str, str, Sequence[str]]) -> Lock:
+    """A lock of (name, version[, groups]) entries; the groups default to main."""
+    return Lock(
+        lock_version="2.1",
+        poetry_version="2.5.1",
+        packages=tuple(
+            LockedPackage(
+                name=entry[0],
+                version=entry[1],
+                groups=tuple(entry[2]) if len(entry) == 3 else ("main",),
+                has_wheel=True,
+            )
+            for entry in packages
+        ),
+    )
+
+
+def test_gunicorn_runs_threads_unless_given_a_worker_class() -> None:
+    assert servers.gunicorn("pkg:app", Options(threads=8)) == (
+        *GUNICORN,
+        "--threads=8",
+        TMP_DIR,
+        "pkg:app",
+    )
+    assert servers.gunicorn("pkg:app", Options(threads=8), worker="asgi") == (
+        *GUNICORN,
+        "--worker-class=asgi",
+        TMP_DIR,
+        "pkg:app",
+    )
+
+
+def test_in_shell_hands_pid_1_to_the_command_through_exec() -> None:
+    assert servers.in_shell('uvicorn a:b --port "$PORT"') == (
+        "sh",
+        "-c",
+        'exec uvicorn a:b --port "$PORT"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("app", "target"),
+    [
+        ("pkg:app", "pkg:app"),
+        ("pkg.web:create_app()", "pkg.web:create_app --factory"),
+        ("pkg:make_app()", "pkg:make_app --factory"),
+    ],
+)
+def test_uvicorn_loads_a_factory_with_factory_and_an_object_as_named(app: str, target: str) -> None:
+    assert servers.uvicorn_target(app) == target
+
+
+def test_locked_in_main_needs_the_main_group_and_compares_canonical_names() -> None:
+    lock = lock_of(("Uvicorn_Worker", "0.4.0"), ("pytest", "9.0.0", ["dev"]))
+
+    assert servers.locked_in_main(lock, "uvicorn-worker") is True
+    assert servers.locked_in_main(lock, "pytest") is False
+    assert servers.locked_anywhere(lock, "pytest") is True
+    assert servers.locked_anywhere(lock, "gunicorn") is False
+
+
+def test_a_wsgi_app_is_served_by_gunicorn_with_threads() -> None:
+    server = servers.wsgi_server("shop:app", lock_of(("gunicorn", "23.0.0")), Options(), "shop")
+
+    assert server == servers.Server(
+        command=(*GUNICORN, "--threads=4", TMP_DIR, "shop:app"), requires="gunicorn"
+    )
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [lock_of(), lock_of(("gunicorn", "23.0.0", ["dev"]))],
+    ids=["not-locked", "dev-only"],
+)
+def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error(lock: Lock) -> None:
+    with pytest.raises(ProjectError) as raised:
+        servers.wsgi_server("shop:app", lock, Options(), "shop")
+
+    assert str(raised.value) == (
+        "shop is a WSGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lock", "command", "requires"),
+    [
+        (
+            lock_of(("gunicorn", "23.0.0"), ("uvicorn", "0.38.0"), ("uvicorn-worker", "0.4.0")),
+            (*GUNICORN, "--worker-class=uvicorn_worker.UvicornWorker", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            lock_of(("gunicorn", "23.0.0"), ("uvicorn", "0.38.0")),
+            (*GUNICORN, "--worker-class=uvicorn.workers.UvicornWorker", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            lock_of(("gunicorn", "25.1.0")),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            lock_of(("gunicorn", "26.0")),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            # uvicorn's worker when both are there: it serves what the project chose.
+            lock_of(("gunicorn", "25.1.0"), ("uvicorn", "0.38.0"), ("uvicorn-worker", "0.4.0")),
+            (*GUNICORN, "--worker-class=uvicorn_worker.UvicornWorker", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            lock_of(("uvicorn", "0.38.0")),
+            ("sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers'),
+            "uvicorn",
+        ),
+        (
+            # gunicorn before 25.1 has no ASGI worker of its own: uvicorn's deprecated one.
+            lock_of(("gunicorn", "25.0.3"), ("uvicorn", "0.38.0")),
+            (*GUNICORN, "--worker-class=uvicorn.workers.UvicornWorker", TMP_DIR, "api:app"),
+            "gunicorn",
+        ),
+        (
+            lock_of(("gunicorn", "23.0.0", ["dev"]), ("uvicorn", "0.38.0")),
+            ("sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers'),
+            "uvicorn",
+        ),
+    ],
+    ids=[
+        "gunicorn+uvicorn-worker",
+        "gunicorn+uvicorn",
+        "gunicorn-25.1",
+        "gunicorn-26.0",
+        "uvicorn-worker-before-gunicorns-own",
+        "uvicorn-alone",
+        "gunicorn-25.0+uvicorn",
+        "gunicorn-dev-only+uvicorn",
+    ],
+)
+def test_the_asgi_server_is_the_one_the_lock_allows(
+    lock: Lock, command: tuple[str, ...], requires: str
+) -> None:
+    server = servers.asgi_server("api:app", lock, Options(), "api")
+
+    assert server == servers.Server(command=command, requires=requires)
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        lock_of(),
+        lock_of(("gunicorn", "25.0.3")),
+        lock_of(("gunicorn", "25")),
+        lock_of(("uvicorn", "0.38.0", ["dev"]), ("gunicorn", "23.0.0", ["dev"])),
+    ],
+    ids=["nothing", "gunicorn-25.0", "gunicorn-25", "dev-only"],
+)
+def test_an_asgi_app_without_a_server_says_to_add_gunicorn_and_uvicorn_worker(
+    lock: Lock,
+) -> None:
+    with pytest.raises(ProjectError) as raised:
+        servers.asgi_server("api:app", lock, Options(), "api")
+
+    assert str(raised.value) == (
+        "api is an ASGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. Run `poetry add gunicorn uvicorn-worker` and build "
+        "again."
+    )
+
+
+def test_asgi_development_reloads_with_uvicorn_when_any_group_locks_it() -> None:
+    lock = lock_of(("gunicorn", "25.1.0"), ("uvicorn", "0.38.0", ["dev"]))
+    production = servers.asgi_server("api:create_app()", lock, Options(), "api")
+
+    assert servers.asgi_development("api:create_app()", lock, production) == (
+        "sh",
+        "-c",
+        'exec uvicorn api:create_app --factory --reload --host 0.0.0.0 --port "$PORT"',
+    )
+
+
+def test_asgi_development_without_uvicorn_reloads_the_production_gunicorn() -> None:
+    lock = lock_of(("gunicorn", "25.1.0"))
+    production = servers.asgi_server("api:app", lock, Options(), "api")
+
+    assert servers.asgi_development("api:app", lock, production) == (
+        *GUNICORN,
+        "--worker-class=asgi",
+        TMP_DIR,
+        "--reload",
+        "api:app",
+    )
