@@ -88,6 +88,7 @@ def build_argv(
     tag: str | None,
     build_args: Mapping[str, str],
     network: str | None,
+    secrets: Mapping[str, Path] | None = None,
 ) -> list[str]:
     argv = [engine.binary, *(("buildx", "build", "--load") if engine.buildx else ("build",))]
     argv += ["--progress=plain", "--file", str(dockerfile)]
@@ -99,6 +100,8 @@ def build_argv(
         argv += ["--build-arg", f"{name}={value}"]
     if network:
         argv += ["--network", network]
+    for secret_id, path in sorted((secrets or {}).items()):
+        argv += ["--secret", f"id={secret_id},src={path}"]
     return [*argv, str(context)]
 
 

@@ -84,6 +84,13 @@ class Options:
         default=None,
         metadata=_help("The production image's command, replacing the detected server command."),
     )
+    private_sources: list[str] = field(
+        default_factory=list,
+        metadata=_help(
+            "Poetry sources that need credentials (also every source whose credentials are "
+            "set); they reach the build as BuildKit secrets, never in a layer."
+        ),
+    )
     extras: list[str] = field(
         default_factory=list, metadata=_help("Extras installed in both images.")
     )

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from quatrain import credentials, generated, images
 from quatrain import engine as engine_module
-from quatrain import generated, images
 from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.options import ResolvedOptions, resolve
-from quatrain.project import Project, canonical_name, load_project
+from quatrain.project import PackageSource, Project, canonical_name, load_project
 from quatrain.render import DOCKERFILE, DOCKERIGNORE, render
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
@@ -37,6 +37,7 @@ class Plan:
     spec: ServeSpec
     base_images: images.BaseImages
     files: Mapping[str, str]  # path relative to the project -> content (unstamped)
+    private_sources: tuple[PackageSource, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,8 +60,18 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         build_override=options.base_image,
         runtime_override=options.runtime_image,
     )
-    files = render(project, spec, options, images=base_images)
-    return Plan(project=project, resolved=resolved, spec=spec, base_images=base_images, files=files)
+    private = credentials.private_sources(project, options.private_sources, env)
+    files = render(
+        project, spec, options, images=base_images, private_sources=[s.name for s in private]
+    )
+    return Plan(
+        project=project,
+        resolved=resolved,
+        spec=spec,
+        base_images=base_images,
+        files=files,
+        private_sources=private,
+    )
 
 
 def check_lock(project: Project) -> None:
@@ -100,7 +111,9 @@ def default_tag(the_plan: Plan, target: Target) -> str:
 def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
     tag = request.tag or default_tag(the_plan, request.target)
-    with _dockerfile_for(the_plan) as dockerfile:
+    # The user's environment, which the engine runs with, is where credentials come from.
+    found = credentials.collect(the_plan.private_sources, engine.env)
+    with _dockerfile_for(the_plan) as dockerfile, _secret_files(found) as secrets:
         argv = engine_module.build_argv(
             engine,
             context=the_plan.project.root,
@@ -109,6 +122,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
             tag=tag,
             build_args=build_args(the_plan, request),
             network=the_plan.resolved.options.network,
+            secrets=secrets,
         )
         log.step(f"Building {request.target} image {tag}")
         engine_module.build(engine, argv)
@@ -124,6 +138,26 @@ def build_args(the_plan: Plan, request: BuildRequest) -> dict[str, str]:
         **({"REVISION": revision} if revision else {}),
         **request.build_args,
     }
+
+
+@contextmanager
+def _secret_files(found: list[credentials.Credential]) -> Iterator[dict[str, Path]]:
+    """The secrets as files only the user can read, in a directory removed after the build."""
+    if not found:
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="quatrain-secrets-") as tmp:
+        files = {
+            credentials.POETRY_AUTH_SECRET: credentials.auth_toml(found),
+            credentials.NETRC_SECRET: credentials.netrc(found),
+        }
+        paths = {}
+        for secret_id, text in files.items():
+            path = Path(tmp) / secret_id
+            path.touch(mode=0o600)
+            path.write_text(text, encoding="utf-8")
+            paths[secret_id] = path
+        yield paths
 
 
 @contextmanager

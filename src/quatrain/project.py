@@ -39,6 +39,15 @@ class PackageDir:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PackageSource:
+    """A [[tool.poetry.source]]: where Poetry (and pip, through the export) gets packages."""
+
+    name: str
+    url: str | None  # None for the named PyPI source
+    priority: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LockedPackage:
     name: str
     version: str
@@ -72,6 +81,7 @@ class Project:
     build_files: tuple[str, ...]  # readme and license files `poetry build` reads
     dependencies: tuple[str, ...]  # canonical names of the main group's direct dependencies
     scripts: Mapping[str, str]  # console scripts: name -> "module:function"
+    sources: tuple[PackageSource, ...] = ()
     lock: Lock | None
     tool_quatrain: Mapping[str, Any]
     revision: str | None = None  # the git commit checked out, for the image's labels
@@ -139,6 +149,15 @@ def load_project(root: Path) -> Project:
         build_files=_build_files(root, project_table, poetry_table),
         dependencies=_main_dependencies(project_table, poetry_table),
         scripts=_scripts(project_table, poetry_table),
+        sources=tuple(
+            PackageSource(
+                name=str(entry["name"]),
+                url=str(entry["url"]) if entry.get("url") else None,
+                priority=str(entry.get("priority", "primary")),
+            )
+            for entry in poetry_table.get("source", [])
+            if "name" in entry
+        ),
         lock=load_lock(root / "poetry.lock"),
         tool_quatrain=data.get("tool", {}).get("quatrain", {}),
         revision=git_revision(root),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import jinja2
 
 from quatrain import __version__
+from quatrain.credentials import variables
 from quatrain.images import BaseImages
 from quatrain.options import Options
 from quatrain.project import Project, canonical_name
@@ -117,7 +118,12 @@ def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
 
 
 def render(
-    project: Project, spec: ServeSpec, options: Options, *, images: BaseImages
+    project: Project,
+    spec: ServeSpec,
+    options: Options,
+    *,
+    images: BaseImages,
+    private_sources: Sequence[str] = (),
 ) -> dict[str, str]:
     """Every generated file, by its path relative to the project root."""
     env = _environment()
@@ -143,6 +149,8 @@ def render(
         "production_command": options.command or spec.production_command,
         "apt_packages": options.apt_packages,
         "quality_stages": quality_stages(project, options),
+        "private_sources": sorted(private_sources),
+        "secret_variables": [v for name in sorted(private_sources) for v in variables(name)],
         "gate": options.gate,
         "extras_flags": install_flags(options),
         "export_groups": ",".join(["main", *sorted(options.groups)]),

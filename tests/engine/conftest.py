@@ -14,7 +14,7 @@ from pathlib import Path
 
 import package_index
 import pytest
-from engine_support import Quatrain, docker_binary, locked_copy
+from engine_support import PrivateIndex, Quatrain, docker_binary, locked_copy
 
 from quatrain import engine as engine_module
 
@@ -75,3 +75,16 @@ def development_image(quatrain: Quatrain, flask_project: Path, image_tag: str) -
     tag = f"{image_tag}:flask-development"
     quatrain("build", str(flask_project), "--target", "development", "--tag", tag)
     return tag
+
+
+@pytest.fixture(scope="session")
+def private_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateIndex]:
+    """The same wheels behind basic auth, with a password unique to this run."""
+    login = PrivateIndex(url="", username="quatrain", password=f"s3cret-{uuid.uuid4().hex}")
+    htpasswd = package_index.write_htpasswd(
+        tmp_path_factory.mktemp("auth") / "htpasswd", login.username, login.password
+    )
+    server, url = package_index.start(package_index.wheel_directory(), htpasswd=htpasswd)
+    yield PrivateIndex(url=url, username=login.username, password=login.password)
+    server.terminate()
+    server.wait(timeout=10)

@@ -27,6 +27,21 @@ def docker_binary() -> str:
 
 
 @dataclass(frozen=True)
+class PrivateIndex:
+    url: str
+    username: str
+    password: str
+
+    def credentials(self, source: str) -> dict[str, str]:
+        """Poetry's variables for a source of this name."""
+        key = source.upper().replace("-", "_")
+        return {
+            f"POETRY_HTTP_BASIC_{key}_USERNAME": self.username,
+            f"POETRY_HTTP_BASIC_{key}_PASSWORD": self.password,
+        }
+
+
+@dataclass(frozen=True)
 class Quatrain:
     """Runs the real CLI in a subprocess against the test engine and stand-in images."""
 
@@ -59,7 +74,9 @@ class Quatrain:
         return result
 
 
-def locked_copy(case: str, destination: Path, index_url: str) -> Path:
+def locked_copy(
+    case: str, destination: Path, index_url: str, *, env: Mapping[str, str] | None = None
+) -> Path:
     """Copy a test project, point its Poetry source at the local index and lock it."""
     project = destination / case
     shutil.copytree(PROJECTS / case, project, ignore=shutil.ignore_patterns("expected"))
@@ -71,7 +88,7 @@ def locked_copy(case: str, destination: Path, index_url: str) -> Path:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
+        env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false", **(env or {})},
     )
     if locked.returncode != 0:
         pytest.fail(f"poetry lock failed in {project}:\n{locked.stdout}\n{locked.stderr}")

@@ -5,12 +5,14 @@ The wheels are downloaded once per machine into a cache directory and served by 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -58,12 +60,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Serve `directory` on 127.0.0.1; return the process and the simple index URL."""
+def write_htpasswd(path: Path, username: str, password: str) -> Path:
+    """An Apache htpasswd file ({SHA} scheme), which pypiserver checks basic auth against
+    (through passlib, in its own process)."""
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    path.write_text(f"{username}:{{SHA}}{digest}\n")
+    return path
+
+
+def start(directory: Path, *, htpasswd: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve `directory` on 127.0.0.1; return the process and the simple index URL.
+
+    With `htpasswd`, listing and downloading need basic auth, like a private index."""
     port = free_port()
+    auth = ["-P", str(htpasswd), "-a", "download,list"] if htpasswd else []
     server = subprocess.Popen(
         [sys.executable, "-m", "pypiserver", "run", "-p", str(port), "-i", "127.0.0.1",
-         "--disable-fallback", str(directory)],
+         *auth, "--disable-fallback", str(directory)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/simple/"
@@ -72,6 +85,8 @@ def start(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return server, url
+        except urllib.error.HTTPError:
+            return server, url  # it answers; it wants credentials
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()

@@ -23,6 +23,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "serve": "auto",
         "app": None,
         "command": None,
+        "private_sources": [],
         "extras": [],
         "groups": [],
         "test_command": None,

@@ -104,6 +104,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         '  serve                         "auto"                       default\n'
         "  app                           (auto)                       default\n"
         "  command                       (auto)                       default\n"
+        "  private-sources               []                           default\n"
         "  extras                        []                           default\n"
         "  groups                        []                           default\n"
         "  test-command                  (auto)                       default\n"

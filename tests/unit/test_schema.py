@@ -119,6 +119,7 @@ def test_a_table_with_every_option_set_validates() -> None:
         "serve": "django",
         "app": "mysite.wsgi:application",
         "command": ["gunicorn", "mysite.wsgi:application"],
+        "private-sources": ["internal"],
         "extras": ["postgres"],
         "groups": ["ops"],
         "test-command": ["pytest", "-x"],

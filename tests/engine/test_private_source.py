@@ -1,0 +1,121 @@
+"""A private package source behind basic auth: credentials reach the build as BuildKit secrets
+and nowhere else. Every layer, the history and the config of both images are scanned."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+from engine_support import PROJECTS, PrivateIndex, Quatrain, docker
+
+from quatrain import engine as engine_module
+
+SOURCE = "private-repo"
+
+
+def private_copy(tmp_path: Path, private_index: PrivateIndex) -> Path:
+    """flask-factory whose only source is the private index, named like a company's would be."""
+    project = tmp_path / "private-app"
+    shutil.copytree(PROJECTS / "flask-factory", project)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        .replace("@INDEX_URL@", private_index.url)
+        .replace('name = "testbed"', f'name = "{SOURCE}"')
+    )
+    locked = subprocess.run(
+        [sys.executable, "-m", "poetry", "lock", "--no-interaction"],
+        cwd=project, capture_output=True, text=True, check=False,
+        env={**os.environ, **private_index.credentials(SOURCE)},
+    )  # fmt: skip
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+    return project
+
+
+def occurrences(engine: engine_module.Engine, image: str, secret: bytes) -> list[str]:
+    """Where the secret appears: every file of every layer, the history, the config."""
+    saved = subprocess.run([engine.binary, "save", image], capture_output=True, check=True).stdout
+    found = []
+    with tarfile.open(fileobj=io.BytesIO(saved)) as archive:
+        for member in archive.getmembers():
+            data = archive.extractfile(member).read() if member.isfile() else b""  # type: ignore[union-attr]
+            if secret in data:
+                found.append(f"saved image: {member.name}")
+            if member.name.endswith(".tar") and data:
+                with tarfile.open(fileobj=io.BytesIO(data)) as layer:
+                    for entry in layer.getmembers():
+                        content = layer.extractfile(entry).read() if entry.isfile() else b""  # type: ignore[union-attr]
+                        if secret in content or secret in entry.name.encode():
+                            found.append(f"{member.name}: {entry.name}")
+    history = docker(engine, "history", "--no-trunc", image).stdout
+    config = docker(engine, "image", "inspect", image).stdout
+    found += [where for where, text in (("history", history), ("config", config))
+              if secret.decode() in text]  # fmt: skip
+    return found
+
+
+def test_a_private_source_builds_both_images_and_leaves_no_secret_in_them(
+    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
+    private_index: PrivateIndex, image_tag: str,
+) -> None:  # fmt: skip
+    project = private_copy(tmp_path, private_index)
+    rendered = quatrain("init", "--stdout", str(project),
+                        extra_env=private_index.credentials(SOURCE)).stdout  # fmt: skip
+    assert (
+        "--mount=type=secret,id=poetry-auth,target=/root/.config/pypoetry/auth.toml,required=true"
+        in rendered
+    )
+    assert "--mount=type=secret,id=netrc,target=/root/.netrc,required=true" in rendered
+    assert private_index.password not in rendered
+
+    secret = private_index.password.encode()
+    for target in ("production", "development"):
+        tag = f"{image_tag}:private-{target}"
+        built = quatrain("build", str(project), "--target", target, "--tag", tag,
+                         extra_env=private_index.credentials(SOURCE))  # fmt: skip
+        assert private_index.password not in built.stdout + built.stderr
+        assert occurrences(engine, tag, secret) == []
+    production = f"{image_tag}:private-production"
+    checked = docker(engine, "run", "--rm", "--network", "none", "--entrypoint", "python",
+                     production, "-c", "import flask, factory_app")  # fmt: skip
+    assert checked.returncode == 0
+
+
+def test_the_scan_finds_a_secret_that_is_in_a_layer(
+    engine: engine_module.Engine, tmp_path: Path, image_tag: str
+) -> None:
+    """The scan itself can fail: a secret written into a layer is found."""
+    secret = b"leaked-on-purpose-7f3a"
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11-slim-bookworm\nRUN echo leaked-on-purpose-7f3a > /leak\n"
+    )
+    tag = f"{image_tag}:leak"
+    subprocess.run(
+        [engine.binary, "build", "--network", "none", "--tag", tag, str(tmp_path)],
+        env={"DOCKER_BUILDKIT": "1", **engine.env}, capture_output=True, check=True,
+    )  # fmt: skip
+    found = occurrences(engine, tag, secret)
+    assert any(where.endswith(": leak") for where in found), found
+    assert "history" in found
+
+
+def test_a_missing_credential_fails_before_the_build_and_names_what_to_set(
+    quatrain: Quatrain, tmp_path: Path, private_index: PrivateIndex
+) -> None:
+    project = private_copy(tmp_path, private_index)
+    result = quatrain(
+        "build", str(project), extra_env={"QUATRAIN_PRIVATE_SOURCES": SOURCE}, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "quatrain: error: The private source(s) private-repo need credentials, and none were "
+        "found. Set POETRY_HTTP_BASIC_PRIVATE_REPO_USERNAME and "
+        "POETRY_HTTP_BASIC_PRIVATE_REPO_PASSWORD (or run `poetry config http-basic.private-repo "
+        "USER PASSWORD`). They reach the build as BuildKit secrets only."
+    )
+    assert "docker build" not in result.stderr  # stopped before the engine built anything
