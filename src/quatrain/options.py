@@ -84,6 +84,17 @@ class Options:
         default=None,
         metadata=_help("The production image's command, replacing the detected server command."),
     )
+    ca_bundle: str | None = field(
+        default=None,
+        metadata=_help(
+            "A CA bundle (PEM file on this machine) that pip, Poetry and apt trust during the "
+            "build, e.g. a corporate proxy's; passed as a BuildKit secret."
+        ),
+    )
+    keep_ca_bundle: bool = field(
+        default=False,
+        metadata=_help("Also install ca-bundle into the production image's trust store."),
+    )
     private_sources: list[str] = field(
         default_factory=list,
         metadata=_help(

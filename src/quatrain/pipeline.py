@@ -16,11 +16,11 @@ from typing import Any, Literal
 from quatrain import credentials, generated, images
 from quatrain import engine as engine_module
 from quatrain.detect import detect
-from quatrain.errors import ProjectError, VerifyError
+from quatrain.errors import ConfigurationError, ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.options import ResolvedOptions, resolve
 from quatrain.project import PackageSource, Project, canonical_name, load_project
-from quatrain.render import DOCKERFILE, DOCKERIGNORE, render
+from quatrain.render import CA_BUNDLE_SECRET, DOCKERFILE, DOCKERIGNORE, render
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 
@@ -114,6 +114,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(the_plan.private_sources, engine.env)
     with _dockerfile_for(the_plan) as dockerfile, _secret_files(found) as secrets:
+        secrets.update(_ca_bundle(the_plan))
         argv = engine_module.build_argv(
             engine,
             context=the_plan.project.root,
@@ -138,6 +139,17 @@ def build_args(the_plan: Plan, request: BuildRequest) -> dict[str, str]:
         **({"REVISION": revision} if revision else {}),
         **request.build_args,
     }
+
+
+def _ca_bundle(the_plan: Plan) -> dict[str, Path]:
+    bundle = the_plan.resolved.options.ca_bundle
+    if bundle is None:
+        return {}
+    path = Path(bundle).expanduser()
+    if not path.is_file():
+        msg = f"ca-bundle {bundle!r} is not a file. Point it at a PEM bundle on this machine."
+        raise ConfigurationError(msg)
+    return {CA_BUNDLE_SECRET: path.resolve()}
 
 
 @contextmanager

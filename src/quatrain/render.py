@@ -58,8 +58,17 @@ def env_block(pairs: Sequence[tuple[str, str]]) -> str:
     return "ENV " + " \\\n    ".join(lines)
 
 
-def apt_install(packages: Sequence[str]) -> str:
+CA_BUNDLE_SECRET = "ca-bundle"
+CA_BUNDLE_PATH = "/run/secrets/ca-bundle"
+# One more mount line for every step that downloads, when a ca-bundle is given.
+CA_MOUNT = (
+    f"    --mount=type=secret,id={CA_BUNDLE_SECRET},target={CA_BUNDLE_PATH},required=true \\\n"
+)
+
+
+def apt_install(packages: Sequence[str], ca_mount: str = "") -> str:
     """Debian packages, with apt's lists and downloads in cache mounts rather than layers."""
+    trust = f" -o Acquire::https::CaInfo={CA_BUNDLE_PATH}" if ca_mount else ""
     return "\n".join(
         [
             "# Versions follow the Debian release of the base image; apt's lists and downloads",
@@ -67,8 +76,9 @@ def apt_install(packages: Sequence[str]) -> str:
             "# hadolint ignore=DL3008",
             "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\",
             "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\",
-            "    apt-get update \\",
-            "    && apt-get install --yes --no-install-recommends " + " ".join(sorted(packages)),
+            ca_mount + f"    apt-get{trust} update \\",
+            f"    && apt-get{trust} install --yes --no-install-recommends "
+            + " ".join(sorted(packages)),
         ]
     )
 
@@ -149,6 +159,9 @@ def render(
         "production_command": options.command or spec.production_command,
         "apt_packages": options.apt_packages,
         "quality_stages": quality_stages(project, options),
+        "ca_mount": CA_MOUNT if options.ca_bundle else "",
+        "ca_bundle_path": CA_BUNDLE_PATH,
+        "keep_ca_bundle": bool(options.ca_bundle and options.keep_ca_bundle),
         "private_sources": sorted(private_sources),
         "secret_variables": [v for name in sorted(private_sources) for v in variables(name)],
         "gate": options.gate,

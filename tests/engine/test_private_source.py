@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 
 from engine_support import PROJECTS, PrivateIndex, Quatrain, docker
@@ -119,3 +120,36 @@ def test_a_missing_credential_fails_before_the_build_and_names_what_to_set(
         "USER PASSWORD`). They reach the build as BuildKit secrets only."
     )
     assert "docker build" not in result.stderr  # stopped before the engine built anything
+
+
+def test_an_extra_ca_bundle_is_trusted_during_the_build_and_kept_only_when_asked(
+    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, flask_project: Path,
+    image_tag: str,
+) -> None:  # fmt: skip
+    # The machine's own bundle (it must still reach PyPI for Poetry) plus a unique marker line,
+    # which PEM readers skip and the layer scan looks for.
+    marker = f"# quatrain-test-ca-{uuid.uuid4().hex}"
+    bundle = tmp_path / "corporate-ca.pem"
+    host_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    bundle.write_text((host_bundle.read_text() if host_bundle.exists() else "") + marker + "\n")
+
+    dropped = f"{image_tag}:ca-dropped"
+    quatrain("build", str(flask_project), "--ca-bundle", str(bundle), "--tag", dropped)
+    assert occurrences(engine, dropped, marker.encode()) == []
+
+    kept = f"{image_tag}:ca-kept"
+    quatrain("build", str(flask_project), "--ca-bundle", str(bundle),
+             "--keep-ca-bundle", "true", "--tag", kept)  # fmt: skip
+    where = occurrences(engine, kept, marker.encode())
+    assert any(w.endswith("usr/local/share/ca-certificates/quatrain-extra.crt") for w in where)
+
+
+def test_a_ca_bundle_that_is_not_a_file_is_a_configuration_error(
+    quatrain: Quatrain, flask_project: Path
+) -> None:
+    result = quatrain("build", str(flask_project), "--ca-bundle", "/nonexistent.pem", check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "quatrain: error: ca-bundle '/nonexistent.pem' is not a file. "
+        "Point it at a PEM bundle on this machine."
+    )

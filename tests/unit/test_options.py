@@ -23,6 +23,8 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "serve": "auto",
         "app": None,
         "command": None,
+        "ca_bundle": None,
+        "keep_ca_bundle": False,
         "private_sources": [],
         "extras": [],
         "groups": [],

@@ -104,6 +104,8 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         '  serve                         "auto"                       default\n'
         "  app                           (auto)                       default\n"
         "  command                       (auto)                       default\n"
+        "  ca-bundle                     (auto)                       default\n"
+        "  keep-ca-bundle                false                        default\n"
         "  private-sources               []                           default\n"
         "  extras                        []                           default\n"
         "  groups                        []                           default\n"

@@ -119,6 +119,8 @@ def test_a_table_with_every_option_set_validates() -> None:
         "serve": "django",
         "app": "mysite.wsgi:application",
         "command": ["gunicorn", "mysite.wsgi:application"],
+        "ca-bundle": "/etc/ssl/corporate.pem",
+        "keep-ca-bundle": True,
         "private-sources": ["internal"],
         "extras": ["postgres"],
         "groups": ["ops"],
