@@ -6,6 +6,7 @@ load_project -> resolve options -> check lock -> detect -> render   (plan: pure 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,13 @@ from quatrain.errors import ConfigurationError, ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.options import ResolvedOptions, resolve
 from quatrain.project import PackageSource, Project, canonical_name, load_project
-from quatrain.render import CA_BUNDLE_SECRET, DOCKERFILE, DOCKERIGNORE, render
+from quatrain.render import (
+    CA_BUNDLE_SECRET,
+    DOCKERFILE,
+    DOCKERFILE_DOCKERIGNORE,
+    Layout,
+    render,
+)
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 
@@ -38,6 +45,8 @@ class Plan:
     base_images: images.BaseImages
     files: Mapping[str, str]  # path relative to the project -> content (unstamped)
     private_sources: tuple[PackageSource, ...] = ()
+    context: Path = Path()  # the build context: the project, or its monorepo's root
+    layout: Layout = field(default_factory=Layout)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,8 +70,14 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         runtime_override=options.runtime_image,
     )
     private = credentials.private_sources(project, options.private_sources, env)
+    context, layout = layout_of(project)
     files = render(
-        project, spec, options, images=base_images, private_sources=[s.name for s in private]
+        project,
+        spec,
+        options,
+        images=base_images,
+        private_sources=[s.name for s in private],
+        layout=layout,
     )
     return Plan(
         project=project,
@@ -71,6 +86,24 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         base_images=base_images,
         files=files,
         private_sources=private,
+        context=context,
+        layout=layout,
+    )
+
+
+def layout_of(project: Project) -> tuple[Path, Layout]:
+    """The build context and where the project sits in it: its own directory, or the
+    monorepo's directory that also holds its path dependencies."""
+    root = project.root.resolve()
+    dependencies = project.path_dependencies
+    context = Path(os.path.commonpath([root, *dependencies])) if dependencies else root
+
+    def relative(path: Path) -> str:
+        return "" if path == context else path.relative_to(context).as_posix()
+
+    return context, Layout(
+        project_dir=relative(root),
+        path_dependencies=tuple(relative(d) for d in dependencies),
     )
 
 
@@ -117,7 +150,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
         secrets.update(_ca_bundle(the_plan))
         argv = engine_module.build_argv(
             engine,
-            context=the_plan.project.root,
+            context=the_plan.context,
             dockerfile=dockerfile,
             target=request.target,
             tag=tag,
@@ -189,8 +222,8 @@ def _dockerfile_for(the_plan: Plan) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
         dockerfile = Path(tmp) / DOCKERFILE
         dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
-        ignore = Path(tmp) / f"{DOCKERFILE}.dockerignore"
-        ignore.write_text(the_plan.files[DOCKERIGNORE], encoding="utf-8")
+        ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
+        ignore.write_text(the_plan.files[the_plan.layout.ignore_file], encoding="utf-8")
         yield dockerfile
 
 

@@ -53,6 +53,8 @@ class LockedPackage:
     version: str
     groups: tuple[str, ...]
     has_wheel: bool  # a wheel of some kind is locked, so installing it needs no compiler
+    source_type: str | None = None  # "directory", "file", "git", "legacy"...; None for PyPI
+    source_url: str | None = None  # for a directory: relative to the project, as locked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,10 +80,11 @@ class Project:
     python_constraint: str | None
     package_mode: bool
     packages: tuple[PackageDir, ...]
-    build_files: tuple[str, ...]  # readme and license files `poetry build` reads
+    build_files: tuple[str, ...]  # readme, license and included files `poetry build` reads
     dependencies: tuple[str, ...]  # canonical names of the main group's direct dependencies
     scripts: Mapping[str, str]  # console scripts: name -> "module:function"
     sources: tuple[PackageSource, ...] = ()
+    build_dirs: tuple[str, ...] = ()  # top-level directories [tool.poetry] include reaches into
     lock: Lock | None
     tool_quatrain: Mapping[str, Any]
     revision: str | None = None  # the git commit checked out, for the image's labels
@@ -102,6 +105,23 @@ class Project:
             else (self.content_hashes[:1])
         )
         return self.lock.content_hash in accepted
+
+    @property
+    def path_dependencies(self) -> tuple[Path, ...]:
+        """The directories of locked path dependencies (a monorepo's own libraries)."""
+        if self.lock is None:
+            return ()
+        return tuple(
+            sorted(
+                (self.root / p.source_url).resolve()
+                for p in self.lock.packages
+                if p.source_type == "directory" and p.source_url
+            )
+        )
+
+    @property
+    def needs_git(self) -> bool:
+        return self.lock is not None and any(p.source_type == "git" for p in self.lock.packages)
 
     @property
     def import_names(self) -> tuple[str, ...]:
@@ -147,6 +167,7 @@ def load_project(root: Path) -> Project:
         package_mode=package_mode,
         packages=packages,
         build_files=_build_files(root, project_table, poetry_table),
+        build_dirs=_included_tops(root, poetry_table, directories=True),
         dependencies=_main_dependencies(project_table, poetry_table),
         scripts=_scripts(project_table, poetry_table),
         sources=tuple(
@@ -235,6 +256,8 @@ def _locked_package(entry: Mapping[str, Any]) -> LockedPackage:
         version=str(entry["version"]),
         groups=tuple(entry.get("groups", ["main"])),
         has_wheel=any(str(f.get("file", "")).endswith(".whl") for f in files) or not files,
+        source_type=entry.get("source", {}).get("type"),
+        source_url=entry.get("source", {}).get("url"),
     )
 
 
@@ -314,7 +337,25 @@ def _build_files(
     candidates += [p.name for p in root.glob("LICEN[CS]E*")] + [
         p.name for p in root.glob("COPYING*")
     ]
-    return tuple(sorted({str(c) for c in candidates if (root / str(c)).exists()}))
+    files = {str(c) for c in candidates if (root / str(c)).is_file()}
+    return tuple(sorted(files | set(_included_tops(root, poetry_table, directories=False))))
+
+
+def _included_tops(
+    root: Path, poetry_table: Mapping[str, Any], *, directories: bool
+) -> tuple[str, ...]:
+    """The top-level files (or directories) that [tool.poetry] include patterns match:
+    `poetry build` packs them, so the build stage must have them."""
+    tops = set()
+    for entry in poetry_table.get("include", []):
+        pattern = entry.get("path") if isinstance(entry, Mapping) else entry
+        if not isinstance(pattern, str):
+            continue
+        for match in root.glob(pattern):
+            top = root / match.relative_to(root).parts[0]
+            if top.is_dir() == directories and not top.name.startswith("."):
+                tops.add(top.name)
+    return tuple(sorted(tops))
 
 
 def _find_packages(

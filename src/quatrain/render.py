@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import jinja2
 
@@ -21,6 +22,29 @@ MINIMUM_POETRY_MAJOR = 2
 
 DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
+# Beside a Dockerfile built with -f from a monorepo's root, BuildKit reads this one instead.
+DOCKERFILE_DOCKERIGNORE = "Dockerfile.dockerignore"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layout:
+    """Where the project sits in the build context: the context itself, or a directory of a
+    monorepo whose root is the context because path dependencies live beside the project."""
+
+    project_dir: str = ""  # relative to the context root; "" when the project is the context
+    path_dependencies: tuple[str, ...] = ()  # relative to the context root
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.project_dir}/" if self.project_dir else ""
+
+    @property
+    def app_dir(self) -> str:
+        return f"/app/{self.project_dir}" if self.project_dir else "/app"
+
+    @property
+    def ignore_file(self) -> str:
+        return DOCKERFILE_DOCKERIGNORE if self.project_dir else DOCKERIGNORE
 
 
 def _environment() -> jinja2.Environment:
@@ -134,9 +158,11 @@ def render(
     *,
     images: BaseImages,
     private_sources: Sequence[str] = (),
+    layout: Layout | None = None,
 ) -> dict[str, str]:
     """Every generated file, by its path relative to the project root."""
     env = _environment()
+    layout = layout or Layout()
     copy_files, copy_dirs = sources_to_copy(project)
     context = {
         "quatrain_version": __version__,
@@ -168,11 +194,15 @@ def render(
         "extras_flags": install_flags(options),
         "export_groups": ",".join(["main", *sorted(options.groups)]),
         "development_groups": ",".join(sorted(options.groups)),
-        "build_apt_packages": options.build_apt_packages,
+        # Git dependencies are cloned by the installs, and slim images have no git.
+        "build_apt_packages": sorted(
+            {*options.build_apt_packages, *(["git"] if project.needs_git else [])}
+        ),
+        "layout": layout,
     }
     return {
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
-        DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
+        layout.ignore_file: env.get_template("dockerignore.j2").render(context),
     }
 
 
@@ -201,5 +231,5 @@ def sources_to_copy(project: Project) -> tuple[list[str], list[str]]:
     """What `poetry build` reads besides the manifest: (files, directories), sorted."""
     modules = {p.path for p in project.packages if "/" not in p.path and p.path.endswith(".py")}
     files = sorted({*project.build_files, *modules})
-    directories = sorted({p.top for p in project.packages} - modules)
+    directories = sorted({p.top for p in project.packages} - modules | set(project.build_dirs))
     return files, directories

@@ -7,6 +7,7 @@ import json
 import shlex
 from typing import Any
 
+from quatrain import render
 from quatrain.options import FIELDS, option_key
 from quatrain.pipeline import Plan
 
@@ -28,6 +29,7 @@ def describe(plan: Plan) -> dict[str, Any]:
         "serve": dataclasses.asdict(spec) | {"http": spec.http},
         "images": {
             "python_version": images.python_version,
+            "poetry_version": render.poetry_version(project, options),
             "debian_release": images.debian_release,
             "build": _substitute(images.build, images),
             "runtime": _substitute(images.runtime, images),

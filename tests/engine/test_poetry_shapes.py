@@ -181,16 +181,6 @@ def test_a_poetry_18_lock_builds_and_verifies_both_images_with_a_poetry_2_that_r
     assert in_image.stdout.strip() == f"Poetry (version {poetry_version})"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "quatrain inspect --json does not report the Poetry the image installs: for a lock "
-        "written by Poetry 1.8.5 the Dockerfile pins ARG POETRY_VERSION=2.5.1 "
-        "(render.poetry_version falls back to DEFAULT_POETRY_VERSION below Poetry 2), but "
-        "inspect shows options.poetry-version = null (source default) and only "
-        "project.locked_by_poetry = 1.8.5; report.describe never calls render.poetry_version"
-    ),
-)
 def test_inspect_reports_the_poetry_version_the_image_installs_for_a_poetry_18_lock(
     quatrain: Quatrain, legacy_project_poetry_18_lock: Path
 ) -> None:
@@ -256,16 +246,6 @@ def test_the_groups_option_installs_the_optional_group_in_both_images(
     assert not imports(engine, production, "colorama")  # the extra is still not asked for
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "quatrain does not copy files named by [tool.poetry] include into the build stage "
-        "(render.sources_to_copy copies only the readme, license files and package "
-        "directories: COPY LICENSE, COPY README.md, COPY src/), so `poetry build --format "
-        "wheel` finds no CHANGELOG.md, silently leaves it out and the production wheel lacks "
-        "a file that `poetry build` on the host ships"
-    ),
-)
 def test_a_file_the_project_includes_in_its_wheel_reaches_the_production_image(
     quatrain: Quatrain, engine: engine_module.Engine, extras_project: Path, tmp_path: Path,
     image_tag: str,

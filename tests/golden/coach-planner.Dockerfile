@@ -91,7 +91,7 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 # The venv of the build stage, dependencies only: it changes only when poetry.lock does.
 COPY --from=build /opt/venv /opt/venv
-# The project's wheel, without dependencies (they are all above).
+# The wheels built above, without dependencies (they are all in the venv).
 RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
     pip install --no-deps --no-cache-dir /tmp/dist/*.whl
 USER 10001:10001

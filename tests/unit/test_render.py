@@ -603,7 +603,8 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
     venv = production.index("COPY --from=build /opt/venv /opt/venv")
     assert production[venv : venv + 4] == [
         "COPY --from=build /opt/venv /opt/venv",
-        "# No wheel (package-mode = false): the sources themselves, read-only for the app's user.",
+        "# No wheel of the project (package-mode = false): its sources, read-only for the app's"
+        " user.",
         "COPY . .",
         "USER 10001:10001",
     ]

@@ -43,6 +43,7 @@ def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
     assert described["serve"]["http"] is True
     assert described["images"] == {
         "python_version": "3.15",
+        "poetry_version": "2.5.1",
         "debian_release": "trixie",
         "build": "python:3.15-slim-trixie",
         "runtime": "python:3.15-slim-trixie",
