@@ -153,7 +153,9 @@ ensure_engine() {
     # No iptables and no bridge: this VM must never route to private
     # networks; tests use --network host (builds) or --network none.
     log "engine: starting $dockerd (log in $DOCKERD_LOG)"
-    setsid "$dockerd" --iptables=false --ip6tables=false --bridge=none >"$DOCKERD_LOG" 2>&1 </dev/null &
+    # 9>&-: the daemon must not inherit the lock's descriptor, or it would hold the lock
+    # for as long as it runs and every later testbed run would wait for it.
+    setsid "$dockerd" --iptables=false --ip6tables=false --bridge=none >"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
   fi
   wait_for_engine
 }
