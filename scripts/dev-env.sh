@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts beside it: a virtualenv with quatrain and its test tools, reused.
 # QUATRAIN_VENV chooses where (default: .venv in the checkout).
 QUATRAIN_VENV=${QUATRAIN_VENV:-$(pwd)/.venv}
