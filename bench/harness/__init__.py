@@ -1,0 +1,1 @@
+"""quatrain's benchmark harness: see bench/README.md."""
