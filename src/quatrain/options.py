@@ -67,6 +67,10 @@ class Options:
     poetry_plugin_export_version: str = field(
         default="1.10.1", metadata=_help("poetry-plugin-export in the image.")
     )
+    uv_version: str = field(
+        default="0.13.9",
+        metadata=_help("uv in the build stages, which installs Poetry and the dependencies."),
+    )
     serve: Serve = field(
         default="auto",
         metadata=_help(

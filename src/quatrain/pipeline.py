@@ -6,6 +6,7 @@ load_project -> resolve options -> check lock -> detect -> render   (plan: pure 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -147,14 +148,15 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(the_plan.private_sources, engine.env)
     with _dockerfile_for(the_plan) as dockerfile, _secret_files(found) as secrets:
-        secrets.update(_ca_bundle(the_plan))
+        ca_bundle = _ca_bundle(the_plan)
+        secrets.update(ca_bundle)
         argv = engine_module.build_argv(
             engine,
             context=the_plan.context,
             dockerfile=dockerfile,
             target=request.target,
             tag=tag,
-            build_args=build_args(the_plan, request),
+            build_args=build_args(the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)),
             network=the_plan.resolved.options.network,
             secrets=secrets,
         )
@@ -164,12 +166,19 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     return tag
 
 
-def build_args(the_plan: Plan, request: BuildRequest) -> dict[str, str]:
-    """The build-args option, the git revision for the labels, then the command line's."""
+def build_args(
+    the_plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
+) -> dict[str, str]:
+    """The build-args option, the git revision for the labels, the digest of a CA bundle that
+    production keeps, then the command line's."""
     revision = the_plan.project.revision
+    # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
+    # would be served the old one from the cache.
+    kept = ca_bundle if ca_bundle and the_plan.resolved.options.keep_ca_bundle else None
     return {
         **the_plan.resolved.options.build_args,
         **({"REVISION": revision} if revision else {}),
+        **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
         **request.build_args,
     }
 

@@ -89,6 +89,7 @@ class Project:
     tool_quatrain: Mapping[str, Any]
     revision: str | None = None  # the git commit checked out, for the image's labels
     content_hashes: tuple[str, ...] = ()  # digests a fresh lock may carry (see content_hash)
+    build_backend: str | None = None  # [build-system] build-backend, "poetry.core.masonry.api"
 
     @property
     def lock_is_fresh(self) -> bool:
@@ -183,6 +184,7 @@ def load_project(root: Path) -> Project:
         tool_quatrain=data.get("tool", {}).get("quatrain", {}),
         revision=git_revision(root),
         content_hashes=(content_hash(data), content_hash(data, with_dependency_groups=False)),
+        build_backend=data.get("build-system", {}).get("build-backend"),
     )
 
 

@@ -31,9 +31,9 @@ def test_a_source_edit_rebuilds_both_images_without_reinstalling_dependencies(
 
     rebuilt = build_steps(quatrain("build", str(project), "--tag", production).stderr)
     assert step_cached(rebuilt, "poetry export")
-    assert step_cached(rebuilt, "pip install --require-hashes")
+    assert step_cached(rebuilt, "uv pip install --require-hashes")
     assert step_cached(rebuilt, "COPY --from=build /opt/venv /opt/venv")
-    assert not step_cached(rebuilt, "poetry build --format wheel")  # the edit was seen
+    assert not step_cached(rebuilt, "uv build --wheel")  # the edit was seen
 
     rebuilt_dev = build_steps(
         quatrain("build", str(project), "--target", "development", "--tag", development).stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from engine_support import Quatrain, locked_copy, stage_names
@@ -29,13 +30,17 @@ def test_a_failing_project_test_breaks_the_gated_production_build(
 
 
 def test_a_passing_project_test_lets_the_gated_build_through(
-    quatrain: Quatrain, flask_project: Path, image_tag: str
+    quatrain: Quatrain, tmp_path: Path, index_url: str, image_tag: str
 ) -> None:
-    result = quatrain(
-        "build", str(flask_project), "--gate", "true", "--tag", f"{image_tag}:gate-ok"
-    )
+    project = locked_copy("flask-factory", tmp_path, index_url)
+    # A test of its own, unique: the engine's build cache outlives the test run, and a cached
+    # test stage would prove nothing.
+    unique = f"test_that_passes_{uuid.uuid4().hex}"
+    (project / "tests" / "test_unique.py").write_text(f"def {unique}() -> None:\n    pass\n")
+
+    result = quatrain("build", str(project), "--gate", "true", "--tag", f"{image_tag}:gate-ok")
     assert "test" in stage_names(result.stderr)
-    assert "1 passed" in result.stderr
+    assert "2 passed" in result.stderr
 
 
 def test_a_stale_lock_is_refused_before_the_engine_starts(

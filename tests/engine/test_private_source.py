@@ -141,7 +141,9 @@ def test_an_extra_ca_bundle_is_trusted_during_the_build_and_kept_only_when_asked
     quatrain("build", str(flask_project), "--ca-bundle", str(bundle),
              "--keep-ca-bundle", "true", "--tag", kept)  # fmt: skip
     where = occurrences(engine, kept, marker.encode())
-    assert any(w.endswith("usr/local/share/ca-certificates/quatrain-extra.crt") for w in where)
+    assert any(w.endswith("usr/local/share/ca-certificates/quatrain-extra.crt") for w in where), (
+        where
+    )
 
 
 def test_a_ca_bundle_that_is_not_a_file_is_a_configuration_error(

@@ -11,13 +11,15 @@ ARG PYTHON_VERSION=3.15
 ARG DEBIAN_RELEASE=trixie
 ARG POETRY_VERSION=2.5.1
 ARG POETRY_PLUGIN_EXPORT_VERSION=1.10.1
+ARG UV_VERSION=0.13.9
 
 # ---------------------------------------------------------------------------
-# staging: Poetry, pinned, in a virtualenv of its own; the project's manifest and lock.
+# staging: uv and Poetry, pinned, each out of the project's way; the manifest and lock.
 # ---------------------------------------------------------------------------
 FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS staging
 ARG POETRY_VERSION
 ARG POETRY_PLUGIN_EXPORT_VERSION
+ARG UV_VERSION
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONFAULTHANDLER=1 \
@@ -25,15 +27,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore \
     POETRY_HOME=/opt/poetry \
     POETRY_CACHE_DIR=/var/cache/pypoetry \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
-# Poetry stays out of the project's environment, which is /opt/venv: Poetry installs into
-# an active VIRTUAL_ENV, and the same path is copied into production.
+# uv, one static binary, installs Poetry and the locked dependencies: several times faster
+# than pip (it dominated the cold build), and as strict about hashes. Poetry stays out of
+# the project's environment, /opt/venv: Poetry installs into an active VIRTUAL_ENV, and the
+# same path is copied into production. Bytecode is compiled once here, not at every start.
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python -m venv "$POETRY_HOME" \
-    && "$POETRY_HOME/bin/pip" install "poetry==$POETRY_VERSION" "poetry-plugin-export==$POETRY_PLUGIN_EXPORT_VERSION" \
-    && ln -s "$POETRY_HOME/bin/poetry" /usr/local/bin/poetry \
-    && python -m venv "$VIRTUAL_ENV"
+    --mount=type=cache,target=/root/.cache/uv \
+    python -m pip install --target /opt/uv "uv==$UV_VERSION" \
+    && ln -s /opt/uv/bin/uv /usr/local/bin/uv \
+    && python -m venv --without-pip "$POETRY_HOME" \
+    && uv pip install --python "$POETRY_HOME/bin/python" --compile-bytecode \
+        "poetry==$POETRY_VERSION" "poetry-plugin-export==$POETRY_PLUGIN_EXPORT_VERSION" \
+    && ln -s "$POETRY_HOME/bin/poetry" /usr/local/bin/poetry
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 
@@ -42,8 +51,10 @@ COPY pyproject.toml poetry.lock ./
 # ---------------------------------------------------------------------------
 FROM staging AS development
 # Dependencies first, from the lock alone: editing a source file never re-runs this step.
+# The venv keeps pip here, for what a developer installs by hand.
 RUN --mount=type=cache,target=/var/cache/pypoetry \
-    poetry install --no-root --no-directory --no-interaction
+    python -m venv "$VIRTUAL_ENV" \
+    && poetry install --no-root --no-directory --no-interaction
 COPY . .
 # The project itself, editable: the only step an edit re-runs.
 RUN poetry install --only-root --no-interaction
@@ -67,12 +78,16 @@ RUN pytest \
 # ---------------------------------------------------------------------------
 FROM staging AS build
 RUN poetry export --only main --format requirements.txt --output requirements.txt
-# Dependencies before sources: an edit re-runs neither the export nor this install.
-RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install --require-hashes --no-deps --requirement requirements.txt
+# Dependencies before sources: an edit re-runs neither the export nor this install. The
+# venv has no pip: production runs the app, it installs nothing.
+RUN --mount=type=cache,target=/root/.cache/uv \
+    python -m venv --without-pip "$VIRTUAL_ENV" \
+    && uv pip install --require-hashes --no-deps --compile-bytecode --requirement requirements.txt
 COPY README.md ./
 COPY coach_planner/ ./coach_planner/
-RUN poetry build --format wheel --no-interaction
+# The wheel, from the build backend in Poetry's venv (what `poetry build` runs, without
+# Poetry's start-up).
+RUN uv build --wheel --no-build-isolation --python "$POETRY_HOME/bin/python" --out-dir dist
 
 # ---------------------------------------------------------------------------
 # production: a fresh slim image with the locked dependencies and the wheel; no Poetry,
@@ -91,9 +106,11 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 # The venv of the build stage, dependencies only: it changes only when poetry.lock does.
 COPY --from=build /opt/venv /opt/venv
-# The wheels built above, without dependencies (they are all in the venv).
+# The wheels built above, without dependencies (they are all in the venv), installed by
+# the staging stage's uv, which is mounted for this step only.
 RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
-    pip install --no-deps --no-cache-dir /tmp/dist/*.whl
+    --mount=type=bind,from=staging,source=/opt/uv/bin/uv,target=/usr/local/bin/uv \
+    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl
 USER 10001:10001
 EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -20,6 +20,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "runtime_image": None,
         "poetry_version": None,
         "poetry_plugin_export_version": "1.10.1",
+        "uv_version": "0.13.9",
         "serve": "auto",
         "app": None,
         "command": None,

@@ -45,6 +45,22 @@ def test_a_project_outside_git_passes_no_revision(tmp_path: Path) -> None:
     assert build_args(the_plan, BuildRequest()) == {}
 
 
+def test_a_kept_ca_bundle_passes_its_digest_so_a_new_bundle_misses_the_cache(
+    tmp_path: Path,
+) -> None:
+    bundle = tmp_path / "corporate.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    project = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
+    kept = plan(project, env={}, cli={"ca_bundle": str(bundle), "keep_ca_bundle": "true"})
+    dropped = plan(project, env={}, cli={"ca_bundle": str(bundle)})
+
+    # `sha256sum corporate.pem`
+    assert build_args(kept, BuildRequest(), ca_bundle=bundle) == {
+        "CA_BUNDLE_SHA256": "b93f51c3ac1bdd90edcce2019d2452a328cbf97443f3744cc7ec63033a5b2c16"
+    }
+    assert build_args(dropped, BuildRequest(), ca_bundle=bundle) == {}
+
+
 def test_a_missing_lock_is_a_project_error(tmp_path: Path) -> None:
     project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=None))
 

@@ -116,6 +116,7 @@ def test_a_table_with_every_option_set_validates() -> None:
         "runtime-image": "registry.example.org/python:3.12-slim",
         "poetry-version": "2.5.1",
         "poetry-plugin-export-version": "1.10.1",
+        "uv-version": "0.13.9",
         "serve": "django",
         "app": "mysite.wsgi:application",
         "command": ["gunicorn", "mysite.wsgi:application"],
