@@ -140,6 +140,15 @@ class Options:
         default=2, metadata=_help("Default gunicorn workers ($WEB_CONCURRENCY at run time).")
     )
     threads: int = field(default=4, metadata=_help("gunicorn threads per worker."))
+    access_log: bool = field(
+        default=False,
+        metadata=_help(
+            "The production server logs every request to stdout. Off by default, as in "
+            "gunicorn: the platform in front usually logs requests, and the line a request "
+            "costs halved requests/s in bench/. At run time: "
+            "GUNICORN_CMD_ARGS=--access-logfile=-."
+        ),
+    )
     image_name: str | None = field(
         default=None,
         metadata=_help(

@@ -43,7 +43,7 @@ def gunicorn(app: str, options: Options, *, worker: str | None = None) -> tuple[
     worker_flags = (f"--worker-class={worker}",) if worker else (f"--threads={options.threads}",)
     return (
         "gunicorn",
-        "--access-logfile=-",
+        *(("--access-logfile=-",) if options.access_log else ()),
         "--graceful-timeout=8",
         *worker_flags,
         "--worker-tmp-dir=/dev/shm",
@@ -73,7 +73,8 @@ def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Se
     if locked_in_main(lock, "uvicorn"):
         # uvicorn reads $WEB_CONCURRENCY for --workers, but the port only from its flags.
         target = uvicorn_target(app)
-        command = in_shell(f'uvicorn {target} --host 0.0.0.0 --port "$PORT" --proxy-headers')
+        log = "" if options.access_log else " --no-access-log"  # uvicorn logs by default
+        command = in_shell(f'uvicorn {target} --host 0.0.0.0 --port "$PORT" --proxy-headers{log}')
         return Server(command=command, requires="uvicorn")
     raise _missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app")
 

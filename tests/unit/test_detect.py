@@ -57,7 +57,6 @@ NOT_DETECTED = (
 )
 GUNICORN_FOR_FLASK = (
     "gunicorn",
-    "--access-logfile=-",
     "--graceful-timeout=8",
     "--threads=4",
     "--worker-tmp-dir=/dev/shm",
@@ -93,7 +92,7 @@ def test_a_flask_factory_in_the_package_init_is_served_by_calling_it(tmp_path: P
 def test_the_threads_option_reaches_the_gunicorn_command(tmp_path: Path) -> None:
     spec = detected(tmp_path, {"shop/__init__.py": FACTORY}, Options(threads=16))
 
-    assert spec.production_command[3] == "--threads=16"
+    assert spec.production_command[2] == "--threads=16"
 
 
 def test_make_app_whose_arguments_all_have_defaults_is_a_factory(tmp_path: Path) -> None:

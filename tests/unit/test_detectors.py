@@ -17,7 +17,7 @@ from quatrain.options import Options
 from quatrain.project import Project, load_project
 from unit.conftest import lock_text, locked, pep621, write_project
 
-GUNICORN = ("gunicorn", "--access-logfile=-", "--graceful-timeout=8")
+GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"
 UVICORN_WORKER = "--worker-class=uvicorn_worker.UvicornWorker"
 # gunicorn + uvicorn-worker, as Poetry locks `poetry add gunicorn uvicorn-worker`.
@@ -141,7 +141,8 @@ def test_a_factory_served_by_uvicorn_alone_is_loaded_with_factory(tmp_path: Path
     assert spec.production_command == (
         "sh",
         "-c",
-        'exec uvicorn api:create_app --factory --host 0.0.0.0 --port "$PORT" --proxy-headers',
+        'exec uvicorn api:create_app --factory --host 0.0.0.0 --port "$PORT" '
+        "--proxy-headers --no-access-log",
     )
     assert spec.development_command == (
         "sh",
@@ -181,7 +182,8 @@ def test_gunicorn_calls_a_factory_itself(tmp_path: Path) -> None:
             (
                 "sh",
                 "-c",
-                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers',
+                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
+                "--proxy-headers --no-access-log",
             ),
             "uvicorn",
         ),

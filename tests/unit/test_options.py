@@ -35,6 +35,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "port": 8888,
         "workers": 2,
         "threads": 4,
+        "access_log": False,
         "image_name": None,
         "user": "app",
         "uid": 10001,

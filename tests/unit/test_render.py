@@ -147,7 +147,7 @@ def test_the_production_stage_runs_as_a_non_root_user_without_poetry() -> None:
     assert "USER 10001:10001" in production
     assert [line for line in instructions if "poetry" in line.lower()] == []
     assert production.index("USER 10001:10001") < production.index(
-        'CMD ["gunicorn", "--access-logfile=-", "--graceful-timeout=8", "--threads=4", '
+        'CMD ["gunicorn", "--graceful-timeout=8", "--threads=4", '
         '"--worker-tmp-dir=/dev/shm", "coach_planner:create_app()"]'
     )
 
@@ -671,7 +671,7 @@ def test_uvicorn_alone_serves_a_factory_through_sh_exec(tmp_path: Path) -> None:
 
     assert [line for line in production if line.startswith('CMD ["sh"')] == [
         'CMD ["sh", "-c", "exec uvicorn api:create_app --factory --host 0.0.0.0 '
-        '--port \\"$PORT\\" --proxy-headers"]'
+        '--port \\"$PORT\\" --proxy-headers --no-access-log"]'
     ]
 
 

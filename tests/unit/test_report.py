@@ -89,7 +89,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         f"project      coach-planner 0.1.0 ({EXAMPLE})\n"
         "serve        flask: flask (wsgi) coach_planner:create_app()\n"
         "found in     coach_planner/__init__.py: create_app()\n"
-        "production   gunicorn --access-logfile=- --graceful-timeout=8 --threads=4 "
+        "production   gunicorn --graceful-timeout=8 --threads=4 "
         "--worker-tmp-dir=/dev/shm 'coach_planner:create_app()'\n"
         "development  sh -c 'exec flask run --host 0.0.0.0 --port \"$PORT\"'\n"
         "images       build python:3.15-slim-trixie, runtime python:3.15-slim-trixie\n"
@@ -117,6 +117,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  port                          8888                         default\n"
         "  workers                       2                            default\n"
         "  threads                       4                            default\n"
+        "  access-log                    false                        default\n"
         "  image-name                    (auto)                       default\n"
         '  user                          "app"                        default\n'
         "  uid                           10001                        default\n"

@@ -131,6 +131,7 @@ def test_a_table_with_every_option_set_validates() -> None:
         "port": 8000,
         "workers": 4,
         "threads": 2,
+        "access-log": True,
         "image-name": "registry.example.org/mysite",
         "user": "web",
         "uid": 0,

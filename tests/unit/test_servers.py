@@ -11,7 +11,7 @@ from quatrain.errors import ProjectError
 from quatrain.options import Options
 from quatrain.project import Lock, LockedPackage
 
-GUNICORN = ("gunicorn", "--access-logfile=-", "--graceful-timeout=8")
+GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"
 
 
@@ -53,6 +53,23 @@ def test_in_shell_hands_pid_1_to_the_command_through_exec() -> None:
         "-c",
         'exec uvicorn a:b --port "$PORT"',
     )
+
+
+def test_the_access_log_option_turns_on_each_servers_request_log() -> None:
+    logged = Options(access_log=True)
+
+    assert servers.gunicorn("pkg:app", logged) == (
+        "gunicorn",
+        "--access-logfile=-",
+        "--graceful-timeout=8",
+        "--threads=4",
+        TMP_DIR,
+        "pkg:app",
+    )
+    uvicorn = servers.asgi_server("api:app", lock_of(("uvicorn", "0.38.0")), logged, "api")
+    assert uvicorn.command == (
+        "sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers',
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -130,7 +147,12 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error(lock: Lock) -> N
         ),
         (
             lock_of(("uvicorn", "0.38.0")),
-            ("sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers'),
+            (
+                "sh",
+                "-c",
+                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
+                "--proxy-headers --no-access-log",
+            ),
             "uvicorn",
         ),
         (
@@ -141,7 +163,12 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error(lock: Lock) -> N
         ),
         (
             lock_of(("gunicorn", "23.0.0", ["dev"]), ("uvicorn", "0.38.0")),
-            ("sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers'),
+            (
+                "sh",
+                "-c",
+                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
+                "--proxy-headers --no-access-log",
+            ),
             "uvicorn",
         ),
     ],
