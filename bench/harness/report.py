@@ -13,8 +13,9 @@ from harness import summary
 from harness.config import (
     BENCH,
     DOWNLOAD_TIMEOUT,
+    SETTLE_SECONDS,
     SHORT_TIMEOUT,
-    WARMUP_REQUESTS,
+    WARMUP_SECONDS,
     WRK_CONNECTIONS,
     WRK_SECONDS,
     WRK_THREADS,
@@ -341,11 +342,11 @@ prune --all --force`, base images kept) and build the production image with `--n
 (cold), all on {engine}{_engine_note(engine)}; its size
 (`docker image inspect`); `docker run` it with the host network and its server bound to
 127.0.0.1 (the approach's own command and settings, only the address changed), time to the
-first HTTP 200 polled every 20 ms, {WARMUP_REQUESTS} warm-up requests, then `{wrk}`; append a
-unique line to the package's `__init__.py` and rebuild (code edit); copy in the project with
-one more dependency locked (`poetry add --lock six`) and rebuild (dependency). Build times
-are wall times of `docker build`; the per-step times are BuildKit's (`--progress=plain`).
-See [bench/README.md](bench/README.md)."""
+first HTTP 200 polled every 20 ms; {SETTLE_SECONDS} s later a {WARMUP_SECONDS} s wrk run, discarded,
+then `{wrk}`; append a unique line to the package's `__init__.py` and rebuild (code edit);
+copy in the project with one more dependency locked (`poetry add --lock six`) and rebuild
+(dependency). Build times are wall times of `docker build`; the per-step times are
+BuildKit's (`--progress=plain`). See [bench/README.md](bench/README.md)."""
 
 
 def _engine_note(engine: str) -> str:

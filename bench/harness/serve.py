@@ -14,9 +14,10 @@ from typing import Any
 
 from harness.approaches import RunOptions
 from harness.config import (
+    SETTLE_SECONDS,
     SHORT_TIMEOUT,
     STARTUP_TIMEOUT,
-    WARMUP_REQUESTS,
+    WARMUP_SECONDS,
     WRK_CONNECTIONS,
     WRK_SECONDS,
     WRK_THREADS,
@@ -77,8 +78,9 @@ def measure(image: str, options: RunOptions, port: int) -> Serving:
             logs = docker("logs", "--tail", "20", name, timeout=SHORT_TIMEOUT, check=False)
             message = f"no HTTP 200 on {url} within {STARTUP_TIMEOUT} s\n"
             return Serving(False, error=message + tail(logs.stdout + logs.stderr))
-        _warm_up(url)
-        return Serving(True, startup, _load(url))
+        time.sleep(SETTLE_SECONDS)  # see SETTLE_SECONDS
+        _load(url, WARMUP_SECONDS)  # discarded
+        return Serving(True, startup, _load(url, WRK_SECONDS))
     except CommandError as error:
         return Serving(False, error=str(error))
     finally:  # killed, not stopped: shutdown is not measured, and some images ignore SIGTERM
@@ -98,24 +100,18 @@ def _first_response(url: str, start: float) -> float | None:
     return None
 
 
-def _warm_up(url: str) -> None:
-    for _ in range(WARMUP_REQUESTS):
-        with urllib.request.urlopen(url, timeout=5) as response:
-            response.read()
-
-
-def _load(url: str) -> Load:
+def _load(url: str, seconds: int) -> Load:
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
         f"-c{WRK_CONNECTIONS}",
-        f"-d{WRK_SECONDS}s",
+        f"-d{seconds}s",
         "--timeout",
         "5s",
         "--latency",
         url,
     ]
-    return parse_wrk(run(command, timeout=WRK_SECONDS + 30).stdout)
+    return parse_wrk(run(command, timeout=seconds + 30).stdout)
 
 
 def parse_wrk(output: str) -> Load:
