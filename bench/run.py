@@ -6,9 +6,9 @@ one, on the same projects, base images, engine and machine, in one run. See benc
     python bench/run.py --report-only bench/results.json   # redo BENCHMARKS.md and the chart
 
 Run it as root with a Python that has quatrain and its test extras (poetry,
-poetry-plugin-export, pypiserver), e.g. /work/venv/bin/python. It measures on a private
-dockerd that it starts and stops (--shared-engine: on the machine's engine, whose build cache
-it then empties before every cold build).
+poetry-plugin-export, pypiserver, waitress): `bash scripts/bench.sh [ARGS]` sets that up.
+It measures on a private dockerd that it starts and stops (--shared-engine: on the
+machine's engine, whose build cache it then empties before every cold build).
 """
 
 from __future__ import annotations
@@ -131,11 +131,13 @@ def preflight() -> None:
             problems.append(f"base image {image} is missing (bash scripts/testbed.sh)")
     if not serve.wrk_available():
         problems.append("wrk is missing (apt-get install -y wrk)")
-    for module in ("quatrain", "poetry", "pypiserver"):
+    # waitress: without it pypiserver falls back to wsgiref, which queues 5 connections; uv
+    # opens more, and each of its installs from the local index stalled 1 s per phase.
+    for module in ("quatrain", "poetry", "pypiserver", "waitress"):
         if importlib.util.find_spec(module) is None:
             problems.append(
-                f"{module} is not importable by {sys.executable}: use /work/venv/bin/"
-                "python or pip install -e '.[test]'"
+                f"{module} is not importable by {sys.executable}: run bash scripts/bench.sh, "
+                "or pip install -e '.[test]'"
             )
     if problems:
         sys.exit("bench: cannot run:\n  " + "\n  ".join(problems))
@@ -230,7 +232,7 @@ def new_results(args: argparse.Namespace, started: float, engine_address: str) -
     _, networks, approaches = selected(args)
     return {
         "meta": {
-            "command": " ".join([sys.executable, "bench/run.py", *sys.argv[1:]]),
+            "command": " ".join(["bash scripts/bench.sh", *sys.argv[1:]]),
             "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
             "repetitions": args.repetitions,
             "quick": args.quick,

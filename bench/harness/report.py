@@ -381,10 +381,9 @@ def _machine(meta: dict[str, Any]) -> str:
 
 def _reproduce(meta: dict[str, Any]) -> str:
     command = meta["command"].strip()
-    return f"""From the repository root, with the test bed ready (`bash scripts/testbed.sh`: engine
-and base images) and wrk installed (`apt-get install -y wrk`), with a Python that has quatrain
-and its test extras (on this machine `/work/venv/bin/python`; elsewhere `pip install -e
-'.[test]'`):
+    return f"""From the repository root, `bash scripts/bench.sh` makes the machine ready (engine
+and base images as for the tests, wrk, a venv with quatrain and its test extras) and runs
+what this run ran, which was:
 
 ```sh
 {command}
