@@ -63,6 +63,16 @@ class Context:
     def record(self, approach: str) -> Any:
         return first_record(self.results, approach, self.project, self.network)
 
+    def repetition_rates(self, approach: str) -> list[float]:
+        """Requests/s of each repetition, in order (those that served)."""
+        return [
+            run["serve"]["load"]["requests_per_second"]
+            for run in self.results["runs"]
+            if (run["approach"], run["project"], run["network"])
+            == (approach, self.project, self.network)
+            and (run.get("serve") or {}).get("load")
+        ]
+
 
 def ratio_check(ctx: Context, target: str, metric: str, bound: float, other: str) -> Check:
     mine, theirs = ctx.cell("quatrain"), ctx.cell(other)
@@ -132,7 +142,12 @@ def explain(ctx: Context, check: Check) -> str:
     mine, theirs = _pair(ctx, other)
     if metric == "size":
         text = f"quatrain {show('size', mine['size'])}, {other} {show('size', theirs['size'])}."
-        return text + _extra_site_packages(ctx) + _extra_site_packages(ctx, other)
+        return (
+            text
+            + _extra_site_packages(ctx)
+            + _extra_site_packages(ctx, other)
+            + _locked_bytes(ctx, other)
+        )
     if metric == "rps":
         return _rps(ctx, other)
     if metric == "startup":
@@ -211,22 +226,48 @@ def _extra_site_packages(ctx: Context, approach: str = "quatrain") -> str:
     )
 
 
+def _locked_bytes(ctx: Context, approach: str) -> str:
+    """How much the locked packages themselves take in an image, against pip's install of them
+    for the floor (pip compiles bytecode; so does quatrain)."""
+    record = ctx.record(approach)
+    floor = ctx.results.get("floors", {}).get(ctx.project, {}).get(ctx.network, {})
+    if not record or "diagnostics" not in record or not floor:
+        return ""
+    theirs = {p.rsplit("/", 1)[-1]: n for p, n in record["diagnostics"]["site_packages"].items()}
+    wanted = {p.rsplit("/", 1)[-1]: n for p, n in floor["site_packages"].items()}
+    held = sum(theirs.get(name, 0) for name in wanted) / MB
+    pip = sum(wanted.values()) / MB
+    if held >= 0.95 * pip:
+        return ""
+    mine, theirs_cell = _pair(ctx, approach)
+    return (
+        f" The locked packages themselves take {held:.1f} MB in {approach}'s image against"
+        f" {pip:.1f} MB as pip installs them, compiled bytecode included; its start-up is"
+        f" {show('startup', theirs_cell['startup'])} against quatrain's"
+        f" {show('startup', mine['startup'])}."
+    )
+
+
 def _rps(ctx: Context, other: str) -> str:
     mine, theirs = _pair(ctx, other)
     record = ctx.record("quatrain")
     text = f"quatrain {show('rps', mine['rps'])}, {other} {show('rps', theirs['rps'])}."
+    rates = ctx.repetition_rates("quatrain")
+    if len(rates) > 1:
+        listed = ", ".join(show("rps", rate) for rate in rates)
+        text += f" quatrain's repetitions: {listed}."
+        if max(rates) > 2 * min(rates):
+            text += (
+                " Two modes, the same image: that points at how the load is shared between"
+                " quatrain's gthread workers (a keep-alive connection stays with the worker that"
+                " accepted it, and wrk opens all of its connections at once), not at the image."
+            )
     diagnostic = (record or {}).get("diagnostics", {}).get("serve_with_article_server", {})
     if diagnostic.get("load"):
         rate = diagnostic["load"]["requests_per_second"]
         text += (
             f" quatrain's own image served with the article's server settings (1 sync worker,"
-            f" 1 thread, no access log) in the first repetition: {rate:.0f}/s"
+            f" 1 thread) in the first repetition: {rate:.0f}/s."
         )
-        if theirs["rps"] and rate >= 0.9 * theirs["rps"]:
-            text += ", as fast as the article's image: what costs is quatrain's server settings"
-            text += " (gthread workers with 4 threads each, an access log line per request),"
-            text += " not the image."
-        else:
-            text += "."
     cores = ctx.results["meta"]["machine"].get("cores")
     return text + f" wrk and the server share this machine's {cores} cores."
