@@ -199,6 +199,7 @@ def render(
         "gate": options.gate,
         "extras_flags": install_flags(options),
         "export_groups": ",".join(["main", *sorted(options.groups)]),
+        "git_dependencies": git_dependencies(project, options),
         "development_groups": ",".join(sorted(options.groups)),
         # Git dependencies are cloned by the installs, and slim images have no git.
         "build_apt_packages": sorted(
@@ -225,6 +226,13 @@ def quality_stages(project: Project, options: Options) -> dict[str, list[str]]:
         for name, default in defaults.items()
         if (command := chosen[name] if chosen[name] is not None else default)
     }
+
+
+def git_dependencies(project: Project, options: Options) -> list[str]:
+    """Locked git packages in the groups production exports, which need their own install."""
+    exported = {"main", *options.groups}
+    packages = project.lock.packages if project.lock else ()
+    return sorted(p.name for p in packages if p.source_type == "git" and exported & set(p.groups))
 
 
 def install_flags(options: Options) -> str:

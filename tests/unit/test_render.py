@@ -823,3 +823,63 @@ def test_any_other_backend_is_left_to_poetry_build(tmp_path: Path, build_system:
 
     assert last_run(build) == "RUN poetry build --format wheel --no-interaction"
     assert not any("uv build" in line for line in build)
+
+
+GIT_PACKAGE = """[[package]]
+name = "gitlib"
+version = "0.3.0"
+description = ""
+optional = false
+python-versions = ">=3.9"
+groups = ["main"]
+files = []
+
+[package.source]
+type = "git"
+url = "https://git.example.org/gitlib.git"
+reference = "main"
+resolved_reference = "9f0e69287c054cfea75727479174f900f69a6074"
+"""
+
+
+def test_a_git_dependency_installs_from_its_own_requirements_without_hash_checking(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn"), GIT_PACKAGE)
+    project = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+    found = stages(dockerfile_of(project))
+    build = found["build"]
+
+    export = build.index(
+        "RUN poetry export --only main --format requirements.txt --output requirements.all.txt \\"
+    )
+    assert build[export + 1 : export + 3] == [
+        "    && grep -v -e '^-e ' -e ' @ file://' -e ' @ git+' requirements.all.txt "
+        "> requirements.txt \\",
+        "    && grep -e '^--' -e ' @ git+' requirements.all.txt > requirements.git.txt",
+    ]
+    assert "# Git dependencies (gitlib) go to requirements.git.txt, with the index lines:" in build
+    install = build.index(
+        "    && uv pip install --require-hashes --no-deps --compile-bytecode "
+        "--requirement requirements.txt \\"
+    )
+    assert build[install + 1] == (
+        "    && uv pip install --no-deps --compile-bytecode --requirement requirements.git.txt"
+    )
+    # uv clones with git, which slim images lack.
+    assert any("--no-install-recommends git" in line for line in found["staging"])
+
+
+def test_a_git_dependency_of_the_development_group_only_leaves_the_build_stage_alone(
+    tmp_path: Path,
+) -> None:
+    dev_only = GIT_PACKAGE.replace('groups = ["main"]', 'groups = ["dev"]')
+    lock = lock_text(locked("flask"), locked("gunicorn"), dev_only)
+    project = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    build = stages(dockerfile_of(project))["build"]
+
+    assert build[1] == (
+        "RUN poetry export --only main --format requirements.txt --output requirements.txt"
+    )
+    assert not any("requirements.git.txt" in line for line in build)
