@@ -178,10 +178,10 @@ def render(
         "poetry_plugin_export_version": options.poetry_plugin_export_version,
         "uv_version": options.uv_version,
         "copy_files": copy_files,
+        "copy_dirs": copy_dirs,
         # poetry-core, the usual backend, is in Poetry's venv already: uv calls it there
         # without Poetry's own start-up (0.3 s of every code-edit rebuild, measured in bench/).
         "backend_in_poetry_venv": project.build_backend == POETRY_CORE_BACKEND,
-        "copy_dirs": copy_dirs,
         "port": options.port,
         "uid": options.uid,
         "user": options.user,
