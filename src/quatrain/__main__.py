@@ -62,7 +62,10 @@ def _key_values(pairs: Sequence[str], flag: str) -> dict[str, str]:
 
 
 def _plan(path: Path, params: Mapping[str, Any]) -> pipeline.Plan:
-    return pipeline.plan(path, env=dict(os.environ), cli=_cli_options(params))
+    the_plan = pipeline.plan(path, env=dict(os.environ), cli=_cli_options(params))
+    for warning in the_plan.warnings:
+        log.warning(warning)
+    return the_plan
 
 
 def _engine(the_plan: pipeline.Plan) -> engine_module.Engine:

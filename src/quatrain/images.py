@@ -8,11 +8,26 @@ a guess at run time: quatrain renders files without a network, and the user can 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from quatrain import wheels
 from quatrain.errors import ConfigurationError, ProjectError
+from quatrain.lock import Lock, LockedPackage
+from quatrain.options import Options
+from quatrain.project import Project
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+ERAS_FILE = "lock-eras.toml"
 
 # minor -> newest patch release with official images, newest first.
 OFFICIAL_PYTHONS: dict[str, str] = {
@@ -35,6 +50,9 @@ class BaseImages:
     build_flavor: str  # "slim" or "full"
     build_override: str | None = None  # the base-image option, used as it is
     runtime_override: str | None = None  # the runtime-image option
+    python_reason: str = ""  # why this Python, for `inspect`
+    # Runtime packages with no wheel for this Python and platform: uv builds them from source.
+    source_builds: tuple[LockedPackage, ...] = ()
 
     @property
     def build(self) -> str:
@@ -48,23 +66,166 @@ class BaseImages:
         return self.runtime_override or "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}"
 
 
-def choose_python(constraint: str | None, pinned: str | None) -> str:
-    """The newest official Python X.Y that the project's constraint admits, or the pinned one."""
+def choose(project: Project, options: Options) -> tuple[BaseImages, list[str]]:
+    """The images of the stages, and warnings for people: the Python the lock can serve, and
+    a build image with compilers when a runtime package builds from source."""
+    release = check_debian_release(options.debian_release)
+    runtime = (
+        wheels.runtime_packages(project.lock, groups=options.groups, extras=options.extras)
+        if project.lock
+        else ()
+    )
+    python = choose_python(
+        project.python_constraint,
+        options.python_version,
+        lock=project.lock,
+        runtime=runtime,
+        debian_release=release,
+    )
+    builds = wheels.source_builds(
+        runtime, wheels.Target(python=python.version, debian_release=release)
+    )
+    warnings = []
+    if options.python_version and python.source_builds:
+        warnings.append(
+            f"python-version {python.version}: the lock has no wheel for it of "
+            f"{', '.join(python.source_builds)}, so they build from source (a build image "
+            "with compilers, and the system libraries they need)."
+        )
+    flavor = options.build_flavor
+    if flavor == "auto":
+        flavor = "full" if builds else "slim"
+    images = BaseImages(
+        python_version=python.version,
+        debian_release=release,
+        build_flavor=flavor,
+        build_override=options.base_image,
+        runtime_override=options.runtime_image,
+        python_reason=python.reason,
+        source_builds=builds,
+    )
+    return images, warnings
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonChoice:
+    """The Python of the images and why, for `inspect` and for warnings."""
+
+    version: str  # "3.12"
+    reason: str
+    source_builds: tuple[str, ...] = ()  # "name version" of compiled packages without a wheel
+
+
+def choose_python(
+    constraint: str | None,
+    pinned: str | None,
+    *,
+    lock: Lock | None = None,
+    runtime: Sequence[LockedPackage] = (),
+    debian_release: str = "trixie",
+) -> PythonChoice:
+    """The newest official Python X.Y that the constraint admits, that is not newer than the
+    lock's era, and for which every locked runtime package with compiled code has a wheel; or
+    the pinned one."""
+    compiled = [p for p in runtime if wheels.has_compiled_code(p)]
+
+    def missing(version: str) -> tuple[str, ...]:
+        target = wheels.Target(python=version, debian_release=debian_release)
+        return tuple(f"{p.name} {p.version}" for p in wheels.source_builds(compiled, target))
+
     if pinned is not None:
         if not re.fullmatch(r"3\.\d+", pinned):
             msg = f"python-version must look like 3.12 (major.minor), not {pinned!r}."
             raise ConfigurationError(msg)
-        return pinned
-    specifiers = to_specifier_set(constraint or "")
-    for minor, patch in OFFICIAL_PYTHONS.items():
-        if specifiers.contains(patch, prereleases=True):
-            return minor
-    msg = (
-        f"No official Python image satisfies the project's Python constraint {constraint!r} "
-        f"(known: {', '.join(OFFICIAL_PYTHONS)}). Widen the constraint, or set "
-        "python-version in [tool.quatrain] if you know an image that fits."
+        return PythonChoice(version=pinned, reason="python-version", source_builds=missing(pinned))
+    admitted = _admitted(constraint)
+    era = lock_era(lock) if lock is not None else None
+    within = [v for v in admitted if era is None or _tuple(v) <= _tuple(era[0])]
+    candidates = within or admitted[-1:]  # an era older than every image: the oldest admitted
+    gaps = {version: missing(version) for version in candidates}
+    chosen = min(candidates, key=lambda v: (len(gaps[v]), -_tuple(v)[1]))
+    return PythonChoice(
+        version=chosen,
+        reason=_reason(chosen, constraint, admitted, era, gaps, len(compiled)),
+        source_builds=gaps[chosen],
     )
-    raise ProjectError(msg)
+
+
+def _admitted(constraint: str | None) -> list[str]:
+    specifiers = to_specifier_set(constraint or "")
+    admitted = [m for m, patch in OFFICIAL_PYTHONS.items() if specifiers.contains(patch, True)]
+    if not admitted:
+        msg = (
+            f"No official Python image satisfies the project's Python constraint {constraint!r} "
+            f"(known: {', '.join(OFFICIAL_PYTHONS)}). Widen the constraint, or set "
+            "python-version in [tool.quatrain] if you know an image that fits."
+        )
+        raise ProjectError(msg)
+    return admitted
+
+
+def _reason(
+    chosen: str,
+    constraint: str | None,
+    admitted: list[str],
+    era: tuple[str, str] | None,
+    gaps: Mapping[str, tuple[str, ...]],
+    compiled: int,
+) -> str:
+    newest = (
+        f"the newest official Python that {constraint or 'the project'} admits is {admitted[0]}"
+    )
+    covered = f"; all {compiled} compiled packages have wheels for {chosen}" if compiled else ""
+    if gaps[chosen]:
+        return (
+            f"{newest}; no candidate has wheels for every compiled package, and {chosen} builds "
+            f"the fewest from source ({', '.join(gaps[chosen])})"
+        )
+    if chosen == admitted[0]:
+        return newest + covered
+    newer = sorted((v for v in gaps if _tuple(v) > _tuple(chosen)), key=_tuple)
+    if newer:
+        lacking = gaps[newer[0]]
+        more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+        return f"{newest}, but {newer[0]} has no wheel of {', '.join(lacking[:3])}{more}" + covered
+    assert era is not None, "only the era bounds a choice below the newest without a gap"
+    return f"{newest}, but the lock was written {era[1]}, before Python {_next(chosen)}" + covered
+
+
+def lock_era(lock: Lock) -> tuple[str, str] | None:
+    """(newest Python of the lock's time, what says so), from the newest CPython a locked
+    wheel was built for and the Poetry that wrote the lock, whichever is later."""
+    eras = _eras()
+    evidence: list[tuple[str, str]] = []
+    if lock.poetry_version is not None:
+        minor = ".".join(lock.poetry_version.split(".")[:2])
+        if minor not in eras["poetry"] and _tuple(minor) > _tuple(max(eras["poetry"], key=_tuple)):
+            return None  # a Poetry newer than the table: current, no bound
+        if minor in eras["poetry"]:
+            evidence.append((eras["poetry"][minor], f"by Poetry {lock.poetry_version}"))
+    elif lock.lock_version in eras["lock-version"]:
+        version = eras["lock-version"][lock.lock_version]
+        evidence.append((version, f"in lock format {lock.lock_version}"))
+    tag = wheels.newest_cpython_tag(lock)
+    if tag is not None:
+        evidence.append((f"{tag[0]}.{tag[1]}", f"with wheels up to CPython {tag[0]}.{tag[1]}"))
+    return max(evidence, key=lambda e: _tuple(e[0])) if evidence else None
+
+
+@cache
+def _eras() -> dict[str, dict[str, str]]:
+    text = files("quatrain").joinpath("resources").joinpath(ERAS_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _tuple(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _next(version: str) -> str:
+    major, minor = _tuple(version)
+    return f"{major}.{minor + 1}"
 
 
 def to_specifier_set(constraint: str) -> SpecifierSet:
@@ -76,7 +237,7 @@ def to_specifier_set(constraint: str) -> SpecifierSet:
     alternatives = [a.strip() for a in constraint.split("||")]
     try:
         sets = [SpecifierSet(",".join(_pep440(a))) for a in alternatives if a]
-    except InvalidSpecifier as e:
+    except (InvalidSpecifier, ValueError) as e:  # ValueError: "^3.x" has no number to bump
         msg = f"The project's Python constraint {constraint!r} is not one quatrain can read ({e})."
         raise ProjectError(msg) from e
     if not sets:

@@ -48,6 +48,7 @@ class Plan:
     private_sources: tuple[PackageSource, ...] = ()
     context: Path = Path()  # the build context: the project, or its monorepo's root
     layout: Layout = field(default_factory=Layout)
+    warnings: tuple[str, ...] = ()  # for people, before anything is built
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,13 +64,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     options = resolved.options
     check_lock(project)
     spec = detect(project, options)
-    base_images = images.BaseImages(
-        python_version=images.choose_python(project.python_constraint, options.python_version),
-        debian_release=images.check_debian_release(options.debian_release),
-        build_flavor=_build_flavor(project, options.build_flavor),
-        build_override=options.base_image,
-        runtime_override=options.runtime_image,
-    )
+    base_images, warnings = images.choose(project, options)
     private = credentials.private_sources(project, options.private_sources, env)
     context, layout = layout_of(project)
     files = render(
@@ -89,6 +84,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         private_sources=private,
         context=context,
         layout=layout,
+        warnings=tuple(warnings),
     )
 
 
@@ -123,14 +119,6 @@ def check_lock(project: Project) -> None:
             f"({project.root}). Run `poetry lock` to fix the lock file, then build again."
         )
         raise ProjectError(msg)
-
-
-def _build_flavor(project: Project, flavor: str) -> str:
-    if flavor != "auto":
-        return flavor
-    assert project.lock is not None
-    needs_compiler = any(not p.has_wheel for p in project.lock.packages)
-    return "full" if needs_compiler else "slim"
 
 
 def init(the_plan: Plan, *, force: bool) -> list[generated.Written]:

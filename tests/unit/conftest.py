@@ -53,12 +53,16 @@ def locked(
     *,
     groups: Sequence[str] | None = ("main",),
     wheel: bool = True,
+    wheel_tags: Sequence[str] = ("py3-none-any",),
 ) -> str:
-    """One `[[package]]` entry as Poetry writes it; `groups=None` is the lock-version 2.0 shape."""
+    """One `[[package]]` entry as Poetry writes it; `groups=None` is the lock-version 2.0 shape.
+    `wheel_tags` are the tags of its wheels, e.g. "cp312-cp312-manylinux_2_17_x86_64"."""
     stem = f"{name.replace('-', '_')}-{version}"
     files = [f'{{file = "{stem}.tar.gz", hash = "sha256:{"0" * 64}"}}']
     if wheel:
-        files.insert(0, f'{{file = "{stem}-py3-none-any.whl", hash = "sha256:{"1" * 64}"}}')
+        files[:0] = [
+            f'{{file = "{stem}-{tags}.whl", hash = "sha256:{"1" * 64}"}}' for tags in wheel_tags
+        ]
     lines = [
         "[[package]]",
         f'name = "{name}"',

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -8,10 +11,14 @@ from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.images import (
     OFFICIAL_PYTHONS,
     BaseImages,
+    PythonChoice,
     check_debian_release,
     choose_python,
     to_specifier_set,
 )
+from quatrain.lock import Lock, load_lock
+from quatrain.wheels import runtime_packages
+from unit.conftest import lock_text, locked
 
 NEWEST = next(iter(OFFICIAL_PYTHONS))
 
@@ -48,12 +55,12 @@ def test_the_table_of_official_pythons_is_newest_first_with_a_patch_of_each_mino
 def test_the_newest_official_python_that_the_constraint_admits_is_chosen(
     constraint: str, expected: str
 ) -> None:
-    assert choose_python(constraint, None) == expected
+    assert choose_python(constraint, None).version == expected
 
 
 def test_caret_constraint_picks_the_newest_python_below_the_next_major() -> None:
     assert to_specifier_set("^3.11") == SpecifierSet(">=3.11,<4")
-    assert choose_python("^3.11", None) == NEWEST
+    assert choose_python("^3.11", None).version == NEWEST
 
 
 def test_tilde_constraint_allows_only_patch_releases_of_its_minor() -> None:
@@ -66,12 +73,12 @@ def test_alternatives_narrow_to_the_one_that_admits_the_newest_python() -> None:
 
 
 def test_no_constraint_gives_the_newest_official_python() -> None:
-    assert choose_python(None, None) == NEWEST
+    assert choose_python(None, None).version == NEWEST
 
 
 def test_a_pinned_python_version_wins_over_the_constraint() -> None:
-    assert choose_python(">=3.11,<3.13", "3.14") == "3.14"
-    assert choose_python(None, "3.99") == "3.99"
+    assert choose_python(">=3.11,<3.13", "3.14").version == "3.14"
+    assert choose_python(None, "3.99").version == "3.99"
 
 
 @pytest.mark.parametrize("pinned", ["3.12.1", "3", "python3.12", "3.12-slim", ""])
@@ -150,3 +157,135 @@ def test_a_debian_release_without_official_images_is_a_configuration_error() -> 
     assert str(raised.value) == (
         "debian-release 'bullseye' has no official python images; choose one of trixie, bookworm."
     )
+
+
+# --- the Python the lock can serve -------------------------------------------------------
+
+MANYLINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+
+
+def _lock(*entries: str, poetry: str | None = "2.5.1", lock_version: str = "2.1") -> Lock:
+    lock = parse_lock(lock_text(*entries, poetry=poetry, lock_version=lock_version))
+    assert lock is not None
+    return lock
+
+
+def parse_lock(text: str) -> Lock | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "poetry.lock").write_text(text)
+        return load_lock(Path(tmp) / "poetry.lock")
+
+
+def _compiled(name: str, *pythons: str, groups: tuple[str, ...] = ("main",)) -> str:
+    return locked(
+        name, "1.0", groups=groups, wheel_tags=[f"cp{p}-cp{p}-{MANYLINUX}" for p in pythons]
+    )
+
+
+def _choose(lock: Lock, constraint: str = "^3.9", pinned: str | None = None) -> PythonChoice:
+    return choose_python(constraint, pinned, lock=lock, runtime=runtime_packages(lock))
+
+
+def test_the_python_is_the_newest_for_which_every_compiled_runtime_package_has_a_wheel() -> None:
+    lock = _lock(
+        _compiled("pydantic-core", "310", "311", "312", "313"),
+        _compiled("psycopg2-binary", "310", "311", "312"),
+        locked("flask"),
+    )
+
+    choice = _choose(lock)
+
+    assert choice.version == "3.12"
+    assert choice.source_builds == ()
+    assert choice.reason == (
+        f"the newest official Python that ^3.9 admits is {NEWEST}, but 3.13 has no wheel of "
+        "psycopg2-binary 1.0; all 2 compiled packages have wheels for 3.12"
+    )
+
+
+def test_a_development_only_compiled_package_does_not_bound_the_python() -> None:
+    lock = _lock(
+        _compiled("pydantic-core", "312", "313"), _compiled("mypy", "311", groups=("dev",))
+    )
+
+    assert _choose(lock).version == "3.13"
+
+
+def test_an_abi3_wheel_serves_every_python_after_its_own() -> None:
+    lock = _lock(
+        locked("cryptography", "44.0", wheel_tags=[f"cp39-abi3-{MANYLINUX}"]),
+        _compiled("pydantic-core", "312", "313", "314"),
+        poetry="2.2.1",
+    )
+
+    assert _choose(lock).version == "3.14"
+
+
+def test_a_package_that_applies_only_on_windows_does_not_bound_the_python() -> None:
+    windows_only = locked("pywin32", "306", wheel_tags=["cp312-cp312-win_amd64"]) + (
+        'markers = "sys_platform == \\"win32\\""\n'
+    )
+    lock = _lock(windows_only, _compiled("pydantic-core", "312", "313"))
+
+    assert _choose(lock).version == "3.13"
+
+
+def test_a_pure_python_lock_gets_no_python_newer_than_the_poetry_that_wrote_it() -> None:
+    lock = _lock(locked("flask"), locked("typing-extensions"), poetry="1.8.3", lock_version="2.0")
+
+    choice = _choose(lock)
+
+    assert choice.version == "3.13"
+    assert choice.reason == (
+        f"the newest official Python that ^3.9 admits is {NEWEST}, but the lock was written by "
+        "Poetry 1.8.3, before Python 3.14"
+    )
+
+
+def test_a_lock_without_a_writer_is_dated_by_its_format() -> None:
+    lock = _lock(locked("flask"), poetry=None, lock_version="1.1")
+
+    assert _choose(lock).version == "3.11"
+
+
+def test_a_wheel_for_a_newer_cpython_dates_the_lock_later_than_its_writer() -> None:
+    lock = _lock(_compiled("pyyaml", "311", "312", "313"), poetry="1.4.2", lock_version="2.0")
+
+    assert _choose(lock).version == "3.13"
+
+
+def test_a_lock_older_than_every_official_python_gets_the_oldest_one_admitted() -> None:
+    lock = _lock(locked("flask"), poetry="1.0.10", lock_version="1.0")
+
+    assert _choose(lock).version == "3.10"
+
+
+def test_when_no_python_has_every_wheel_the_one_with_fewest_source_builds_wins() -> None:
+    lock = _lock(
+        _compiled("markupsafe", "38", "39"),
+        _compiled("psycopg2-binary", "38", "39", "310"),
+        poetry="1.1.11",
+        lock_version="1.1",
+    )
+
+    choice = _choose(lock, "^3.8")
+
+    assert choice.version == "3.10"
+    assert choice.source_builds == ("markupsafe 1.0",)
+
+
+def test_a_pinned_python_the_lock_cannot_serve_names_the_packages_that_build_from_source() -> None:
+    lock = _lock(_compiled("asyncpg", "311", "312"), locked("flask"))
+
+    choice = _choose(lock, pinned="3.13")
+
+    assert (choice.version, choice.reason, choice.source_builds) == (
+        "3.13",
+        "python-version",
+        ("asyncpg 1.0",),
+    )
+
+
+def test_a_python_constraint_with_a_letter_for_a_number_is_a_project_error() -> None:
+    with pytest.raises(ProjectError, match=r"'\^3\.x' is not one quatrain can read"):
+        choose_python("^3.x", None)

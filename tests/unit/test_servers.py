@@ -25,7 +25,6 @@ def lock_of(*packages: tuple[str, str] | tuple[str, str, Sequence[str]]) -> Lock
                 name=entry[0],
                 version=entry[1],
                 groups=tuple(entry[2]) if len(entry) == 3 else ("main",),
-                has_wheel=True,
             )
             for entry in packages
         ),

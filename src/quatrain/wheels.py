@@ -1,0 +1,144 @@
+"""What the lock can install on an image: which locked runtime packages have a wheel for a
+given Python and platform, and which would build from source. Pure: reads the parsed lock.
+
+A wheel's tags say where it installs (PEP 425); the image's Python and glibc say which tags it
+takes, as pip and uv compute them. quatrain decides for Linux on x86_64, the platform images are
+deployed on most; an image built for another architecture takes the same Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from quatrain.lock import Lock, LockedPackage, canonical_name
+
+ARCHITECTURE = "x86_64"
+# glibc of each Debian release: manylinux_2_N wheels need N at most this.
+GLIBC_MINOR = {"bookworm": 36, "trixie": 41}
+# The legacy manylinux names and the glibc they stand for (PEP 600).
+_LEGACY_MANYLINUX = {"manylinux2014": 17, "manylinux2010": 12, "manylinux1": 5}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """Where the packages are installed: CPython X.Y on a Debian release."""
+
+    python: str  # "3.12"
+    debian_release: str = "trixie"
+
+    @property
+    def python_tuple(self) -> tuple[int, int]:
+        major, minor = self.python.split(".")
+        return int(major), int(minor)
+
+
+def runtime_packages(
+    lock: Lock, *, groups: Collection[str] = (), extras: Collection[str] = ()
+) -> tuple[LockedPackage, ...]:
+    """The packages production installs: the main group and the chosen groups, and optional
+    packages only through a chosen extra."""
+    wanted = {"main", *groups}
+    chosen_extras = {p for extra in extras for p in (lock.extras or {}).get(extra, ())}
+    return tuple(
+        p
+        for p in lock.packages
+        if wanted & set(p.groups) and (not p.optional or canonical_name(p.name) in chosen_extras)
+    )
+
+
+def has_compiled_code(package: LockedPackage) -> bool:
+    """A platform-specific wheel is locked: the package has compiled code, so a Python or a
+    platform without its wheel builds it from source."""
+    return any(not _is_pure(tags) for tags in _wheel_tags(package))
+
+
+def installs_from_wheel(package: LockedPackage, target: Target) -> bool:
+    supported = supported_tags(target)
+    return any(tags & supported for tags in _wheel_tags(package))
+
+
+def source_builds(packages: Iterable[LockedPackage], target: Target) -> tuple[LockedPackage, ...]:
+    """The packages that have no wheel for the target and come from an index: uv builds them
+    from their sdist, which may need a compiler and system libraries. Packages that apply only
+    elsewhere (a `sys_platform == "win32"` marker) are left out."""
+    return tuple(
+        p
+        for p in packages
+        if p.from_index and applies(p, target) and not installs_from_wheel(p, target)
+    )
+
+
+def applies(package: LockedPackage, target: Target) -> bool:
+    if not package.markers:
+        return True
+    try:
+        marker = Marker(package.markers)
+    except InvalidMarker:
+        return True  # unreadable: assume it is installed, the safe side for a compiler choice
+    python = target.python
+    return marker.evaluate(
+        {
+            "python_version": python,
+            "python_full_version": f"{python}.0",
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_machine": ARCHITECTURE,
+            "os_name": "posix",
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+            "extra": "",
+        }
+    )
+
+
+def newest_cpython_tag(lock: Lock) -> tuple[int, int] | None:
+    """The newest CPython that any locked wheel was built for: the lock was resolved no earlier
+    than that Python's wheels existed."""
+    versions = {
+        (int(tag.interpreter[2]), int(tag.interpreter[3:]))
+        for package in lock.packages
+        for tags in _wheel_tags(package)
+        for tag in tags
+        if tag.interpreter.startswith("cp3") and tag.interpreter[3:].isdigit()
+    }
+    return max(versions, default=None)
+
+
+@cache
+def supported_tags(target: Target) -> frozenset[Tag]:
+    """The tags CPython X.Y takes on glibc Linux, like `pip debug --verbose` lists them."""
+    glibc = GLIBC_MINOR.get(target.debian_release, min(GLIBC_MINOR.values()))
+    platforms = [f"manylinux_2_{n}_{ARCHITECTURE}" for n in range(glibc, 4, -1)]
+    platforms += [f"{name}_{ARCHITECTURE}" for name, n in _LEGACY_MANYLINUX.items() if n <= glibc]
+    platforms.append(f"linux_{ARCHITECTURE}")
+    version = target.python_tuple
+    return frozenset(
+        [
+            *cpython_tags(version, platforms=platforms),
+            *compatible_tags(
+                version, interpreter=f"cp{version[0]}{version[1]}", platforms=platforms
+            ),
+        ]
+    )
+
+
+def _wheel_tags(package: LockedPackage) -> list[frozenset[Tag]]:
+    return [tags for name in package.wheels if (tags := _tags_of(name)) is not None]
+
+
+@cache
+def _tags_of(filename: str) -> frozenset[Tag] | None:
+    try:
+        return parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None  # not a wheel pip or uv would install either
+
+
+def _is_pure(tags: frozenset[Tag]) -> bool:
+    return all(tag.platform == "any" for tag in tags)
