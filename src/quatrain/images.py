@@ -175,7 +175,12 @@ def _reason(
     newest = (
         f"the newest official Python that {constraint or 'the project'} admits is {admitted[0]}"
     )
-    covered = f"; all {compiled} compiled packages have wheels for {chosen}" if compiled else ""
+    covered = (
+        f"; {'its' if compiled == 1 else f'all {compiled}'} compiled "
+        f"package{'s have' if compiled > 1 else ' has'} wheels for {chosen}"
+        if compiled
+        else ""
+    )
     if gaps[chosen]:
         return (
             f"{newest}; no candidate has wheels for every compiled package, and {chosen} builds "

@@ -29,6 +29,9 @@ def describe(plan: Plan) -> dict[str, Any]:
         "serve": dataclasses.asdict(spec) | {"http": spec.http},
         "images": {
             "python_version": images.python_version,
+            "python_reason": images.python_reason,
+            "build_flavor": images.build_flavor,
+            "source_builds": [f"{p.name} {p.version}" for p in images.source_builds],
             "poetry_version": render.poetry_version(project, options),
             "debian_release": images.debian_release,
             "build": _substitute(images.build, images),
@@ -66,6 +69,9 @@ def as_text(plan: Plan) -> str:
         "production   " + " ".join(part for part in (entrypoint, command) if part),
         f"development  {shlex.join(serve['development_command'])}",
         f"images       build {images['build']}, runtime {images['runtime']}",
+        f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",
+        "from source  "
+        + (", ".join(images["source_builds"]) or "nothing (every runtime package has a wheel)"),
         "",
         "options (value, and where it came from):",
     ]

@@ -43,6 +43,10 @@ def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
     assert described["serve"]["http"] is True
     assert described["images"] == {
         "python_version": "3.15",
+        "python_reason": "the newest official Python that >=3.11,<4.0 admits is 3.15; "
+        "its compiled package has wheels for 3.15",
+        "build_flavor": "slim",
+        "source_builds": [],
         "poetry_version": "2.5.1",
         "debian_release": "trixie",
         "build": "python:3.15-slim-trixie",
@@ -93,6 +97,9 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "--worker-tmp-dir=/dev/shm 'coach_planner:create_app()'\n"
         "development  sh -c 'exec flask run --host 0.0.0.0 --port \"$PORT\"'\n"
         "images       build python:3.15-slim-trixie, runtime python:3.15-slim-trixie\n"
+        "python       3.15: the newest official Python that >=3.11,<4.0 admits is 3.15; its "
+        "compiled package has wheels for 3.15\n"
+        "from source  nothing (every runtime package has a wheel)\n"
         "\n"
         "options (value, and where it came from):\n"
         "  python-version                (auto)                       default\n"
