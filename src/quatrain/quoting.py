@@ -1,0 +1,301 @@
+"""Escaping for the generated Dockerfile: one function per Dockerfile context.
+
+Each function returns text that BuildKit reads back as exactly the value given, or raises
+ConfigurationError when no escaping can make the value safe. No value from the user's
+options or the project's metadata reaches the template any other way.
+
+The rules are BuildKit's own (moby/buildkit frontend/dockerfile): parser/parser.go reads
+lines (`\\n` ends one, a trailing `\\` continues it), parser/line_parsers.go splits
+arguments (parseWords for ENV/LABEL/ARG, a JSON array or whitespace for COPY), and
+shell/lex.go (ProcessWord) then removes quotes and expands `$VAR` in ENV, LABEL, ARG, COPY,
+WORKDIR, USER and FROM, but not in RUN, CMD or ENTRYPOINT. They assume the default escape
+character `\\`: the template never writes an `# escape=` directive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from quatrain.errors import ConfigurationError
+
+# Bidirectional overrides and isolates: they make a reviewed line read differently from what
+# it does ("Trojan Source", CVE-2021-42574), so a committed Dockerfile never carries them raw.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Plain words that stay unquoted, so that ordinary values read as `ENV PORT=8888`.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+,%=~-]+", re.ASCII)
+_PLAIN_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*", re.ASCII)
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./@+-]*", re.ASCII)
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+# Debian Policy 5.6.1; PEP 508 names (extras); Poetry's group names follow the same rule.
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+", re.ASCII)
+_PYTHON_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", re.ASCII)
+# useradd's default NAME_REGEX (shadow's login.defs), without the trailing `$` of machine accounts.
+_USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}", re.ASCII)
+# distribution/reference v0.5.0 reference.go: name[:tag][@digest].
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::{_TAG})?(?:@{_DIGEST})?", re.ASCII)
+_NAME_TOTAL_LENGTH_MAX = 255
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Text quatrain writes itself for Docker to expand, like `/opt/venv/bin:$PATH` or
+    `python:${PYTHON_VERSION}-slim`: pasted as it is. Never build one from a user's value."""
+
+    text: str
+
+
+def exec_form(argv: Sequence[str], *, what: str = "the command") -> str:
+    """A JSON array for CMD, ENTRYPOINT, HEALTHCHECK CMD or RUN in exec form.
+
+    Exec form expands no variable, so `$` stays as it is; JSON escapes newlines and quotes.
+    Invisible characters (controls, bidi overrides, line separators) are written as `\\uXXXX`
+    so the line shows what it runs. Refused: NUL, which no argv can hold (execve's strings end
+    at it), and lone surrogates, which have no UTF-8 form.
+    """
+    if not argv:
+        raise _refusal(what, list(argv), "is empty", "give at least the program to run")
+    for arg in argv:
+        _refuse(arg, what, _is_nul_or_surrogate)
+    text = json.dumps(list(argv), ensure_ascii=False)
+    return "".join(_json_escape(c) if _is_invisible(c) and c != " " else c for c in text)
+
+
+def copy_paths(sources: Sequence[str], dest: str, *, what: str = "a copied path") -> str:
+    """The arguments of COPY/ADD: `src... dest`, or a JSON array when a path needs one.
+
+    COPY splits a plain line at whitespace and reads `--x` as a flag, so anything but plain
+    characters takes the JSON form; inside it, each path still goes through ProcessWord, so
+    `\\ " ' $ <` are escaped with `\\` (`<` too: a source spelled `<<X` would be a heredoc).
+    Sources are relative to the build context with no `..` and no glob character (COPY would
+    match `*?[` as patterns); whether a source exists in the project is project.py's check.
+    """
+    if not sources:
+        raise _refusal(what, dest, "has no source", "name at least one source")
+    for source in sources:
+        _check_source(source, what)
+    if not dest:
+        raise _refusal(what, dest, "is empty", "name a destination")
+    _refuse(dest, what, _is_invisible_in_path)
+    paths = [*sources, dest]
+    if all(_PLAIN_PATH.fullmatch(p) for p in paths):
+        return " ".join(paths)
+    return json.dumps([re.sub(r"""([\\"'$<])""", r"\\\1", p) for p in paths], ensure_ascii=False)
+
+
+def env_key(name: str, *, what: str = "an environment variable") -> str:
+    """An ENV or ARG name: a shell variable name, so `$NAME` can refer to it."""
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise _refusal(
+            what,
+            name,
+            "is not a variable name",
+            "use letters, digits and _, not starting with a digit",
+        )
+    return name
+
+
+def env_value(value: str | Expansion, *, what: str = "an ENV value") -> str:
+    """An ENV value: plain, or double-quoted with `\\ " $` escaped, so Docker expands nothing."""
+    return _quoted_word(value, what)
+
+
+def label_key(name: str, *, what: str = "a label name") -> str:
+    """A LABEL key: plain for `org.opencontainers.image.title`, double-quoted otherwise.
+
+    The parser splits `key=value` at the first `=` even inside quotes, so a key with `=`
+    cannot be written at all.
+    """
+    if not name or "=" in name:
+        raise _refusal(what, name, "is empty or holds '='", "use a key like org.example.name")
+    if _PLAIN_LABEL_KEY.fullmatch(name):
+        return name
+    return _quoted_word(name, what)
+
+
+def label_value(value: str | Expansion, *, what: str = "a label value") -> str:
+    """A LABEL value: the same rules as an ENV value."""
+    return _quoted_word(value, what)
+
+
+def arg_default(value: str | Expansion, *, what: str = "a build argument's default") -> str:
+    """The default in `ARG NAME=default`: ARG values go through the same ProcessWord as ENV."""
+    return _quoted_word(value, what)
+
+
+def workdir(path: str, *, what: str = "a working directory") -> str:
+    """A WORKDIR path: absolute (a relative one would depend on the previous WORKDIR), quoted
+    like an ENV value because WORKDIR is expanded the same way."""
+    if not path.startswith("/"):
+        raise _refusal(what, path, "is not absolute", "start it with /")
+    return _quoted_word(path, what)
+
+
+def comment(text: str) -> str:
+    """Text for a `#` comment. Characters that would end the line or hide what it says are
+    replaced by their visible escape (`\\n`, `\\u2028`), rather than refused: a comment only
+    documents a value that its own instruction escapes or refuses."""
+    return "".join(_visible(c) if _is_breaking(c) else c for c in text)
+
+
+def shell_word(value: str, *, what: str = "a shell word") -> str:
+    """One word of a RUN shell line, quoted as POSIX sh reads it (BuildKit leaves RUN alone).
+
+    A newline inside quotes would still end the Dockerfile line, so it is refused: pass such
+    arguments in exec form. shlex.quote's output is either plain or starts with `'`, so it
+    can never read as a heredoc (`<<X`) or end with a continuation `\\`.
+    """
+    _refuse(value, what, _is_breaking)
+    return shlex.quote(value)
+
+
+def check_debian_package(name: str, *, what: str = "a Debian package") -> str:
+    """A Debian package name (Policy 5.6.1): lowercase letters, digits, `+ - .`, 2+ long."""
+    if not _DEBIAN_PACKAGE.fullmatch(name):
+        raise _refusal(
+            what, name, "is not a Debian package name", "give the name alone, like libpq5"
+        )
+    return name
+
+
+def check_extra(name: str, *, what: str = "an extra") -> str:
+    """An extra's name (PEP 508 / PEP 685): letters, digits, `- _ .` inside."""
+    if not _PYTHON_NAME.fullmatch(name):
+        raise _refusal(
+            what,
+            name,
+            "is not a valid extra name",
+            "use the name from [project.optional-dependencies]",
+        )
+    return name
+
+
+def check_group(name: str, *, what: str = "a dependency group") -> str:
+    """A Poetry dependency group's name: the same grammar as an extra's."""
+    if not _PYTHON_NAME.fullmatch(name):
+        raise _refusal(
+            what, name, "is not a valid group name", "use the name from [tool.poetry.group]"
+        )
+    return name
+
+
+def check_user_name(name: str, *, what: str = "the user") -> str:
+    """A login name as useradd accepts it by default; it goes unquoted into RUN and USER."""
+    if not _USER_NAME.fullmatch(name):
+        raise _refusal(what, name, "is not a login name", "use lowercase letters, digits, _ and -")
+    return name
+
+
+def check_id(number: int, *, what: str = "the uid") -> str:
+    """A uid or gid of a non-root user, for USER and useradd."""
+    if isinstance(number, bool) or not 1 <= number <= 2**31 - 2:
+        raise _refusal(what, number, "is not a non-root id", "use a number from 1 to 2147483646")
+    return str(number)
+
+
+def expose_port(port: int, *, what: str = "the port") -> str:
+    """A TCP port for EXPOSE (and for the HEALTHCHECK's string): a number, never text."""
+    if isinstance(port, bool) or not 1 <= port <= 65535:
+        raise _refusal(what, port, "is not a port", "use a number from 1 to 65535")
+    return str(port)
+
+
+def image_reference(value: str | Expansion, *, what: str = "an image") -> str:
+    """An image for FROM or the `# syntax=` directive: name[:tag][@digest] as distribution
+    defines it. FROM expands `${VAR}`, so only an Expansion (quatrain's own defaults) may
+    carry one; a user's value must match the grammar, which has no `$`."""
+    if isinstance(value, Expansion):
+        _refuse(value.text, what, _is_breaking)
+        return value.text
+    match = _REFERENCE.fullmatch(value)
+    if not match or len(match["name"]) > _NAME_TOTAL_LENGTH_MAX:
+        raise _refusal(
+            what,
+            value,
+            "is not an image reference",
+            "write it like python:3.12-slim or registry.example.com/team/base:1@sha256:<64 hex>",
+        )
+    return value
+
+
+def _quoted_word(value: str | Expansion, what: str) -> str:
+    """A word ProcessWord reads back as `value`: in double quotes only `\\ " $` are special."""
+    if isinstance(value, Expansion):
+        _refuse(value.text, what, _is_breaking)
+        return value.text
+    _refuse(value, what, _is_breaking)
+    if _PLAIN_VALUE.fullmatch(value):
+        return value
+    return '"' + re.sub(r'(["\\$])', r"\\\1", value) + '"'
+
+
+def _check_source(source: str, what: str) -> None:
+    if not source:
+        raise _refusal(what, source, "is empty", "name a file or directory of the project")
+    _refuse(source, what, _is_invisible_in_path)
+    if source.startswith("/") or ".." in PurePosixPath(source).parts:
+        raise _refusal(what, source, "leaves the build context", "use a path inside the project")
+    if any(c in source for c in "*?[\\"):
+        raise _refusal(
+            what, source, "holds a glob character (* ? [ \\)", "rename the file or directory"
+        )
+
+
+def _is_nul_or_surrogate(c: str) -> bool:
+    return c == "\0" or unicodedata.category(c) == "Cs"
+
+
+def _is_breaking(c: str) -> bool:
+    """Characters no Dockerfile line may carry raw: they end a line for BuildKit or an editor,
+    cannot be encoded (lone surrogates), or reorder what a reviewer sees."""
+    category = unicodedata.category(c)
+    return (category == "Cc" and c != "\t") or category in ("Zl", "Zp", "Cs") or c in _BIDI_CONTROLS
+
+
+def _is_invisible(c: str) -> bool:
+    return unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp", "Zs")
+
+
+def _is_invisible_in_path(c: str) -> bool:
+    # A leading U+FEFF is even dropped by ProcessWord (Go's text/scanner skips a BOM).
+    return _is_invisible(c) and c != " "
+
+
+def _json_escape(c: str) -> str:
+    data = c.encode("utf-16-be")
+    return "".join(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
+
+
+def _visible(c: str) -> str:
+    return c.encode("unicode_escape").decode("ascii")
+
+
+def _refuse(value: str, what: str, bad: Callable[[str], bool]) -> None:
+    for c in value:
+        if bad(c):
+            raise _refusal(
+                what,
+                value,
+                f"holds {unicodedata.name(c, repr(c))} (U+{ord(c):04X})",
+                "remove that character (set values with newlines at run time, docker run -e)",
+            )
+
+
+def _refusal(what: str, value: object, why: str, fix: str) -> ConfigurationError:
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    return ConfigurationError(
+        f"{what} {shown} {why}: the generated Dockerfile cannot hold it; {fix}."
+    )
