@@ -121,9 +121,8 @@ def label_key(name: str, *, what: str = "a label name") -> str:
     """
     if not name or "=" in name:
         raise _refusal(what, name, "is empty or holds '='", "use a key like org.example.name")
-    if _PLAIN_LABEL_KEY.fullmatch(name):
-        return name
-    return _quoted_word(name, what)
+    # Quoted unless plain: a bare `--x` first on the line would be read as a flag of LABEL.
+    return _quoted_word(name, what, _PLAIN_LABEL_KEY)
 
 
 def label_value(value: str | Expansion, *, what: str = "a label value") -> str:
@@ -231,13 +230,13 @@ def image_reference(value: str | Expansion, *, what: str = "an image") -> str:
     return value
 
 
-def _quoted_word(value: str | Expansion, what: str) -> str:
+def _quoted_word(value: str | Expansion, what: str, plain: re.Pattern[str] = _PLAIN_VALUE) -> str:
     """A word ProcessWord reads back as `value`: in double quotes only `\\ " $` are special."""
     if isinstance(value, Expansion):
         _refuse(value.text, what, _is_breaking)
         return value.text
     _refuse(value, what, _is_breaking)
-    if _PLAIN_VALUE.fullmatch(value):
+    if plain.fullmatch(value):
         return value
     return '"' + re.sub(r'(["\\$])', r"\\\1", value) + '"'
 

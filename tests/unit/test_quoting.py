@@ -264,6 +264,8 @@ HOSTILE = [
     "<<EOF",
     "1<<EOF",
     "--from=build",
+    "--flag",
+    "-",
     '["json", "array"]',
     "[bracket",
     "key=value",
@@ -388,6 +390,7 @@ def test_a_value_with_dollars_is_quoted_so_docker_expands_nothing() -> None:
     assert quoting.env_value('say "hi" \\') == '"say \\"hi\\" \\\\"'
     assert quoting.env_value("") == '""'
     assert quoting.label_key("my key") == '"my key"'
+    assert quoting.label_key("--x") == '"--x"'  # found by hypothesis: LABEL read it as a flag
 
 
 def test_an_expansion_of_quatrains_own_is_pasted_as_written() -> None:
@@ -527,7 +530,7 @@ def test_a_user_image_outside_the_reference_grammar_is_refused(reference: str) -
 
 # --- Properties: arbitrary text, bounded --------------------------------------------------
 
-HOSTILE_CHARACTERS = list("\\\"'$`{}()[]<>;&|#=*?~ \t\n\r\x0b\x0c\x85\u2028\u202e\ufeff\u00a0")
+HOSTILE_CHARACTERS = list("\\\"'$`{}()[]<>;&|#=*?~- \t\n\r\x0b\x0c\x85\u2028\u202e\ufeff\u00a0")
 text = st.text(st.one_of(st.sampled_from(HOSTILE_CHARACTERS), st.characters()), max_size=24)
 path_segment = st.text(
     st.one_of(st.sampled_from(list("\\\"'$<>[]* -_.=@")), st.characters()), min_size=1, max_size=8
