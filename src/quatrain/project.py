@@ -58,7 +58,8 @@ class Project:
     license: str | None
     urls: Mapping[str, str]
     python_constraint: str | None
-    package_mode: bool
+    package_mode: bool  # Poetry builds and installs a package of the project
+    not_a_package: str | None = None  # why it is an application (sources, no wheel), for people
     packages: tuple[PackageDir, ...]
     build_files: tuple[str, ...]  # readme, license and included files `poetry build` reads
     dependencies: tuple[str, ...]  # canonical names of the main group's direct dependencies
@@ -132,6 +133,11 @@ def load_project(root: Path) -> Project:
             raise ProjectError(msg)
         name = root.resolve().name
     packages = _find_packages(root, str(name), poetry_table) if package_mode else ()
+    not_a_package = None if package_mode else "package-mode = false"
+    if package_mode and not packages:
+        # Poetry would fail to install the root; a service kept in app/ is the usual reason.
+        package_mode = False
+        not_a_package = _no_package_reason(str(name))
     return Project(
         root=root,
         name=str(name),
@@ -141,6 +147,7 @@ def load_project(root: Path) -> Project:
         urls=_urls(project_table, poetry_table),
         python_constraint=_python_constraint(project_table, poetry_table),
         package_mode=package_mode,
+        not_a_package=not_a_package,
         packages=packages,
         build_files=_build_files(root, project_table, poetry_table),
         build_dirs=_included_tops(root, poetry_table, directories=True),
@@ -308,13 +315,15 @@ def _find_packages(
     ):
         if (root / candidate).exists():
             return (PackageDir(name=import_name, path=candidate),)
-    msg = (
-        f"Poetry would find no package for project `{name}`: there is no {import_name}/, "
-        f"{import_name}.py, src/{import_name}/ or src/{import_name}.py in {root}. "
-        'Declare the package in [tool.poetry] packages = [{include = "..."}], or set '
-        "package-mode = false."
+    return ()
+
+
+def _no_package_reason(name: str) -> str:
+    import_name = re.sub(r"[-.]+", "_", name).lower()
+    return (
+        f"no package named like the project ({import_name}/, {import_name}.py or src/"
+        f"{import_name}/) and none declared in [tool.poetry] packages"
     )
-    raise ProjectError(msg)
 
 
 def _declared_package(root: Path, entry: Mapping[str, Any]) -> PackageDir:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from quatrain.project import Project
 
-FACTORY_NAMES = ("create_app", "make_app")
+# Factories known by name even when their body hides the constructor (`return build()`).
+FACTORY_NAMES = ("create_app", "make_app", "get_app", "get_application", "build_app", "app_factory")
 # Constructor name -> framework. Quart is Flask's API on ASGI, so it is ASGI here.
 CONSTRUCTORS = {
     "Flask": "flask",
@@ -18,8 +19,14 @@ CONSTRUCTORS = {
     "Litestar": "litestar",
     "Quart": "quart",
 }
-# Directories whose modules are never the app: tests, docs, migrations and the like.
-_SKIPPED_PARTS = frozenset({"tests", "test", "docs", "migrations", "__pycache__"})
+# Directories whose modules are never the app: tests, docs, migrations, environments.
+_SKIPPED_PARTS = frozenset(
+    {"tests", "test", "docs", "doc", "migrations", "alembic", "__pycache__", "node_modules",
+     "venv", "env", "site-packages", "build", "dist"}
+)  # fmt: skip
+# Root-level modules that are tools, not the app.
+_SKIPPED_ROOT_MODULES = frozenset({"manage", "setup", "conftest", "noxfile", "fabfile", "tasks"})
+_MAX_DEPTH = 5  # an application's modules sit a few directories deep, never more
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +36,7 @@ class AppCandidate:
     factory: bool
     framework: str | None  # from the constructor seen; None for a factory whose body hides it
     path: str  # relative to the project root
+    made_by: str | None = None  # for an object: the factory it was made with, `app = f()`
 
     @property
     def app(self) -> str:
@@ -37,19 +45,21 @@ class AppCandidate:
 
     @property
     def found_in(self) -> str:
-        return f"{self.path}: {self.attribute}{'()' if self.factory else ''}"
+        made = f" = {self.made_by}()" if self.made_by else ""
+        return f"{self.path}: {self.attribute}{'()' if self.factory else ''}{made}"
 
 
 def modules(project: Project) -> Iterator[tuple[str, Path]]:
-    """(dotted name, file) of every module the project ships, or of its root-level modules
-    when it is not a package (package-mode = false)."""
+    """(dotted name, file) of every module the project ships; for an application (no package),
+    every module under its directory, with or without `__init__.py` (namespace packages import
+    from the working directory just the same)."""
     if not project.package_mode:
         for file in sorted(project.root.glob("*.py")):
-            if file.stem not in ("manage", "setup", "conftest", "noxfile"):
+            if file.stem not in _SKIPPED_ROOT_MODULES:
                 yield file.stem, file
-        for init in sorted(project.root.glob("*/__init__.py")):
-            if init.parent.name not in _SKIPPED_PARTS:
-                yield from _package_modules(init.parent.name, init.parent)
+        for directory in sorted(p for p in project.root.iterdir() if p.is_dir()):
+            if directory.name.isidentifier() and directory.name not in _SKIPPED_PARTS:
+                yield from _package_modules(directory.name, directory)
         return
     for package in project.packages:
         location = project.root / package.path
@@ -62,8 +72,10 @@ def modules(project: Project) -> Iterator[tuple[str, Path]]:
 def _package_modules(name: str, location: Path) -> Iterator[tuple[str, Path]]:
     for file in sorted(location.rglob("*.py")):
         parts = file.relative_to(location).with_suffix("").parts
-        if _SKIPPED_PARTS.intersection(parts):
+        if _SKIPPED_PARTS.intersection(parts) or len(parts) > _MAX_DEPTH:
             continue
+        if not all(part.isidentifier() for part in parts):
+            continue  # not importable by a dotted name
         if parts[-1] == "__init__":
             parts = parts[:-1]
         yield ".".join((name, *parts)), file
@@ -76,34 +88,79 @@ def parse(path: Path) -> ast.Module | None:
         return None  # not ours to judge: the build reports broken sources
 
 
-def app_candidates(project: Project) -> Iterator[AppCandidate]:
+def app_candidates(project: Project) -> list[AppCandidate]:
+    """Apps and factories in the project's modules. A factory that a module-level object is
+    made with (`app = create_app()`) is represented by that object: it is the entry point."""
+    parsed = []
     for module, path in modules(project):
         tree = parse(path)
         if tree is not None:
-            relative = path.relative_to(project.root).as_posix()
-            yield from _candidates_in(tree, module, relative)
+            parsed.append((module, path.relative_to(project.root).as_posix(), tree))
+    found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
+    factories = {c.attribute: c for c in reversed(found)}  # the first of a name, for lookups
+    for module, path, tree in parsed:
+        found += _objects_in(tree, module, path, factories)
+    used = {c.made_by for c in found if c.made_by}
+    kept = [c for c in found if not (c.factory and c.attribute in used)]
+    return sorted(kept, key=lambda c: c.path)  # stable: a module's candidates in its order
 
 
-def _candidates_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandidate]:
+def _factories_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandidate]:
+    """Module-level functions, callable without arguments, that return a framework's app:
+    known by name, or of any name when their body returns a constructor's result."""
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in FACTORY_NAMES:
-            if callable_without_arguments(node):
-                framework = next(
-                    (f for n in ast.walk(node) if (f := constructed_framework(n))), None
-                )
+        if not isinstance(node, ast.FunctionDef) or not callable_without_arguments(node):
+            continue
+        framework = _returned_framework(node)
+        if framework or node.name in FACTORY_NAMES:
+            yield AppCandidate(
+                module=module, attribute=node.name, factory=True, framework=framework, path=path
+            )
+
+
+def _returned_framework(function: ast.FunctionDef) -> str | None:
+    """`return Flask(...)`, or `app = FastAPI(...)` ... `return app`, in the function's body."""
+    constructed = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and (framework := constructed_framework(node.value)):
+            constructed |= {t.id: framework for t in node.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return):
+            if framework := constructed_framework(node.value):
+                return framework
+            if isinstance(node.value, ast.Name) and node.value.id in constructed:
+                return constructed[node.value.id]
+    return None
+
+
+def _objects_in(
+    tree: ast.Module, module: str, path: str, factories: dict[str, AppCandidate]
+) -> Iterator[AppCandidate]:
+    """Module-level `app = Flask(...)`, and `app = some_factory()` of a factory seen."""
+    for node in tree.body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign):
+            continue
+        framework = constructed_framework(node.value)
+        made_by = _called_factory(node.value, factories)
+        if made_by is not None:
+            framework = factories[made_by].framework
+        elif framework is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
                 yield AppCandidate(
-                    module=module, attribute=node.name, factory=True, framework=framework,
-                    path=path,
+                    module=module, attribute=target.id, factory=False, framework=framework,
+                    path=path, made_by=made_by,
                 )  # fmt: skip
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            framework = constructed_framework(node.value)
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if framework and isinstance(target, ast.Name):
-                    yield AppCandidate(
-                        module=module, attribute=target.id, factory=False, framework=framework,
-                        path=path,
-                    )  # fmt: skip
+
+
+def _called_factory(node: ast.AST | None, factories: dict[str, AppCandidate]) -> str | None:
+    if not isinstance(node, ast.Call) or node.args or node.keywords:
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name if isinstance(name, str) and name in factories else None
 
 
 def callable_without_arguments(node: ast.FunctionDef) -> bool:

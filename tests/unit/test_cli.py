@@ -242,7 +242,7 @@ def test_a_project_quatrain_cannot_detect_is_exit_4(
 
     assert main(["init", "--stdout", str(root)]) == 4
     assert capsys.readouterr().err.startswith(
-        "quatrain: error: quatrain cannot tell how shop is served. It looked for django: "
+        "quatrain: error: shop depends on flask, but quatrain found no app in its modules. "
     )
 
 

@@ -55,6 +55,12 @@ NOT_DETECTED = (
     f"{LOOKED_FOR['django']}; {LOOKED_FOR['asgi']}; {LOOKED_FOR['flask']}; "
     f"{LOOKED_FOR['console-script']}. {SAY_IT}"
 )
+NO_WEB_APP = (
+    "shop depends on {}, but quatrain found no app in its modules. It looked for "
+    f"{LOOKED_FOR['django']}; {LOOKED_FOR['asgi']}; {LOOKED_FOR['flask']}. "
+    'Say which: app = "module:attribute" or "module:factory()" in [tool.quatrain] (or --app), '
+    'or serve = "console-script" for a command-line image.'
+)
 GUNICORN_FOR_FLASK = (
     "gunicorn",
     "--graceful-timeout=8",
@@ -120,7 +126,7 @@ def test_a_factory_that_needs_an_argument_is_not_a_candidate(
     with pytest.raises(DetectionError) as raised:
         detect(project, Options())
 
-    assert str(raised.value) == NOT_DETECTED
+    assert str(raised.value) == NO_WEB_APP.format("flask")
 
 
 def test_a_module_level_flask_object_in_a_submodule_is_served_as_is(tmp_path: Path) -> None:
@@ -203,7 +209,7 @@ def test_a_project_without_flask_is_a_detection_error_that_says_what_was_looked_
     with pytest.raises(DetectionError) as raised:
         detect(load_project(root), Options())
 
-    assert str(raised.value) == NOT_DETECTED
+    assert str(raised.value) == NO_WEB_APP.format("fastapi")
 
 
 def test_a_flask_dependency_with_no_app_in_the_sources_is_a_detection_error(
@@ -214,7 +220,30 @@ def test_a_flask_dependency_with_no_app_in_the_sources_is_a_detection_error(
     with pytest.raises(DetectionError) as raised:
         detect(project, Options())
 
-    assert str(raised.value) == NOT_DETECTED
+    assert str(raised.value) == NO_WEB_APP.format("flask")
+
+
+def test_a_web_framework_without_an_app_never_falls_back_to_a_console_script(
+    tmp_path: Path,
+) -> None:
+    pyproject = pep621(extra='[project.scripts]\nshop = "shop.cli:main"\n')
+    files = {"shop/__init__.py": "VERSION = 1\n", "shop/cli.py": "def main(): pass\n"}
+    project = load_project(flask_project(tmp_path, files, pyproject=pyproject))
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert "It also has console scripts (shop)." in str(raised.value)
+    assert detect(project, Options(serve="console-script")).app == "shop"
+
+
+def test_a_project_with_a_web_app_and_a_console_script_gets_the_web_app(tmp_path: Path) -> None:
+    pyproject = pep621(extra='[project.scripts]\nshop = "shop.cli:main"\n')
+    files = {"shop/__init__.py": FACTORY, "shop/cli.py": "def main(): pass\n"}
+
+    spec = detect(load_project(flask_project(tmp_path, files, pyproject=pyproject)), Options())
+
+    assert (spec.detector, spec.app) == ("flask", "shop:create_app()")
 
 
 @pytest.mark.parametrize(

@@ -187,17 +187,15 @@ def test_a_declared_package_that_does_not_exist_is_a_project_error(tmp_path: Pat
     )
 
 
-def test_a_project_whose_package_cannot_be_found_is_a_project_error(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"pyproject.toml": pep621("coach-planner"), "README.md": "hi\n"})
+def test_a_project_whose_package_cannot_be_found_is_an_application(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621("coach-planner"), "app/main.py": ""})
 
-    with pytest.raises(ProjectError) as raised:
-        load_project(tmp_path)
+    project = load_project(tmp_path)
 
-    assert str(raised.value) == (
-        "Poetry would find no package for project `coach-planner`: there is no coach_planner/, "
-        f"coach_planner.py, src/coach_planner/ or src/coach_planner.py in {tmp_path}. "
-        "Declare the package in "
-        '[tool.poetry] packages = [{include = "..."}], or set package-mode = false.'
+    assert (project.package_mode, project.packages) == (False, ())
+    assert project.not_a_package == (
+        "no package named like the project (coach_planner/, coach_planner.py or "
+        "src/coach_planner/) and none declared in [tool.poetry] packages"
     )
 
 

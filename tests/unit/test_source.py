@@ -62,7 +62,7 @@ def test_a_single_module_package_is_that_module(tmp_path: Path) -> None:
     assert modules(project(tmp_path, {"shop.py": ""})) == [("shop", "shop.py")]
 
 
-def test_a_non_package_projects_modules_are_its_root_files_but_the_tooling_ones(
+def test_a_non_package_projects_modules_are_all_its_modules_but_the_tooling_and_tests(
     tmp_path: Path,
 ) -> None:
     pyproject = "[tool.poetry]\npackage-mode = false\n"
@@ -76,10 +76,16 @@ def test_a_non_package_projects_modules_are_its_root_files_but_the_tooling_ones(
             "conftest.py",
             "noxfile.py",
             "lib/helpers.py",
+            "tests/test_app.py",
+            "my-scripts/run.py",
         )
     }
 
-    assert modules(project(tmp_path, files, pyproject)) == [("app", "app.py"), ("wsgi", "wsgi.py")]
+    assert modules(project(tmp_path, files, pyproject)) == [
+        ("app", "app.py"),
+        ("wsgi", "wsgi.py"),
+        ("lib.helpers", "lib/helpers.py"),
+    ]
 
 
 def test_app_candidates_are_module_level_objects_and_argument_free_factories(
@@ -282,3 +288,58 @@ def test_module_file_finds_a_dotted_module_of_the_project(tmp_path: Path) -> Non
     assert source.module_file(found, "mysite.conf") == tmp_path / "mysite/mysite/conf/__init__.py"
     assert source.module_file(found, "mysite.missing") is None
     assert source.module_file(found, "elsewhere.settings") is None
+
+
+def test_an_app_made_by_a_factory_of_any_name_in_a_directory_without_init_is_found(
+    tmp_path: Path,
+) -> None:
+    found = project(
+        tmp_path,
+        {
+            "app/main.py": """
+                from fastapi import FastAPI
+
+
+                def get_application() -> FastAPI:
+                    application = FastAPI(title="api")
+                    return application
+
+
+                app = get_application()
+            """,
+            "app/core/config.py": "settings = object()\n",
+        },
+        "[tool.poetry]\npackage-mode = false\n",
+    )
+
+    assert source.app_candidates(found) == [
+        AppCandidate(
+            module="app.main", attribute="app", factory=False, framework="fastapi",
+            path="app/main.py", made_by="get_application",
+        ),
+    ]  # fmt: skip
+    assert source.app_candidates(found)[0].found_in == "app/main.py: app = get_application()"
+
+
+def test_a_function_of_any_name_that_returns_the_frameworks_app_is_a_factory(
+    tmp_path: Path,
+) -> None:
+    found = project(
+        tmp_path,
+        {
+            "web.py": """
+                import flask
+
+
+                def build_site():
+                    return flask.Flask(__name__)
+
+
+                def helper():
+                    return 3
+            """,
+        },
+        "[tool.poetry]\npackage-mode = false\n",
+    )
+
+    assert [c.app for c in source.app_candidates(found)] == ["web:build_site()"]
