@@ -285,12 +285,11 @@ def _visible(c: str) -> str:
 def _refuse(value: str, what: str, bad: Callable[[str], bool]) -> None:
     for c in value:
         if bad(c):
-            raise _refusal(
-                what,
-                value,
-                f"holds {unicodedata.name(c, repr(c))} (U+{ord(c):04X})",
-                "remove that character (set values with newlines at run time, docker run -e)",
-            )
+            fix = "remove that character"
+            if unicodedata.category(c) in ("Cc", "Zl", "Zp"):
+                fix += " (a value with a line break can be set at run time: docker run -e)"
+            why = f"holds {unicodedata.name(c, repr(c))} (U+{ord(c):04X})"
+            raise _refusal(what, value, why, fix)
 
 
 def _refusal(what: str, value: object, why: str, fix: str) -> ConfigurationError:
