@@ -1,0 +1,113 @@
+"""The Debian packages that building a distribution from its sdist needs, and running it after.
+
+The facts are a data file, `resources/system-packages.toml`, whose header says how its names
+were checked against Debian; this module only reads it (once) and answers lookups. Names are
+compared in their PEP 503 canonical form, so `PyYAML` and `pyyaml` are the same entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from quatrain.errors import ConfigurationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+TABLE_FILE = "system-packages.toml"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceBuild:
+    """One entry of the table: what one distribution needs, per Debian release."""
+
+    distribution: str  # PEP 503 canonical
+    build: Mapping[str, tuple[str, ...]]  # release -> packages for the build stage
+    runtime: Mapping[str, tuple[str, ...]]  # release -> packages for the production stage
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemPackages:
+    """The Debian packages a set of distributions needs, sorted and without duplicates."""
+
+    build: tuple[str, ...]
+    runtime: tuple[str, ...]
+    known: tuple[str, ...]  # the canonical input names the table has an entry for
+    unknown: tuple[str, ...]  # the canonical input names it has none for
+    notes: tuple[str, ...]  # "name: caveat" for the known ones that have one
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    releases: tuple[str, ...]
+    entries: Mapping[str, SourceBuild]  # canonical distribution name -> entry
+
+
+def parse_table(text: str) -> Table:
+    """The table from its TOML text; a malformed table is a bug of ours, so it fails loudly."""
+    data = tomllib.loads(text)
+    releases = tuple(data["releases"])
+    entries = {
+        name: _entry(name, fields, releases) for name, fields in dict(data["package"]).items()
+    }
+    return Table(releases=releases, entries=entries)
+
+
+def _entry(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> SourceBuild:
+    unexpected = set(fields) - {"build", "runtime", "note"}
+    if unexpected:
+        msg = f"{TABLE_FILE}: {name} has unknown keys {sorted(unexpected)}"
+        raise ValueError(msg)
+    return SourceBuild(
+        distribution=name,
+        build=_per_release(name, fields["build"], releases),
+        runtime=_per_release(name, fields["runtime"], releases),
+        note=str(fields.get("note", "")),
+    )
+
+
+def _per_release(name: str, value: Any, releases: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """One list shared by every release, or a table with exactly one list per release."""
+    if isinstance(value, list):
+        return {release: tuple(value) for release in releases}
+    if isinstance(value, dict) and set(value) == set(releases):
+        return {release: tuple(value[release]) for release in releases}
+    msg = f"{TABLE_FILE}: {name} needs one list, or one list per release {list(releases)}"
+    raise ValueError(msg)
+
+
+@functools.cache
+def table() -> Table:
+    """The packaged table, read once."""
+    text = files("quatrain").joinpath("resources").joinpath(TABLE_FILE).read_text(encoding="utf-8")
+    return parse_table(text)
+
+
+def system_packages(names: Iterable[str], release: str) -> SystemPackages:
+    """What the distributions `names` need on Debian `release` to build and to run."""
+    known_table = table()
+    if release not in known_table.releases:
+        msg = (
+            f"No system-package table for Debian {release!r}: quatrain knows "
+            f"{', '.join(known_table.releases)}. Set debian-release to one of them."
+        )
+        raise ConfigurationError(msg)
+    wanted = sorted({canonicalize_name(name) for name in names})
+    entries = [known_table.entries[name] for name in wanted if name in known_table.entries]
+    return SystemPackages(
+        build=tuple(sorted({pkg for entry in entries for pkg in entry.build[release]})),
+        runtime=tuple(sorted({pkg for entry in entries for pkg in entry.runtime[release]})),
+        known=tuple(entry.distribution for entry in entries),
+        unknown=tuple(name for name in wanted if name not in known_table.entries),
+        notes=tuple(f"{entry.distribution}: {entry.note}" for entry in entries if entry.note),
+    )
