@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-import typing
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -19,29 +18,18 @@ from quatrain import __version__, pipeline
 from quatrain import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
-from quatrain.options import FIELDS, Options, option_key
+from quatrain.options import FIELDS, option_key, rule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _option_type(name: str) -> Any:  # a click.ParamType or int or str
-    hint = typing.get_type_hints(Options)[name]
-    for kind in typing.get_args(hint) or (hint,):
-        if typing.get_origin(kind) is Literal:
-            return click.Choice([str(a) for a in typing.get_args(kind)])
-        if kind is int:
-            return int
-        if kind is bool:
-            return click.BOOL  # --gate true|false, like the other layers
-    return str
-
-
 def option_flags(function: F) -> F:
-    """One flag per Options field: `base_image` is `--base-image`, with the field's help."""
+    """One flag per Options field: `base_image` is `--base-image`, with the field's help. Each
+    takes a string that `options.resolve` reads and checks as it does a QUATRAIN_* variable."""
     for name in reversed(list(FIELDS)):
         help_text = FIELDS[name].metadata.get("help", "")
         function = click.option(
-            f"--{option_key(name)}", name, type=_option_type(name), default=None, help=help_text
+            f"--{option_key(name)}", name, metavar=rule(name).metavar, default=None, help=help_text
         )(function)
     return function
 

@@ -6,7 +6,7 @@ never in ENV, never in a layer.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,7 +38,7 @@ def variables(source: str) -> tuple[str, str]:
 
 
 def private_sources(
-    project: Project, declared: list[str], env: Mapping[str, str]
+    project: Project, declared: Sequence[str], env: Mapping[str, str]
 ) -> tuple[PackageSource, ...]:
     """The sources named in the private-sources option, and every source with credentials."""
     known = {source.name: source for source in project.sources if source.url}

@@ -1,24 +1,31 @@
-"""Every option, one name everywhere, and the one layered lookup that resolves it.
+"""Every option, one name everywhere, one rule each, and the one layered lookup that resolves it.
 
 Precedence, weakest first: the defaults on `Options`, `[tool.quatrain]` in pyproject.toml,
 `QUATRAIN_*` environment variables, command-line flags. The TOML key `base-image` is the
 variable `QUATRAIN_BASE_IMAGE`, the flag `--base-image` and the field `base_image`.
+
+Each field has its `Rule` in `quatrain.schema.RULES`: the JSON schema that every layer's
+value is validated by. TOML values must already be of the rule's type; a variable or a flag is a
+string, read as the rule's type first (a number, true/false, shell words, KEY=VALUE words).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import shlex
 import types
-import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
+from quatrain import schema
 from quatrain.errors import ConfigurationError
+from quatrain.schema import Rule
 
 BuildFlavor = Literal["auto", "slim", "full"]
+DebianRelease = Literal["trixie", "bookworm"]
 Serve = Literal["auto", "flask", "asgi", "django", "console-script"]
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
@@ -30,7 +37,8 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
-    """The resolved options; each field's `help` is reused for --help and `inspect`."""
+    """The resolved options, immutable: lists are tuples, tables read-only mappings. Each
+    field's `help` is reused for --help and `inspect`; its rule is `schema.RULES[name]`."""
 
     python_version: str | None = field(
         default=None,
@@ -39,7 +47,7 @@ class Options:
             "satisfies the project's Python constraint."
         ),
     )
-    debian_release: str = field(
+    debian_release: DebianRelease = field(
         default="trixie", metadata=_help("Debian release of the official images: trixie, bookworm.")
     )
     build_flavor: BuildFlavor = field(
@@ -84,7 +92,7 @@ class Options:
             "default: detected."
         ),
     )
-    command: list[str] | None = field(
+    command: tuple[str, ...] | None = field(
         default=None,
         metadata=_help("The production image's command, replacing the detected server command."),
     )
@@ -99,31 +107,29 @@ class Options:
         default=False,
         metadata=_help("Also install ca-bundle into the production image's trust store."),
     )
-    private_sources: list[str] = field(
-        default_factory=list,
+    private_sources: tuple[str, ...] = field(
+        default=(),
         metadata=_help(
             "Poetry sources that need credentials (also every source whose credentials are "
             "set); they reach the build as BuildKit secrets, never in a layer."
         ),
     )
-    extras: list[str] = field(
-        default_factory=list, metadata=_help("Extras installed in both images.")
-    )
-    groups: list[str] = field(
-        default_factory=list,
+    extras: tuple[str, ...] = field(default=(), metadata=_help("Extras installed in both images."))
+    groups: tuple[str, ...] = field(
+        default=(),
         metadata=_help(
             "Dependency groups installed in production besides main (development has every "
             "non-optional group, and these)."
         ),
     )
-    test_command: list[str] | None = field(
+    test_command: tuple[str, ...] | None = field(
         default=None,
         metadata=_help(
             "Command of the `test` stage, run in the development environment; default: pytest "
             "when the project locks it."
         ),
     )
-    lint_command: list[str] | None = field(
+    lint_command: tuple[str, ...] | None = field(
         default=None,
         metadata=_help(
             "Command of the `lint` stage; default: `ruff check .` when the project locks ruff."
@@ -157,26 +163,32 @@ class Options:
         ),
     )
     user: str = field(default="app", metadata=_help("Name of the production image's user."))
-    uid: int = field(default=10001, metadata=_help("User id the production image runs as."))
-    env: dict[str, str] = field(
+    uid: int = field(
+        default=10001, metadata=_help("User id the production image runs as (not 0: never root).")
+    )
+    env: Mapping[str, str] = field(
         default_factory=dict, metadata=_help("Environment variables set in both images.")
     )
-    labels: dict[str, str] = field(
+    labels: Mapping[str, str] = field(
         default_factory=dict,
         metadata=_help("Image labels, added to (and overriding) the OCI labels from metadata."),
     )
-    apt_packages: list[str] = field(
-        default_factory=list, metadata=_help("Debian packages installed in the production image.")
+    apt_packages: tuple[str, ...] = field(
+        default=(), metadata=_help("Debian packages installed in the production image.")
     )
-    build_apt_packages: list[str] = field(
-        default_factory=list,
+    build_apt_packages: tuple[str, ...] = field(
+        default=(),
         metadata=_help("Debian packages for the staging, development and build stages."),
     )
-    build_args: dict[str, str] = field(
+    build_args: Mapping[str, str] = field(
         default_factory=dict, metadata=_help("Build arguments passed to every build.")
     )
     docker: str = field(
-        default="docker", metadata=_help("The docker binary to drive (a path or a name on PATH).")
+        default="docker",
+        metadata=_help(
+            "The docker binary to drive (a path or a name on PATH); from QUATRAIN_DOCKER or "
+            "--docker only, never from pyproject.toml."
+        ),
     )
     network: str | None = field(
         default=None, metadata=_help("Network for build and run steps, e.g. host.")
@@ -189,6 +201,10 @@ class Options:
         ),
     )
 
+    def __post_init__(self) -> None:
+        for name in FIELDS:
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
 
 FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Options)}
 
@@ -196,6 +212,54 @@ FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fiel
 def option_key(field_name: str) -> str:
     """`base_image` -> `base-image`, the spelling in TOML and on the command line."""
     return field_name.replace("_", "-")
+
+
+def rule(name: str) -> Rule:
+    return schema.RULES[name]
+
+
+def definition(name: str) -> dict[str, Any]:
+    """The option's JSON schema: its rule, what it does, and its default when it has one."""
+    prop = {"description": FIELDS[name].metadata["help"], **rule(name).schema}
+    default = plain(_default(name))
+    if default is not None:  # None means "decided from the project", which has no literal
+        prop["default"] = default
+    return prop
+
+
+def json_schema() -> dict[str, Any]:
+    """The schema of [tool.quatrain], as shipped in resources/quatrain.schema.json."""
+    return schema.document(
+        {option_key(name): definition(name) for name in FIELDS},
+        [option_key(name) for name in FIELDS if rule(name).in_pyproject],
+    )
+
+
+def _default(name: str) -> Any:
+    f = FIELDS[name]
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return types.MappingProxyType(dict(value))
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(value)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON has it: tuples as lists, mappings as dicts."""
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [plain(item) for item in value]
+    return value
+
+
+def as_plain(options: Options) -> dict[str, Any]:
+    """Every option by field name, as JSON has it (for `inspect --json`)."""
+    return {name: plain(getattr(options, name)) for name in FIELDS}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,15 +284,23 @@ def resolve(
     sources: dict[str, Source] = dict.fromkeys(FIELDS, "default")
     for source, layer in layers:
         for name, raw in layer.items():
-            values[name] = _coerce(name, raw, source)
+            values[name] = checked(name, raw, source)
             sources[name] = source
-    return ResolvedOptions(options=Options(**values), sources=sources)
+    return ResolvedOptions(options=Options(**values), sources=types.MappingProxyType(sources))
 
 
 def _from_pyproject(table: Mapping[str, Any]) -> dict[str, Any]:
-    known = {option_key(name): name for name in FIELDS}
+    known = {option_key(name): name for name in FIELDS if rule(name).in_pyproject}
+    refused = {option_key(name): name for name in FIELDS if not rule(name).in_pyproject}
     values = {}
     for key, value in table.items():
+        if key in refused:
+            msg = (
+                f"[tool.quatrain] {key}: not read from pyproject.toml, since a repository must "
+                f"not choose what runs on your machine. Set {where(refused[key], 'env')} or "
+                f"pass {where(refused[key], 'flag')}."
+            )
+            raise ConfigurationError(msg)
         if key not in known:
             msg = f"Option '{key}' is not supported in [tool.quatrain].{_suggest(key, known)}"
             raise ConfigurationError(msg)
@@ -258,116 +330,55 @@ def _suggest(key: str, known: Mapping[str, str]) -> str:
     return f" Perhaps you meant '{close[0]}'?" if close else ""
 
 
-def _coerce(name: str, raw: Any, source: Source) -> Any:
-    hint = typing.get_type_hints(Options)[name]
-    allowed = non_none_types(hint)
-    if raw is None and type(None) in _all_types(hint):
-        return None
-    for kind in allowed:
-        value = _coerce_to(kind, raw)
-        if value is not _NO:
-            return value
-    where = {"pyproject": "[tool.quatrain]", "env": ENV_PREFIX + name.upper(), "flag": "--"}
-    label = where[source] + (option_key(name) if source == "flag" else "")
-    msg = f"{label}: {raw!r} is not a valid {option_key(name)} (expected {_describe(allowed)})."
+def where(name: str, source: Source) -> str:
+    """How the user wrote the option: `[tool.quatrain] port`, `QUATRAIN_PORT`, `--port`."""
+    if source == "env":
+        return ENV_PREFIX + name.upper()
+    if source == "flag":
+        return "--" + option_key(name)
+    return "[tool.quatrain] " + option_key(name)
+
+
+def checked(name: str, raw: Any, source: Source) -> Any:
+    """The value of one option from one layer, validated by its rule; else a
+    ConfigurationError naming the layer and key, the value and the rule."""
+    the_rule = rule(name)
+    value = plain(raw) if source == "pyproject" else _read(the_rule.kind, raw)
+    found = schema.problem(the_rule, value)
+    if found is None:  # JSON's integers include 8000.0; an Options int is an int
+        return int(value) if the_rule.kind == "integer" else value
+    culprit = "" if found.whole else f"{found.culprit!r} in "
+    msg = (
+        f"{where(name, source)}: {culprit}{raw!r} is not a valid {option_key(name)} "
+        f"(expected {the_rule.expected})."
+    )
     raise ConfigurationError(msg)
-
-
-_NO = object()
-
-
-def _coerce_to(kind: Any, raw: Any) -> Any:
-    origin = typing.get_origin(kind)
-    if origin is list:
-        return _to_list(raw)
-    if origin is dict:
-        return _to_dict(raw)
-    if origin is Literal:
-        return raw if raw in typing.get_args(kind) else _NO
-    if kind is bool:
-        return _to_bool(raw)
-    if kind is int:
-        if isinstance(raw, bool):
-            return _NO
-        if isinstance(raw, int):
-            return raw
-        if not (isinstance(raw, str) and raw.strip().isdigit()):
-            return _NO  # whole numbers only: no signs, no fractions
-        try:
-            return int(raw)
-        except ValueError:  # "8²" is a digit to str.isdigit() but not to int()
-            return _NO
-    if kind is str:
-        return raw if isinstance(raw, str) and raw else _NO
-    return _NO  # pragma: no cover - a field type this module does not know yet
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _to_bool(raw: Any) -> Any:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
-        return raw.strip().lower() in _TRUE
-    return _NO
-
-
-def _to_list(raw: Any) -> Any:
-    """A TOML array of strings, or one string split like a shell line ("libpq5 curl")."""
-    if isinstance(raw, str):
-        return _split(raw)
-    if isinstance(raw, list | tuple) and all(isinstance(item, str) for item in raw):
-        return list(raw)
-    return _NO
-
-
-def _split(raw: str) -> Any:
-    try:
-        return shlex.split(raw)
-    except ValueError:  # an unbalanced quote
-        return _NO
-
-
-def _to_dict(raw: Any) -> Any:
-    """A TOML table of strings, or one string of KEY=VALUE words ("A=1 B='two words'")."""
-    if isinstance(raw, Mapping) and all(isinstance(v, str | int | bool) for v in raw.values()):
-        return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in raw.items()}
+def _read(kind: str, raw: Any) -> Any:
+    """A variable's or a flag's string as the rule's JSON type; when it does not read as one,
+    the string itself, for the rule to refuse. A caller's typed value is taken as it is."""
     if not isinstance(raw, str):
-        return _NO
-    words = _split(raw)
-    if words is _NO:
-        return _NO
+        return plain(raw)
+    if kind == "integer" and re.fullmatch(r"\s*[+-]?[0-9]+\s*", raw):
+        return int(raw)
+    if kind == "boolean" and raw.strip().lower() in _TRUE | _FALSE:
+        return raw.strip().lower() in _TRUE
+    if kind in ("array", "object"):
+        try:
+            words = shlex.split(raw)  # "libpq5 curl", "A=1 B='two words'"
+        except ValueError:  # an unbalanced quote
+            return raw
+        return words if kind == "array" else _key_values(words, raw)
+    return raw
+
+
+def _key_values(words: list[str], raw: str) -> dict[str, str] | str:
     pairs = [word.partition("=") for word in words]
     if not all(key and sep for key, sep, _ in pairs):
-        return _NO
+        return raw
     return {key: value for key, _, value in pairs}
-
-
-def _all_types(hint: Any) -> tuple[Any, ...]:
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        return typing.get_args(hint)
-    return (hint,)
-
-
-def non_none_types(hint: Any) -> tuple[Any, ...]:
-    return tuple(t for t in _all_types(hint) if t is not type(None))
-
-
-def _describe(kinds: tuple[Any, ...]) -> str:
-    names = []
-    for kind in kinds:
-        if typing.get_origin(kind) is Literal:
-            names.append(" | ".join(repr(a) for a in typing.get_args(kind)))
-        else:
-            described = {
-                int: "a whole number",
-                str: "a non-empty string",
-                bool: "true or false",
-            }.get(kind)
-            if described is None:
-                origin = typing.get_origin(kind)
-                described = "a list of strings" if origin is list else "a table of KEY=VALUE"
-            names.append(described)
-    return " or ".join(names)

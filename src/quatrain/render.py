@@ -222,7 +222,7 @@ def quality_stages(project: Project, options: Options) -> dict[str, list[str]]:
     }
     chosen = {"test": options.test_command, "lint": options.lint_command}
     return {
-        name: command
+        name: list(command)
         for name, default in defaults.items()
         if (command := chosen[name] if chosen[name] is not None else default)
     }

@@ -8,13 +8,14 @@ import shlex
 from typing import Any
 
 from quatrain import render
-from quatrain.options import FIELDS, option_key
+from quatrain.options import FIELDS, as_plain, option_key
 from quatrain.pipeline import Plan
 
 
 def describe(plan: Plan) -> dict[str, Any]:
     project, spec, options = plan.project, plan.spec, plan.resolved.options
     images = plan.base_images
+    values = as_plain(options)  # tuples and read-only mappings as JSON lists and objects
     return {
         "project": {
             "name": project.name,
@@ -39,7 +40,7 @@ def describe(plan: Plan) -> dict[str, Any]:
         },
         "options": {
             option_key(name): {
-                "value": getattr(options, name),
+                "value": values[name],
                 "source": plan.resolved.sources[name],
             }
             for name in FIELDS

@@ -77,7 +77,8 @@ def test_a_bad_quatrain_variable_is_exit_2_and_names_the_variable(
 
     assert main(["init", "--stdout", str(project)]) == 2
     assert capsys.readouterr().err == (
-        "quatrain: error: QUATRAIN_PORT: 'abc' is not a valid port (expected a whole number).\n"
+        "quatrain: error: QUATRAIN_PORT: 'abc' is not a valid port "
+        "(expected a whole number from 1 to 65535).\n"
     )
 
 
