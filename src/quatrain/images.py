@@ -16,7 +16,7 @@ from importlib.resources import files
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from quatrain import wheels
+from quatrain import system_packages, wheels
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.lock import Lock, LockedPackage
 from quatrain.options import Options
@@ -105,6 +105,42 @@ def choose(project: Project, options: Options) -> tuple[BaseImages, list[str]]:
         source_builds=builds,
     )
     return images, warnings
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockNeeds:
+    """What the lock asks of the images beyond its own packages."""
+
+    build_packages: tuple[str, ...] = ()  # Debian packages for source builds, in staging
+    runtime_packages: tuple[str, ...] = ()  # the shared libraries they link, in production
+    setuptools: bool = False  # install setuptools (pkg_resources) the lock left out
+
+
+def lock_needs(
+    project: Project, options: Options, images: BaseImages
+) -> tuple[LockNeeds, list[str]]:
+    """Debian packages for the runtime packages that build from source (from the table of
+    well-known sdists), setuptools where the lock leaves it out; warnings for the rest."""
+    if project.lock is None:
+        return LockNeeds(), []
+    runtime = wheels.runtime_packages(project.lock, groups=options.groups, extras=options.extras)
+    found = system_packages.system_packages(
+        [p.name for p in images.source_builds], images.debian_release
+    )
+    warnings = []
+    if found.unknown:
+        warnings.append(
+            f"{', '.join(found.unknown)} build from source (no wheel for Python "
+            f"{images.python_version}), and quatrain's table of system packages does not know "
+            "them: if the build fails, add the Debian packages they need with "
+            "build-apt-packages (and the libraries they load with apt-packages)."
+        )
+    needs = LockNeeds(
+        build_packages=found.build,
+        runtime_packages=found.runtime,
+        setuptools=wheels.needs_setuptools(project.lock, runtime),
+    )
+    return needs, warnings
 
 
 @dataclass(frozen=True, kw_only=True)

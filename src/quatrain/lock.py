@@ -43,6 +43,7 @@ class LockedPackage:
     files: tuple[str, ...] = ()  # distribution file names: wheels and sdists
     optional: bool = False  # only installed through an extra
     markers: str | None = None  # environment marker for the main group, when the lock says
+    requires: tuple[str, ...] = ()  # canonical names of its [package.dependencies]
     source_type: str | None = None  # "directory", "file", "git", "legacy"...; None for PyPI
     source_url: str | None = None  # for a directory: relative to the project, as locked
 
@@ -164,6 +165,9 @@ def _locked_package(
         files=_file_names(reader, files, f"{key}.files"),
         optional=reader.boolean(entry, "optional", key),
         markers=_main_marker(reader, entry, key),
+        requires=tuple(
+            sorted(canonical_name(str(n)) for n in reader.table(entry, "dependencies", key))
+        ),
         source_type=reader.optional_string(source, "type", f"{key}.source"),
         source_url=reader.optional_string(source, "url", f"{key}.source"),
     )

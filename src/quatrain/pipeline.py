@@ -26,6 +26,7 @@ from quatrain.render import (
     CA_BUNDLE_SECRET,
     DOCKERFILE,
     DOCKERFILE_DOCKERIGNORE,
+    DOCKERIGNORE,
     Layout,
     render,
 )
@@ -65,6 +66,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     check_lock(project)
     spec = detect(project, options)
     base_images, warnings = images.choose(project, options)
+    needs, more_warnings = images.lock_needs(project, options, base_images)
     private = credentials.private_sources(project, options.private_sources, env)
     context, layout = layout_of(project)
     files = render(
@@ -74,6 +76,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         images=base_images,
         private_sources=[s.name for s in private],
         layout=layout,
+        needs=needs,
     )
     return Plan(
         project=project,
@@ -84,7 +87,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         private_sources=private,
         context=context,
         layout=layout,
-        warnings=tuple(warnings),
+        warnings=(*warnings, *more_warnings),
     )
 
 
@@ -220,8 +223,21 @@ def _dockerfile_for(the_plan: Plan) -> Iterator[Path]:
         dockerfile = Path(tmp) / DOCKERFILE
         dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
         ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
-        ignore.write_text(the_plan.files[the_plan.layout.ignore_file], encoding="utf-8")
+        ignore.write_text(_ignore_rules(the_plan), encoding="utf-8")
         yield dockerfile
+
+
+def _ignore_rules(the_plan: Plan) -> str:
+    """quatrain's .dockerignore, then the user's own rules: BuildKit reads only the file beside
+    the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images."""
+    ours = the_plan.files[the_plan.layout.ignore_file]
+    own = the_plan.context / DOCKERIGNORE
+    if not own.is_file() or own.is_symlink():
+        return ours
+    text = own.read_text(encoding="utf-8", errors="replace")
+    if generated.is_generated(text) and generated.is_unedited(text):
+        return ours  # ours, as init wrote it
+    return f"{ours}\n# The project's own .dockerignore:\n{text}"
 
 
 def run(

@@ -11,7 +11,7 @@ import jinja2
 
 from quatrain import __version__
 from quatrain.credentials import variables
-from quatrain.images import BaseImages
+from quatrain.images import BaseImages, LockNeeds
 from quatrain.options import Options
 from quatrain.project import Project, canonical_name
 from quatrain.spec import ServeSpec
@@ -140,6 +140,17 @@ def development_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
     return pairs + sorted({**dict(spec.development_env), **options.env}.items())
 
 
+SETUPTOOLS_REQUIREMENT = (
+    # The last setuptools with pkg_resources in it, pinned by the hash of its wheel on PyPI.
+    "setuptools==80.10.2 "
+    "--hash=sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07579bcd4a27da21d0173"
+)
+
+
+def home(options: Options) -> str:
+    return f"/home/{options.user}"
+
+
 def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
     pairs = [
         ("PYTHONDONTWRITEBYTECODE", "1"),
@@ -147,6 +158,9 @@ def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
         ("PYTHONFAULTHANDLER", "1"),
         ("VIRTUAL_ENV", "/opt/venv"),
         ("PATH", "/opt/venv/bin:$PATH"),
+        # Set, not looked up: a platform that runs the image under an arbitrary uid has no
+        # passwd entry for it.
+        ("HOME", home(options)),
     ]
     if spec.http:
         pairs += [("PORT", str(options.port)), ("WEB_CONCURRENCY", str(options.workers))]
@@ -161,10 +175,12 @@ def render(
     images: BaseImages,
     private_sources: Sequence[str] = (),
     layout: Layout | None = None,
+    needs: LockNeeds | None = None,
 ) -> dict[str, str]:
     """Every generated file, by its path relative to the project root."""
     env = _environment()
     layout = layout or Layout()
+    needs = needs or LockNeeds()
     copy_files, copy_dirs = sources_to_copy(project)
     context = {
         "quatrain_version": __version__,
@@ -189,7 +205,13 @@ def render(
         "development_env": development_env(spec, options),
         "production_env": production_env(spec, options),
         "production_command": options.command or spec.production_command,
-        "apt_packages": options.apt_packages,
+        "apt_packages": sorted({*options.apt_packages, *needs.runtime_packages}),
+        # An application (a web app or a worker, not a command-line tool) reads files beside
+        # its code at run time: production ships its sources too.
+        "ship_sources": not project.package_mode or spec.kind != "cli",
+        "home": home(options),
+        "data_dir": f"{layout.app_dir}/data",
+        "setuptools_requirement": SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         "quality_stages": quality_stages(project, options),
         "ca_mount": CA_MOUNT if options.ca_bundle else "",
         "ca_bundle_path": CA_BUNDLE_PATH,
@@ -203,7 +225,11 @@ def render(
         "development_groups": ",".join(sorted(options.groups)),
         # Git dependencies are cloned by the installs, and slim images have no git.
         "build_apt_packages": sorted(
-            {*options.build_apt_packages, *(["git"] if project.needs_git else [])}
+            {
+                *options.build_apt_packages,
+                *needs.build_packages,
+                *(["git"] if project.needs_git else []),
+            }
         ),
         "layout": layout,
     }

@@ -91,11 +91,11 @@ def parse(path: Path) -> ast.Module | None:
 def app_candidates(project: Project) -> list[AppCandidate]:
     """Apps and factories in the project's modules. A factory that a module-level object is
     made with (`app = create_app()`) is represented by that object: it is the entry point."""
-    parsed = []
-    for module, path in modules(project):
-        tree = parse(path)
+    parsed: list[tuple[str, str, ast.Module]] = []
+    for module, file in modules(project):
+        tree = parse(file)
         if tree is not None:
-            parsed.append((module, path.relative_to(project.root).as_posix(), tree))
+            parsed.append((module, file.relative_to(project.root).as_posix(), tree))
     found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
     factories = {c.attribute: c for c in reversed(found)}  # the first of a name, for lookups
     for module, path, tree in parsed:
@@ -120,7 +120,7 @@ def _factories_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandi
 
 def _returned_framework(function: ast.FunctionDef) -> str | None:
     """`return Flask(...)`, or `app = FastAPI(...)` ... `return app`, in the function's body."""
-    constructed = {}
+    constructed: dict[str, str] = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and (framework := constructed_framework(node.value)):
             constructed |= {t.id: framework for t in node.targets if isinstance(t, ast.Name)}

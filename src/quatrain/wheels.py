@@ -52,6 +52,12 @@ def runtime_packages(
     )
 
 
+def needs_setuptools(lock: Lock, runtime: Iterable[LockedPackage]) -> bool:
+    """A runtime package requires setuptools (for pkg_resources, as gunicorn before 22 does) and
+    the lock does not hold it: Poetry before 1.4 left setuptools out of every lock."""
+    return lock.package("setuptools") is None and any("setuptools" in p.requires for p in runtime)
+
+
 def has_compiled_code(package: LockedPackage) -> bool:
     """A platform-specific wheel is locked: the package has compiled code, so a Python or a
     platform without its wheel builds it from source."""

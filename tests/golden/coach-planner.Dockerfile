@@ -90,8 +90,8 @@ COPY coach_planner/ ./coach_planner/
 RUN uv build --wheel --no-build-isolation --python "$POETRY_HOME/bin/python" --out-dir dist
 
 # ---------------------------------------------------------------------------
-# production: a fresh slim image with the locked dependencies and the wheel; no Poetry,
-# no compilers, no caches; a non-root user.
+# production: a fresh slim image with the locked dependencies and the wheel and the sources;
+# no Poetry, no compilers, no caches; a non-root user.
 # ---------------------------------------------------------------------------
 FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS production
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -99,18 +99,28 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONFAULTHANDLER=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
+    HOME=/home/app \
     PORT=8888 \
     WEB_CONCURRENCY=2
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --create-home --uid 10001 --gid 10001 app
+    && useradd --system --create-home --home-dir /home/app --uid 10001 --gid 10001 app \
+    && chgrp 0 /home/app && chmod 0775 /home/app
 WORKDIR /app
 # The venv of the build stage, dependencies only: it changes only when poetry.lock does.
 COPY --from=build /opt/venv /opt/venv
+# The sources, as the context holds them (less .dockerignore): what the app reads beside its
+# code at run time (config files, alembic.ini, templates) is there. Root owns them, so they
+# are read-only for the app's user.
+COPY . .
 # The wheels built above, without dependencies (they are all in the venv), installed by
-# the staging stage's uv, which is mounted for this step only.
+# the staging stage's uv, which is mounted for this step only: entry points and package
+# metadata work as they do for any installed distribution.
 RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
     --mount=type=bind,from=staging,source=/opt/uv/bin/uv,target=/usr/local/bin/uv \
     uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl
+# The one place the app may write beside its code (/app/data), and HOME; group 0 may write
+# too, for platforms that run images under an arbitrary uid in group 0.
+RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data
 USER 10001:10001
 EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quatrain.errors import ProjectError
-from quatrain.pipeline import BuildRequest, build_args, check_lock, plan
+from quatrain.pipeline import BuildRequest, _ignore_rules, build_args, check_lock, plan
 from quatrain.project import load_project
 from unit.conftest import flask_project, lock_text, locked, write_tree
 
@@ -94,3 +94,60 @@ def test_the_plan_passes_the_image_options_to_the_base_images(tmp_path: Path) ->
         "registry.example.org/python:3.12",
         "registry.example.org/python:3.12-slim",
     )
+
+
+FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
+
+
+def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_out(
+    tmp_path: Path,
+) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, ".dockerignore": "secrets/\n"})
+
+    rules = _ignore_rules(plan(root, env={}, cli={}))
+
+    assert rules.startswith("# Keeps the build context small")
+    assert rules.endswith("\n# The project's own .dockerignore:\nsecrets/\n")
+
+
+def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn"), locked("psycopg2", "2.9.10", wheel=False))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
+
+    assert the_plan.base_images.build_flavor == "full"
+    dockerfile = the_plan.files["Dockerfile"]
+    assert "    && apt-get install --yes --no-install-recommends libpq-dev\n" in dockerfile
+    assert "    && apt-get install --yes --no-install-recommends libpq5\n" in dockerfile
+    assert the_plan.warnings == ()
+
+
+def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Path) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn"), locked("oddext", "1.0", wheel=False))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    (warning,) = plan(root, env={}, cli={}).warnings
+
+    assert warning.startswith("oddext build from source (no wheel for Python ")
+    assert "build-apt-packages" in warning
+
+
+def test_setuptools_comes_pinned_by_hash_when_a_runtime_package_needs_it_and_the_lock_lacks_it(
+    tmp_path: Path,
+) -> None:
+    gunicorn = locked("gunicorn", "20.1.0") + '\n[package.dependencies]\nsetuptools = ">=3.0"\n'
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": FACTORY}, lock=lock_text(locked("flask"), gunicorn)
+    )
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert (
+        '    echo "setuptools==80.10.2 --hash=sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07'
+        '579bcd4a27da21d0173" > requirements.setuptools.txt \\\n'
+        "    && uv pip install --require-hashes --no-deps --compile-bytecode "
+        "--requirement requirements.setuptools.txt\n"
+    ) in dockerfile

@@ -362,12 +362,13 @@ def test_the_env_option_is_set_in_both_images_after_what_detection_sets(tmp_path
         '    GREETING="hi there" \\',
         "    MODE=prod",
     ]
-    assert production[1:10] == [
+    assert production[1:11] == [
         "ENV PYTHONDONTWRITEBYTECODE=1 \\",
         "    PYTHONUNBUFFERED=1 \\",
         "    PYTHONFAULTHANDLER=1 \\",
         "    VIRTUAL_ENV=/opt/venv \\",
         "    PATH=/opt/venv/bin:$PATH \\",
+        "    HOME=/home/app \\",
         "    PORT=8888 \\",
         "    WEB_CONCURRENCY=2 \\",
         '    GREETING="hi there" \\',
@@ -460,10 +461,12 @@ def test_the_user_option_names_the_production_user(tmp_path: Path) -> None:
     production = stages(dockerfile_of(shop(tmp_path), user="web", uid="2000"))["production"]
 
     start = production.index("RUN groupadd --system --gid 2000 web \\")
-    assert production[start : start + 2] == [
+    assert production[start : start + 3] == [
         "RUN groupadd --system --gid 2000 web \\",
-        "    && useradd --system --create-home --uid 2000 --gid 2000 web",
+        "    && useradd --system --create-home --home-dir /home/web --uid 2000 --gid 2000 web \\",
+        "    && chgrp 0 /home/web && chmod 0775 /home/web",
     ]
+    assert "    HOME=/home/web \\" in production
     assert "USER 2000:2000" in production
 
 
@@ -521,13 +524,15 @@ def test_a_console_script_is_the_production_entry_point_with_no_port(tmp_path: P
         "CMD []",
         "# Labels last: a change of version or description rebuilds nothing above. quatrain build",
     ]
-    assert production[1:6] == [
+    assert production[1:7] == [
         "ENV PYTHONDONTWRITEBYTECODE=1 \\",
         "    PYTHONUNBUFFERED=1 \\",
         "    PYTHONFAULTHANDLER=1 \\",
         "    VIRTUAL_ENV=/opt/venv \\",
-        "    PATH=/opt/venv/bin:$PATH",
+        "    PATH=/opt/venv/bin:$PATH \\",
+        "    HOME=/home/app",
     ]
+    assert "COPY . ." not in production  # a command-line tool runs from its wheel alone
     development = found["development"]
     entrypoint = development.index('ENTRYPOINT ["poetry", "run"]')
     assert development[entrypoint - 4 : entrypoint + 2] == [
@@ -606,17 +611,24 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         "--requirement requirements.txt",
         "",
         "# ---------------------------------------------------------------------------",
-        "# production: a fresh slim image with the locked dependencies and the sources; no Poetry,",
-        "# no compilers, no caches; a non-root user.",
+        "# production: a fresh slim image with the locked dependencies and the sources;",
+        "# no Poetry, no compilers, no caches; a non-root user.",
         "# ---------------------------------------------------------------------------",
     ]
     production = found["production"]
     venv = production.index("COPY --from=build /opt/venv /opt/venv")
-    assert production[venv : venv + 4] == [
+    assert production[venv : venv + 9] == [
         "COPY --from=build /opt/venv /opt/venv",
-        "# No wheel of the project (package-mode = false): its sources, read-only for the app's"
-        " user.",
+        "# The sources, as the context holds them (less .dockerignore): what the app reads beside"
+        " its",
+        "# code at run time (config files, alembic.ini, templates) is there. Root owns them, so"
+        " they",
+        "# are read-only for the app's user.",
         "COPY . .",
+        "# The one place the app may write beside its code (/app/data), and HOME; group 0 may"
+        " write",
+        "# too, for platforms that run images under an arbitrary uid in group 0.",
+        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
         "USER 10001:10001",
     ]
     assert "org.opencontainers.image.version" not in dockerfile
@@ -647,8 +659,12 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
     wheel = production.index(
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl"
     )
-    assert production[wheel : wheel + 3] == [
+    assert production[wheel : wheel + 6] == [
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl",
+        "# The one place the app may write beside its code (/app/data), and HOME; group 0 may"
+        " write",
+        "# too, for platforms that run images under an arbitrary uid in group 0.",
+        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
         "RUN python -m django collectstatic --noinput",
         "USER 10001:10001",
     ]
@@ -785,8 +801,8 @@ def test_every_kind_of_project_installs_dependencies_before_it_copies_sources(
         if line == "COPY . ."
         or line.endswith("uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl")
     ]
-    assert len(project) == 1
-    assert venv < project[0] < production.index("USER 10001:10001")
+    assert 1 <= len(project) <= 2  # the sources, the wheel, or both
+    assert venv < min(project) and max(project) < production.index("USER 10001:10001")
 
 
 def last_run(lines: list[str]) -> str:
