@@ -364,7 +364,8 @@ def _read(kind: str, raw: Any) -> Any:
     the string itself, for the rule to refuse. A caller's typed value is taken as it is."""
     if not isinstance(raw, str):
         return plain(raw)
-    if kind == "integer" and re.fullmatch(r"\s*[+-]?[0-9]+\s*", raw):
+    # At most 19 digits: int() refuses a string of thousands of them with a ValueError.
+    if kind == "integer" and re.fullmatch(r"\s*[+-]?[0-9]{1,19}\s*", raw):
         return int(raw)
     if kind == "boolean" and raw.strip().lower() in _TRUE | _FALSE:
         return raw.strip().lower() in _TRUE

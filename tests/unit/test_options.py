@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import shlex
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -513,6 +515,30 @@ def test_a_toml_table_holds_strings_only_as_the_schema_says() -> None:
     assert str(raised.value).startswith(
         "[tool.quatrain] env: 4 in {'WORKERS': 4} is not a valid env (expected a table"
     )
+
+
+@pytest.mark.parametrize(
+    ("layers", "start"),
+    [
+        ({"env": {"QUATRAIN_PORT": "9" * 5000}}, "QUATRAIN_PORT: '999"),
+        ({"pyproject": {"port": datetime.time(8, 0)}}, "[tool.quatrain] port: datetime.time(8, 0)"),
+        ({"pyproject": {"env": {"A": {"B": "C"}}}}, "[tool.quatrain] env: {'B': 'C'} in "),
+        ({"pyproject": {"extras": [["a"]]}}, "[tool.quatrain] extras: ['a'] in [['a']]"),
+        ({"cli": {"ca_bundle": Path("/ca.pem")}}, "--ca-bundle: PosixPath('/ca.pem')"),
+    ],
+    ids=["thousands-of-digits", "toml-time", "nested-table", "nested-array", "caller-object"],
+)
+def test_a_value_of_no_kind_the_rule_knows_is_a_configuration_error_not_a_crash(
+    layers: dict[str, dict[str, Any]], start: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(
+            pyproject=layers.get("pyproject", {}),
+            env=layers.get("env", {}),
+            cli=layers.get("cli", {}),
+        )
+
+    assert str(raised.value).startswith(start)
 
 
 def test_a_toml_whole_float_is_an_int() -> None:
