@@ -33,6 +33,7 @@ _BIDI_CONTROLS = frozenset(
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+,%=~-]+", re.ASCII)
 _PLAIN_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*", re.ASCII)
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./@+-]*", re.ASCII)
+_MOUNT_PATH = re.compile(r"/[A-Za-z0-9_./@+-]*", re.ASCII)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 # Debian Policy 5.6.1; PEP 508 names (extras); Poetry's group names follow the same rule.
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+", re.ASCII)
@@ -86,7 +87,7 @@ def copy_paths(sources: Sequence[str], dest: str, *, what: str = "a copied path"
     if not sources:
         raise _refusal(what, dest, "has no source", "name at least one source")
     for source in sources:
-        _check_source(source, what)
+        check_context_path(source, what=what)
     if not dest:
         raise _refusal(what, dest, "is empty", "name a destination")
     _refuse(dest, what, _is_invisible_in_path)
@@ -94,6 +95,40 @@ def copy_paths(sources: Sequence[str], dest: str, *, what: str = "a copied path"
     if all(_PLAIN_PATH.fullmatch(p) for p in paths):
         return " ".join(paths)
     return json.dumps([re.sub(r"""([\\"'$<])""", r"\\\1", p) for p in paths], ensure_ascii=False)
+
+
+def check_context_path(path: str, *, what: str = "a path in the build context") -> str:
+    """A path relative to the build context, as COPY sources and .dockerignore lines take it:
+    no `..`, not absolute, no glob character (COPY would match `* ? [` as a pattern and `\\`
+    escapes one), nothing invisible. Check project_dir and path dependencies with it early,
+    where the Layout is made; whether the path exists is project.py's business."""
+    if not path:
+        raise _refusal(what, path, "is empty", "name a file or directory of the project")
+    _refuse(path, what, _is_invisible_in_path)
+    if path.startswith("/") or ".." in PurePosixPath(path).parts:
+        raise _refusal(what, path, "leaves the build context", "use a path inside the project")
+    if any(c in path for c in "*?[\\"):
+        raise _refusal(what, path, "holds a glob character (* ? [ \\)", "rename it")
+    return path
+
+
+def dockerignore_line(path: str, *, what: str = "an ignored path") -> str:
+    """A literal .dockerignore line: a context path that does not start as a comment (`#`)
+    or an exception (`!`) would."""
+    if check_context_path(path, what=what)[0] in "#!":
+        raise _refusal(what, path, "starts with # or !", "rename it")
+    return path
+
+
+def mount_path(path: str, *, what: str = "a mount path") -> str:
+    """A path inside `RUN --mount=...,source=PATH,target=PATH`: the option is a flag word, then
+    CSV, then expanded, so only characters none of those read are allowed; better still, mount
+    fixed paths of quatrain's own."""
+    if not _MOUNT_PATH.fullmatch(path):
+        raise _refusal(
+            what, path, "is not a plain absolute path", "use letters, digits, _ . / @ + -"
+        )
+    return path
 
 
 def env_key(name: str, *, what: str = "an environment variable") -> str:
@@ -159,6 +194,12 @@ def shell_word(value: str, *, what: str = "a shell word") -> str:
     """
     _refuse(value, what, _is_breaking)
     return shlex.quote(value)
+
+
+def shell_command(argv: Sequence[str], *, what: str = "the command") -> str:
+    """A command line for RUN's shell form, each argument a shell_word. An argument with a
+    newline is refused here: run such a command in exec form instead."""
+    return " ".join(shell_word(arg, what=what) for arg in argv)
 
 
 def check_debian_package(name: str, *, what: str = "a Debian package") -> str:
@@ -230,6 +271,21 @@ def image_reference(value: str | Expansion, *, what: str = "an image") -> str:
     return value
 
 
+# For render's Jinja environment: `env.filters.update(quoting.FILTERS)`, then
+# `{{ value | env_value }}` in the template.
+# fmt: off
+FILTERS: dict[str, Callable[..., str]] = {
+    f.__name__: f
+    for f in (
+        exec_form, copy_paths, env_key, env_value, label_key, label_value, arg_default, workdir,
+        comment, shell_word, shell_command, mount_path, dockerignore_line, check_context_path,
+        check_debian_package, check_extra, check_group, check_user_name, check_id, expose_port,
+        image_reference,
+    )
+}
+# fmt: on
+
+
 def _quoted_word(value: str | Expansion, what: str, plain: re.Pattern[str] = _PLAIN_VALUE) -> str:
     """A word ProcessWord reads back as `value`: in double quotes only `\\ " $` are special."""
     if isinstance(value, Expansion):
@@ -239,18 +295,6 @@ def _quoted_word(value: str | Expansion, what: str, plain: re.Pattern[str] = _PL
     if plain.fullmatch(value):
         return value
     return '"' + re.sub(r'(["\\$])', r"\\\1", value) + '"'
-
-
-def _check_source(source: str, what: str) -> None:
-    if not source:
-        raise _refusal(what, source, "is empty", "name a file or directory of the project")
-    _refuse(source, what, _is_invisible_in_path)
-    if source.startswith("/") or ".." in PurePosixPath(source).parts:
-        raise _refusal(what, source, "leaves the build context", "use a path inside the project")
-    if any(c in source for c in "*?[\\"):
-        raise _refusal(
-            what, source, "holds a glob character (* ? [ \\)", "rename the file or directory"
-        )
 
 
 def _is_nul_or_surrogate(c: str) -> bool:

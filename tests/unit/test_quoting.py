@@ -631,3 +631,53 @@ def test_the_json_form_of_copy_is_what_the_parser_decodes() -> None:
     (_, copy) = parse(f"FROM scratch\nCOPY {quoting.copy_paths(['a b'], './')}\n")
     assert copy.json
     assert json.loads(quoting.copy_paths(["a b"], "./")) == list(copy.value)
+
+
+def test_every_public_function_is_a_template_filter() -> None:
+    public = {
+        name
+        for name, value in vars(quoting).items()
+        if callable(value) and not name.startswith("_") and value.__module__ == quoting.__name__
+    }
+    assert set(quoting.FILTERS) == public - {"Expansion"}
+
+
+def test_a_shell_command_is_its_words_quoted() -> None:
+    assert quoting.shell_command(["pytest", "-k", "a and b", "$X"]) == "pytest -k 'a and b' '$X'"
+    line = quoting.shell_command(["ruff", "check", "."])
+    assert read_shell_word_line(line) == ["ruff", "check", "."]
+    with pytest.raises(ConfigurationError, match="U\\+000A"):
+        quoting.shell_command(["python", "-c", "a\nb"])
+
+
+def read_shell_word_line(line: str) -> list[str]:
+    (_, run) = parse(f"FROM scratch\nRUN {line}\n")
+    assert run.value == (line,)
+    return shlex.split(line)
+
+
+@pytest.mark.parametrize("path", ["/app/dist", "/app/services/api-v2/dist", "/tmp/x_y.z@1+2"])
+def test_a_plain_mount_path_is_kept(path: str) -> None:
+    assert quoting.mount_path(path) == path
+    flag = f"--mount=type=bind,source={path},target=/tmp/dist"
+    (_, run) = parse(f"FROM scratch\nRUN {flag} true\n")
+    assert run.flags == (flag,)
+
+
+@pytest.mark.parametrize("path", ["", "app", "/a b", "/a,target=/etc", '/a"b', "/$X", "/a\nb"])
+def test_a_mount_path_that_csv_or_the_flag_parser_would_read_is_refused(path: str) -> None:
+    with pytest.raises(ConfigurationError, match="not a plain absolute path"):
+        quoting.mount_path(path)
+
+
+@pytest.mark.parametrize("path", ["apps/web", "src/pkg/", "README.md", "my app"])
+def test_a_context_path_and_its_dockerignore_line_are_kept(path: str) -> None:
+    assert quoting.check_context_path(path) == path
+    assert quoting.dockerignore_line(path) == path
+
+
+@pytest.mark.parametrize("path", ["#notes", "!keep"])
+def test_a_dockerignore_line_that_reads_as_a_comment_or_exception_is_refused(path: str) -> None:
+    assert quoting.check_context_path(path) == path
+    with pytest.raises(ConfigurationError, match="starts with # or !"):
+        quoting.dockerignore_line(path)
