@@ -17,12 +17,15 @@
 #                            /usr/local/bin has no buildx and does not)
 #   QUATRAIN_DEBIAN_MIRROR   Debian mirror for the stand-ins (default: read
 #                            from this machine's apt sources)
+#   QUATRAIN_TESTBED_SUITES  Debian suites to provide images for (default
+#                            bookworm: Python 3.11; trixie adds Python 3.13)
 set -euo pipefail
 
 DOCKER=${QUATRAIN_DOCKER:-/usr/bin/docker}
-SLIM_TAG=python:3.11-slim-bookworm
-FULL_TAG=python:3.11-bookworm
-SUITE=bookworm
+SUITES=${QUATRAIN_TESTBED_SUITES:-bookworm}
+SLIM_TAG=
+FULL_TAG=
+SUITE=
 SLIM_PACKAGES=python3,python3-venv,python3-pip,ca-certificates
 FULL_EXTRA_PACKAGES=python3-dev,build-essential,git,curl
 HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -248,12 +251,17 @@ check_mirror_address() {
 find_mirror() {
   [ -n "$MIRROR" ] && return 0
   MIRROR=${QUATRAIN_DEBIAN_MIRROR:-}
-  if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
-    MIRROR=$(mirror_from_deb822 /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list ]; then
-    MIRROR=$(mirror_from_list /etc/apt/sources.list)
-  fi
+  # The host's apt sources name its own suite; one Debian mirror serves every suite.
+  local wanted=$SUITE SUITE
+  for SUITE in "$wanted" bookworm trixie; do
+    if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+      MIRROR=$(mirror_from_deb822 /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list ]; then
+      MIRROR=$(mirror_from_list /etc/apt/sources.list)
+    fi
+  done
+  SUITE=$wanted
   [ -n "$MIRROR" ] || die "no Debian $SUITE mirror found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list; set QUATRAIN_DEBIAN_MIRROR"
   MIRROR=${MIRROR%/}
   check_mirror_address "$MIRROR"
@@ -384,14 +392,29 @@ ensure_full() {
   sanity_check "$FULL_TAG"
 }
 
+# The stand-ins of one Debian suite: its tags carry the Python that Debian ships.
+use_suite() {
+  SUITE=$1
+  case $SUITE in
+    bookworm) SLIM_TAG=python:3.11-slim-bookworm FULL_TAG=python:3.11-bookworm ;;
+    trixie) SLIM_TAG=python:3.13-slim-trixie FULL_TAG=python:3.13-trixie ;;
+    *) die "no stand-in images for Debian $SUITE (bookworm or trixie)" ;;
+  esac
+}
+
 main() {
   take_lock
   ensure_engine
-  ensure_slim
-  ensure_full
+  local suite images=""
+  for suite in $SUITES; do
+    use_suite "$suite"
+    ensure_slim
+    ensure_full
+    images="$images $SLIM_TAG $FULL_TAG"
+  done
   local version
   version=$("$DOCKER" version -f '{{ .Server.Version }}' 2>/dev/null || echo unknown)
-  log "ready: engine $version, images $SLIM_TAG $FULL_TAG"
+  log "ready: engine $version, images$images"
 }
 
 main "$@"

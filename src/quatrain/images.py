@@ -190,6 +190,9 @@ def choose_python(
 def _admitted(constraint: str | None) -> list[str]:
     specifiers = to_specifier_set(constraint or "")
     admitted = [m for m, patch in OFFICIAL_PYTHONS.items() if specifiers.contains(patch, True)]
+    exact = _exact_patch(specifiers)
+    if not admitted and exact:
+        return [exact]  # `python = "3.11.7"`: the official images tag every patch release
     if not admitted:
         msg = (
             f"No official Python image satisfies the project's Python constraint {constraint!r} "
@@ -198,6 +201,15 @@ def _admitted(constraint: str | None) -> list[str]:
         )
         raise ProjectError(msg)
     return admitted
+
+
+def _exact_patch(specifiers: SpecifierSet) -> str | None:
+    """X.Y.Z when the constraint is one `==X.Y.Z` of an official minor, else None."""
+    pins = [s.version for s in specifiers if s.operator in ("==", "===")]
+    if len(pins) != 1 or not re.fullmatch(r"3\.\d+\.\d+", pins[0]):
+        return None
+    official = pins[0].rsplit(".", 1)[0] in OFFICIAL_PYTHONS
+    return pins[0] if official and specifiers.contains(pins[0]) else None
 
 
 def _reason(

@@ -29,12 +29,12 @@ _LEGACY_MANYLINUX = {"manylinux2014": 17, "manylinux2010": 12, "manylinux1": 5}
 class Target:
     """Where the packages are installed: CPython X.Y on a Debian release."""
 
-    python: str  # "3.12"
+    python: str  # "3.12", or a patch release "3.11.7"
     debian_release: str = "trixie"
 
     @property
     def python_tuple(self) -> tuple[int, int]:
-        major, minor = self.python.split(".")
+        major, minor = self.python.split(".")[:2]
         return int(major), int(minor)
 
 
@@ -87,11 +87,12 @@ def applies(package: LockedPackage, target: Target) -> bool:
         marker = Marker(package.markers)
     except InvalidMarker:
         return True  # unreadable: assume it is installed, the safe side for a compiler choice
-    python = target.python
+    major, minor = target.python_tuple
+    full = target.python if target.python.count(".") == 2 else f"{target.python}.0"
     return marker.evaluate(
         {
-            "python_version": python,
-            "python_full_version": f"{python}.0",
+            "python_version": f"{major}.{minor}",
+            "python_full_version": full,
             "sys_platform": "linux",
             "platform_system": "Linux",
             "platform_machine": ARCHITECTURE,

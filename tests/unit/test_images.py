@@ -245,7 +245,7 @@ def test_a_pure_python_lock_gets_no_python_newer_than_the_poetry_that_wrote_it()
 def test_a_lock_without_a_writer_is_dated_by_its_format() -> None:
     lock = _lock(locked("flask"), poetry=None, lock_version="1.1")
 
-    assert _choose(lock).version == "3.11"
+    assert _choose(lock).version == "3.10"
 
 
 def test_a_wheel_for_a_newer_cpython_dates_the_lock_later_than_its_writer() -> None:
@@ -289,3 +289,9 @@ def test_a_pinned_python_the_lock_cannot_serve_names_the_packages_that_build_fro
 def test_a_python_constraint_with_a_letter_for_a_number_is_a_project_error() -> None:
     with pytest.raises(ProjectError, match=r"'\^3\.x' is not one quatrain can read"):
         choose_python("^3.x", None)
+
+
+def test_a_constraint_of_one_patch_release_gets_that_release() -> None:
+    lock = _lock(_compiled("pydantic-core", "311"), locked("fastapi"))
+
+    assert _choose(lock, "3.11.7").version == "3.11.7"
