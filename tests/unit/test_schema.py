@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -11,6 +12,7 @@ from typing import Any, Literal
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
+from packaging.version import Version
 
 from quatrain.images import DEBIAN_RELEASES
 from quatrain.options import FIELDS, Options, as_plain, json_schema, option_key
@@ -30,6 +32,14 @@ def errors(table: Mapping[str, Any]) -> list[str]:
         f"{'.'.join(str(p) for p in e.absolute_path)}: {e.validator}"
         for e in validator.iter_errors(table)
     )
+
+
+@functools.cache
+def fast_validator() -> Any:
+    """The shipped schema compiled as validate-pyproject compiles it, with its pep440 format."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(shipped(), formats={"pep440": lambda v: bool(Version(v))})
 
 
 def test_the_shipped_schema_is_the_generated_one() -> None:
@@ -164,6 +174,8 @@ def test_a_table_with_every_option_set_validates() -> None:
 
     assert sorted(table) == sorted(option_key(name) for name in FIELDS if name != "docker")
     assert errors(table) == []
+    pytest.importorskip("fastjsonschema")
+    fast_validator()(table)
 
 
 def test_an_unknown_key_and_docker_are_rejected() -> None:
@@ -172,36 +184,50 @@ def test_an_unknown_key_and_docker_are_rejected() -> None:
     ]
 
 
+FORBIDDEN: list[tuple[dict[str, Any], str]] = [
+    ({"port": "8000"}, "port: type"),
+    ({"port": True}, "port: type"),
+    ({"port": 0}, "port: minimum"),
+    ({"port": 65536}, "port: maximum"),
+    ({"uid": 0}, "uid: minimum"),
+    ({"workers": 0}, "workers: minimum"),
+    ({"threads": 0}, "threads: minimum"),
+    ({"serve": "heroku"}, "serve: enum"),
+    ({"python-version": "3.12.1"}, "python-version: pattern"),
+    ({"python-version": "3.12\n"}, "python-version: not"),  # Python's $ passes "\n"
+    ({"poetry-version": "2.x"}, "poetry-version: pattern"),
+    ({"base-image": "python:$TAG"}, "base-image: pattern"),
+    ({"image-name": "shop:latest"}, "image-name: pattern"),
+    ({"user": "Web"}, "user: pattern"),
+    ({"gate": "yes"}, "gate: type"),
+    ({"apt-packages": "libpq5"}, "apt-packages: type"),
+    ({"apt-packages": ["LibPQ"]}, "apt-packages.0: pattern"),
+    ({"extras": ["a;b"]}, "extras.0: pattern"),
+    ({"command": []}, "command: minItems"),
+    ({"command": ["gunicorn", 1]}, "command.1: type"),
+    ({"test-command": ["a\x00"]}, "test-command.0: not"),
+    ({"env": {"WORKERS": 4}}, "env.WORKERS: type"),
+    ({"env": {"1X": "a"}}, "env: pattern"),  # the key's (propertyNames)
+    ({"labels": {"a b": "c"}}, "labels: pattern"),
+    ({"build-args": {"A": "x\ny"}}, "build-args.A: not"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("table", "error"),
-    [
-        ({"port": "8000"}, "port: type"),
-        ({"port": True}, "port: type"),
-        ({"port": 0}, "port: minimum"),
-        ({"port": 65536}, "port: maximum"),
-        ({"uid": 0}, "uid: minimum"),
-        ({"workers": 0}, "workers: minimum"),
-        ({"threads": 0}, "threads: minimum"),
-        ({"serve": "heroku"}, "serve: enum"),
-        ({"python-version": "3.12.1"}, "python-version: pattern"),
-        ({"python-version": "3.12\n"}, "python-version: not"),  # Python's $ passes "\n"
-        ({"poetry-version": "2.x"}, "poetry-version: pattern"),
-        ({"base-image": "python:$TAG"}, "base-image: pattern"),
-        ({"image-name": "shop:latest"}, "image-name: pattern"),
-        ({"user": "Web"}, "user: pattern"),
-        ({"gate": "yes"}, "gate: type"),
-        ({"apt-packages": "libpq5"}, "apt-packages: type"),
-        ({"apt-packages": ["LibPQ"]}, "apt-packages.0: pattern"),
-        ({"extras": ["a;b"]}, "extras.0: pattern"),
-        ({"command": []}, "command: minItems"),
-        ({"command": ["gunicorn", 1]}, "command.1: type"),
-        ({"test-command": ["a\x00"]}, "test-command.0: not"),
-        ({"env": {"WORKERS": 4}}, "env.WORKERS: type"),
-        ({"env": {"1X": "a"}}, "env: pattern"),  # the key's (propertyNames)
-        ({"labels": {"a b": "c"}}, "labels: pattern"),
-        ({"build-args": {"A": "x\ny"}}, "build-args.A: not"),
-    ],
-)  # fmt: skip
+    "table", [table for table, _ in FORBIDDEN] + [{"docker": "./evil.sh"}], ids=repr
+)
+def test_validate_pyprojects_validator_refuses_what_jsonschema_refuses(
+    table: dict[str, Any],
+) -> None:
+    """validate-pyproject compiles the shipped file with fastjsonschema (Poetry's too)."""
+    fastjsonschema = pytest.importorskip("fastjsonschema")
+
+    assert errors(table) != []
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        fast_validator()(table)
+
+
+@pytest.mark.parametrize(("table", "error"), FORBIDDEN)
 def test_a_value_the_rules_forbid_is_rejected_by_a_standard_validator(
     table: dict[str, Any], error: str
 ) -> None:
