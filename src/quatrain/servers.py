@@ -24,8 +24,9 @@ class Server:
 
 
 def locked_in_main(lock: Lock, name: str) -> bool:
+    """Installed in the production image: the main group, and not only through an extra."""
     package = lock.package(name)
-    return package is not None and "main" in package.groups
+    return package is not None and "main" in package.groups and not package.optional
 
 
 def locked_anywhere(lock: Lock, name: str) -> bool:
@@ -51,9 +52,14 @@ def gunicorn(app: str, options: Options, *, worker: str | None = None) -> tuple[
     )
 
 
+def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
+    """Like `in_shell`, with the user's text as the shell's "$1", never parsed as shell."""
+    return ("sh", "-c", f"exec {command}", "sh", argument)
+
+
 def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
     if not locked_in_main(lock, "gunicorn"):
-        raise _missing_server(project_name, "gunicorn", "a WSGI app")
+        raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
     return Server(command=gunicorn(app, options), requires="gunicorn")
 
 
@@ -76,7 +82,7 @@ def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Se
         log = "" if options.access_log else " --no-access-log"  # uvicorn logs by default
         command = in_shell(f'uvicorn {target} --host 0.0.0.0 --port "$PORT" --proxy-headers{log}')
         return Server(command=command, requires="uvicorn")
-    raise _missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app")
+    raise missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app", lock)
 
 
 def asgi_development(app: str, lock: Lock, production: Server) -> tuple[str, ...]:
@@ -98,9 +104,32 @@ def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:
     return tuple(numbers) >= minimum
 
 
-def _missing_server(project_name: str, packages: str, what: str) -> ProjectError:
+def missing_server(project_name: str, packages: str, what: str, lock: Lock) -> ProjectError:
+    """The server is not installed in production; where it is locked instead, if anywhere, is
+    said precisely: a development server is never the fallback."""
+    notes, removes = [], []
+    for name in packages.split():
+        package = lock.package(name)
+        if package is None or locked_in_main(lock, name):
+            continue
+        if "main" in package.groups:  # and optional: only an extra installs it
+            extras = sorted(e for e, names in (lock.extras or {}).items() if name in names)
+            through = f"the extra {', '.join(f'`{e}`' for e in extras)}" if extras else "an extra"
+            notes.append(f"{name} is locked only through {through}")
+        else:
+            groups = ", ".join(f"`{g}`" for g in package.groups)
+            plural = "s" if len(package.groups) > 1 else ""
+            notes.append(f"{name} is locked only in the {groups} group{plural}")
+            removes.append(f"poetry remove --group {package.groups[0]} {name} && ")
+    found = (
+        f" {'; '.join(notes)}, which the production image does not install (it installs the "
+        "main group without extras)."
+        if notes
+        else ""
+    )
     msg = (
         f"{project_name} is {what}, and its production image needs a server that the project "
-        f"locks as a runtime dependency; none is. Run `poetry add {packages}` and build again."
+        f"locks as a runtime dependency; none is.{found} Run `{''.join(removes)}poetry add "
+        f"{packages}` and build again."
     )
     return ProjectError(msg)

@@ -98,8 +98,8 @@ def app_candidates(project: Project) -> list[AppCandidate]:
             parsed.append((module, file.relative_to(project.root).as_posix(), tree))
     found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
     factories = {c.attribute: c for c in reversed(found)}  # the first of a name, for lookups
-    for module, path, tree in parsed:
-        found += _objects_in(tree, module, path, factories)
+    for module, relative, tree in parsed:
+        found += _objects_in(tree, module, relative, factories)
     used = {c.made_by for c in found if c.made_by}
     kept = [c for c in found if not (c.factory and c.attribute in used)]
     return sorted(kept, key=lambda c: c.path)  # stable: a module's candidates in its order

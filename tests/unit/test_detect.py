@@ -246,17 +246,10 @@ def test_a_project_with_a_web_app_and_a_console_script_gets_the_web_app(tmp_path
     assert (spec.detector, spec.app) == ("flask", "shop:create_app()")
 
 
-@pytest.mark.parametrize(
-    "lock",
-    [
-        lock_text(locked("flask")),
-        lock_text(locked("flask"), locked("gunicorn", groups=["dev"])),
-    ],
-    ids=["not-locked", "dev-group-only"],
-)
 def test_gunicorn_not_locked_for_runtime_is_a_project_error_that_says_poetry_add(
-    tmp_path: Path, lock: str
+    tmp_path: Path,
 ) -> None:
+    lock = lock_text(locked("flask"))
     project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
 
     with pytest.raises(ProjectError) as raised:
@@ -265,6 +258,43 @@ def test_gunicorn_not_locked_for_runtime_is_a_project_error_that_says_poetry_add
     assert str(raised.value) == (
         "shop is a WSGI app, and its production image needs a server that the project locks "
         "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    )
+
+
+def test_gunicorn_locked_only_in_a_dev_group_is_an_error_that_names_the_group(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn", groups=["dev"]))
+    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
+
+    with pytest.raises(ProjectError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "shop is a WSGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. gunicorn is locked only in the `dev` group, which "
+        "the production image does not install (it installs the main group without extras). "
+        "Run `poetry remove --group dev gunicorn && poetry add gunicorn` and build again."
+    )
+
+
+def test_gunicorn_locked_only_through_an_extra_is_an_error_that_names_the_extra(
+    tmp_path: Path,
+) -> None:
+    optional = locked("gunicorn").replace("optional = false", "optional = true")
+    lock = lock_text(locked("flask"), optional).replace(
+        "[metadata]", '[extras]\nserver = ["gunicorn"]\n\n[metadata]'
+    )
+    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
+
+    with pytest.raises(ProjectError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "shop is a WSGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. gunicorn is locked only through the extra "
+        "`server`, which the production image does not install (it installs the main group "
+        "without extras). Run `poetry add gunicorn` and build again."
     )
 
 

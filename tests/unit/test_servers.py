@@ -100,14 +100,9 @@ def test_a_wsgi_app_is_served_by_gunicorn_with_threads() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "lock",
-    [lock_of(), lock_of(("gunicorn", "23.0.0", ["dev"]))],
-    ids=["not-locked", "dev-only"],
-)
-def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error(lock: Lock) -> None:
+def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
     with pytest.raises(ProjectError) as raised:
-        servers.wsgi_server("shop:app", lock, Options(), "shop")
+        servers.wsgi_server("shop:app", lock_of(), Options(), "shop")
 
     assert str(raised.value) == (
         "shop is a WSGI app, and its production image needs a server that the project locks "
@@ -196,9 +191,8 @@ def test_the_asgi_server_is_the_one_the_lock_allows(
         lock_of(),
         lock_of(("gunicorn", "25.0.3")),
         lock_of(("gunicorn", "25")),
-        lock_of(("uvicorn", "0.38.0", ["dev"]), ("gunicorn", "23.0.0", ["dev"])),
     ],
-    ids=["nothing", "gunicorn-25.0", "gunicorn-25", "dev-only"],
+    ids=["nothing", "gunicorn-25.0", "gunicorn-25"],
 )
 def test_an_asgi_app_without_a_server_says_to_add_gunicorn_and_uvicorn_worker(
     lock: Lock,
@@ -211,6 +205,37 @@ def test_an_asgi_app_without_a_server_says_to_add_gunicorn_and_uvicorn_worker(
         "as a runtime dependency; none is. Run `poetry add gunicorn uvicorn-worker` and build "
         "again."
     )
+
+
+def test_servers_locked_only_in_dev_groups_are_named_with_their_groups() -> None:
+    lock = lock_of(("uvicorn-worker", "0.4.0", ["dev", "test"]), ("gunicorn", "23.0.0", ["dev"]))
+
+    with pytest.raises(ProjectError) as raised:
+        servers.asgi_server("api:app", lock, Options(), "api")
+
+    assert str(raised.value) == (
+        "api is an ASGI app, and its production image needs a server that the project locks "
+        "as a runtime dependency; none is. gunicorn is locked only in the `dev` group; "
+        "uvicorn-worker is locked only in the `dev`, `test` groups, which the production image "
+        "does not install (it installs the main group without extras). Run `poetry remove "
+        "--group dev gunicorn && poetry remove --group dev uvicorn-worker && poetry add "
+        "gunicorn uvicorn-worker` and build again."
+    )
+
+
+def test_a_server_locked_only_through_an_extra_is_not_a_runtime_server() -> None:
+    lock = Lock(
+        lock_version="2.1",
+        poetry_version="2.5.1",
+        packages=(
+            LockedPackage(name="gunicorn", version="23.0.0", groups=("main",), optional=True),
+        ),
+        extras={"server": ("gunicorn",)},
+    )
+
+    assert servers.locked_in_main(lock, "gunicorn") is False
+    with pytest.raises(ProjectError, match="locked only through the extra `server`"):
+        servers.wsgi_server("shop:app", lock, Options(), "shop")
 
 
 def test_asgi_development_reloads_with_uvicorn_when_any_group_locks_it() -> None:
