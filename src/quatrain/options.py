@@ -72,8 +72,12 @@ class Options:
         default=None,
         metadata=_help("Poetry in the image; default: the one named in poetry.lock's header."),
     )
-    poetry_plugin_export_version: str = field(
-        default="1.10.1", metadata=_help("poetry-plugin-export in the image.")
+    poetry_plugin_export_version: str | None = field(
+        default=None,
+        metadata=_help(
+            "poetry-plugin-export in the image; default: the newest release that accepts the "
+            "image's Poetry."
+        ),
     )
     uv_version: str = field(
         default="0.13.9",

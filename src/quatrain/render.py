@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from quatrain import __version__
+from quatrain import __version__, poetry_pins
 from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
 from quatrain.options import Options
@@ -191,7 +191,9 @@ def render(
         "python_version": images.python_version,
         "debian_release": images.debian_release,
         "poetry_version": poetry_version(project, options),
-        "poetry_plugin_export_version": options.poetry_plugin_export_version,
+        "poetry_plugin_export_version": poetry_pins.export_plugin_for(
+            poetry_version(project, options), options.poetry_plugin_export_version
+        ),
         "uv_version": options.uv_version,
         "copy_files": copy_files,
         "copy_dirs": copy_dirs,

@@ -8,15 +8,26 @@ deployed on most; an image built for another architecture takes the same Python.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
 from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion
 
 from quatrain.lock import Lock, LockedPackage, canonical_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+PKG_RESOURCES_FILE = "pkg-resources.toml"
 
 ARCHITECTURE = "x86_64"
 # glibc of each Debian release: manylinux_2_N wheels need N at most this.
@@ -53,9 +64,32 @@ def runtime_packages(
 
 
 def needs_setuptools(lock: Lock, runtime: Iterable[LockedPackage]) -> bool:
-    """A runtime package requires setuptools (for pkg_resources, as gunicorn before 22 does) and
-    the lock does not hold it: Poetry before 1.4 left setuptools out of every lock."""
-    return lock.package("setuptools") is None and any("setuptools" in p.requires for p in runtime)
+    """A runtime package needs setuptools (for pkg_resources) and the lock does not hold it:
+    Poetry before 1.4 left setuptools out of every lock, and often out of the dependencies."""
+    if lock.package("setuptools") is not None:
+        return False
+    known = _pkg_resources_users()
+    return any(
+        "setuptools" in p.requires
+        or (
+            canonical_name(p.name) in known
+            and _version_in(p.version, known[canonical_name(p.name)])
+        )
+        for p in runtime
+    )
+
+
+@cache
+def _pkg_resources_users() -> dict[str, str]:
+    text = files("quatrain").joinpath("resources").joinpath(PKG_RESOURCES_FILE).read_text("utf-8")
+    return {canonical_name(k): str(v) for k, v in tomllib.loads(text)["packages"].items()}
+
+
+def _version_in(version: str, specifier: str) -> bool:
+    try:
+        return SpecifierSet(specifier).contains(version, prereleases=True)
+    except InvalidVersion:
+        return True  # a version pip cannot read: assume it is one that needs setuptools
 
 
 def has_compiled_code(package: LockedPackage) -> bool:

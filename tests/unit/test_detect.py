@@ -281,7 +281,7 @@ def test_gunicorn_locked_only_in_a_dev_group_is_an_error_that_names_the_group(
 def test_gunicorn_locked_only_through_an_extra_is_an_error_that_names_the_extra(
     tmp_path: Path,
 ) -> None:
-    optional = locked("gunicorn").replace("optional = false", "optional = true")
+    optional = locked("gunicorn", "23.0.0").replace("optional = false", "optional = true")
     lock = lock_text(locked("flask"), optional).replace(
         "[metadata]", '[extras]\nserver = ["gunicorn"]\n\n[metadata]'
     )
@@ -431,7 +431,7 @@ def test_django_wins_over_a_flask_app_in_the_same_project(tmp_path: Path) -> Non
         "shop/settings.py": SETTINGS,
         "shop/legacy.py": FLASK_APP,
     }
-    lock = lock_text(locked("django", "5.2.8"), locked("flask", "3.1.3"), locked("gunicorn"))
+    lock = lock_text(locked("django", "5.2.8"), locked("flask", "3.1.3"), locked("gunicorn", "23.0.0"))
     project = load_project(write_project(tmp_path, files, lock=lock))
 
     spec = detect(project, Options())

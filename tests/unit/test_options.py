@@ -35,7 +35,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "base_image": None,
         "runtime_image": None,
         "poetry_version": None,
-        "poetry_plugin_export_version": "1.10.1",
+        "poetry_plugin_export_version": None,
         "uv_version": "0.13.9",
         "serve": "auto",
         "app": None,

@@ -71,7 +71,7 @@ def test_a_missing_lock_is_a_project_error(tmp_path: Path) -> None:
 def test_a_lock_from_another_pyproject_is_a_project_error_in_poetrys_words(
     tmp_path: Path,
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), content_hash="0" * 64)
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), content_hash="0" * 64)
     project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
 
     with pytest.raises(ProjectError) as raised:
@@ -113,7 +113,7 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
 def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages(
     tmp_path: Path,
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), locked("psycopg2", "2.9.10", wheel=False))
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("psycopg2", "2.9.10", wheel=False))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
@@ -126,7 +126,7 @@ def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages
 
 
 def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Path) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), locked("oddext", "1.0", wheel=False))
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("oddext", "1.0", wheel=False))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     (warning,) = plan(root, env={}, cli={}).warnings
@@ -151,3 +151,23 @@ def test_setuptools_comes_pinned_by_hash_when_a_runtime_package_needs_it_and_the
         "    && uv pip install --require-hashes --no-deps --compile-bytecode "
         "--requirement requirements.setuptools.txt\n"
     ) in dockerfile
+
+
+def test_a_poetry_1_1_lock_with_gunicorn_20_gets_setuptools_though_it_names_no_dependency(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn", "20.1.0"))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    assert "requirements.setuptools.txt" in plan(root, env={}, cli={}).files["Dockerfile"]
+
+
+def test_a_lock_written_by_poetry_2_0_gets_the_export_plugin_that_accepts_it(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), poetry="2.0.1")
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert "ARG POETRY_VERSION=2.0.1\nARG POETRY_PLUGIN_EXPORT_VERSION=1.9.0\n" in dockerfile

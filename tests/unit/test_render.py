@@ -217,7 +217,9 @@ def test_the_default_poetry_is_pinned_when_there_is_no_lock(project: Project) ->
 
 
 def test_a_locked_package_without_a_wheel_makes_the_build_stages_full(tmp_path: Path) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), locked("pycrypto", "2.6.1", wheel=False))
+    lock = lock_text(
+        locked("flask"), locked("gunicorn", "23.0.0"), locked("pycrypto", "2.6.1", wheel=False)
+    )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     the_plan = plan(root, env={}, cli={})
@@ -232,7 +234,9 @@ def test_a_locked_package_without_a_wheel_makes_the_build_stages_full(tmp_path: 
 def test_an_explicit_slim_flavor_wins_over_a_locked_package_without_a_wheel(
     tmp_path: Path,
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), locked("pycrypto", "2.6.1", wheel=False))
+    lock = lock_text(
+        locked("flask"), locked("gunicorn", "23.0.0"), locked("pycrypto", "2.6.1", wheel=False)
+    )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     assert plan(root, env={}, cli={"build_flavor": "slim"}).base_images.build_flavor == "slim"
@@ -574,7 +578,9 @@ def non_package(tmp_path: Path) -> Path:
         "pyproject.toml": NON_PACKAGE,
         "app.py": "from flask import Flask\n\napp = Flask('x')\n",
     }
-    return write_project(tmp_path, files, lock=lock_text(locked("flask"), locked("gunicorn")))
+    return write_project(
+        tmp_path, files, lock=lock_text(locked("flask"), locked("gunicorn", "23.0.0"))
+    )
 
 
 def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
@@ -650,7 +656,9 @@ def django_site(tmp_path: Path) -> Path:
         "mysite/__init__.py": "",
         "mysite/settings.py": DJANGO_SETTINGS,
     }
-    return write_project(tmp_path, files, lock=lock_text(locked("django"), locked("gunicorn")))
+    return write_project(
+        tmp_path, files, lock=lock_text(locked("django"), locked("gunicorn", "23.0.0"))
+    )
 
 
 def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path) -> None:
@@ -695,7 +703,7 @@ def quality(tmp_path: Path, tool_quatrain: str = "") -> Path:
     extra = f"\n[tool.quatrain]\n{tool_quatrain}" if tool_quatrain else ""
     lock = lock_text(
         locked("flask"),
-        locked("gunicorn"),
+        locked("gunicorn", "23.0.0"),
         locked("pytest", "9.0.0", groups=["dev"]),
         locked("ruff", "0.14.0", groups=["dev"]),
     )
@@ -861,7 +869,7 @@ resolved_reference = "9f0e69287c054cfea75727479174f900f69a6074"
 def test_a_git_dependency_installs_from_its_own_requirements_without_hash_checking(
     tmp_path: Path,
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn"), GIT_PACKAGE)
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), GIT_PACKAGE)
     project = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
     found = stages(dockerfile_of(project))
     build = found["build"]
@@ -890,7 +898,7 @@ def test_a_git_dependency_of_the_development_group_only_leaves_the_build_stage_a
     tmp_path: Path,
 ) -> None:
     dev_only = GIT_PACKAGE.replace('groups = ["main"]', 'groups = ["dev"]')
-    lock = lock_text(locked("flask"), locked("gunicorn"), dev_only)
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), dev_only)
     project = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     build = stages(dockerfile_of(project))["build"]

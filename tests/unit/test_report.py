@@ -108,7 +108,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  base-image                    (auto)                       default\n"
         "  runtime-image                 (auto)                       default\n"
         "  poetry-version                (auto)                       default\n"
-        '  poetry-plugin-export-version  "1.10.1"                     default\n'
+        "  poetry-plugin-export-version  (auto)                       default\n"
         '  uv-version                    "0.13.9"                     default\n'
         '  serve                         "auto"                       default\n'
         "  app                           (auto)                       default\n"
