@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from quatrain import __version__, pipeline
+from quatrain import __version__, pipeline, render
 from quatrain import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
@@ -86,11 +86,20 @@ def cli(debug_traceback: bool) -> None:
 @cli.command()
 @project_path
 @click.option("--force", is_flag=True, help="Replace files you wrote or edited (keeps a .bak).")
-@click.option("--stdout", "to_stdout", is_flag=True, help="Print the files instead of writing.")
+@click.option(
+    "--stdout",
+    "to_stdout",
+    is_flag=True,
+    help="Print the Dockerfile instead of writing (pipes into hadolint -).",
+)
+@click.option("--all", "all_files", is_flag=True, help="With --stdout: every file, each headed.")
 @option_flags
-def init(path: Path, force: bool, to_stdout: bool, **params: Any) -> None:
+def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: Any) -> None:
     """Write the Dockerfile and .dockerignore into the project."""
     the_plan = _plan(path, params)
+    if to_stdout and not all_files:
+        click.echo(the_plan.files[render.DOCKERFILE], nl=False)
+        return
     if to_stdout:
         for name, text in sorted(the_plan.files.items()):
             click.echo(f"# ----- {name}\n{text}", nl=False)

@@ -33,7 +33,7 @@ def test_a_path_dependency_outside_the_project_is_built_from_the_monorepo_root(
     image_tag: str,
 ) -> None:  # fmt: skip
     app = locked_monorepo(tmp_path, index_url)
-    rendered = quatrain("init", "--stdout", str(app)).stdout
+    rendered = quatrain("init", "--stdout", "--all", str(app)).stdout
     assert "# ----- Dockerfile.dockerignore" in rendered
     assert "COPY libs/greetings/ /app/libs/greetings/" in rendered
     assert "WORKDIR /app/apps/web" in rendered

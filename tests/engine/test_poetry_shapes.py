@@ -65,8 +65,7 @@ def described(quatrain: Quatrain, project: Path) -> dict[str, Any]:
 
 def rendered_poetry_version(quatrain: Quatrain, project: Path) -> str:
     """The Poetry the image installs: the rendered Dockerfile's `ARG POETRY_VERSION=` default."""
-    rendered = quatrain("init", "--stdout", str(project)).stdout
-    dockerfile = rendered.split("# ----- Dockerfile\n", 1)[1]
+    dockerfile = quatrain("init", "--stdout", str(project)).stdout
     found = re.search(r"^ARG POETRY_VERSION=(\S+)$", dockerfile, re.MULTILINE)
     assert found, dockerfile
     return found.group(1)

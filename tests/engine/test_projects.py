@@ -45,8 +45,7 @@ def test_the_project_builds_verifies_and_passes_its_checks_inside_both_images(
     assert f'"app": "{app}"' in described
 
     dockerfile = tmp_path / "Dockerfile"
-    rendered = quatrain("init", "--stdout", str(project)).stdout
-    dockerfile.write_text(rendered.split("# ----- Dockerfile\n", 1)[1])
+    dockerfile.write_text(quatrain("init", "--stdout", str(project)).stdout)
     linted = subprocess.run(
         [hadolint(), "--no-color", "--failure-threshold", "info", str(dockerfile)],
         capture_output=True, text=True, check=False,

@@ -82,13 +82,23 @@ def test_a_bad_quatrain_variable_is_exit_2_and_names_the_variable(
     )
 
 
-def test_init_stdout_prints_both_files_and_writes_nothing(
+def test_init_stdout_prints_the_dockerfile_alone_so_that_it_pipes_into_hadolint(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = plan(project, env={}, cli={}).files
+
+    assert main(["init", "--stdout", str(project)]) == 0
+
+    assert capsys.readouterr().out == files["Dockerfile"]
+
+
+def test_init_stdout_all_prints_both_files_and_writes_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     files = plan(project, env={}, cli={}).files
 
-    assert main(["init", "--stdout", str(project)]) == 0
+    assert main(["init", "--stdout", "--all", str(project)]) == 0
 
     captured = capsys.readouterr()
     assert captured.out == (
