@@ -114,60 +114,127 @@ class AsgiDetector:
 class DjangoDetector:
     name: ClassVar[str] = "django"
     looks_for: ClassVar[str] = (
-        "a django dependency, a manage.py that names DJANGO_SETTINGS_MODULE, and that "
-        "settings module's WSGI_APPLICATION or ASGI_APPLICATION"
+        "a django dependency, a manage.py or wsgi.py/asgi.py that names "
+        "DJANGO_SETTINGS_MODULE, and that settings module's WSGI_APPLICATION or "
+        "ASGI_APPLICATION"
     )
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
-        manage = source.parse(project.root / "manage.py")
-        if "django" not in project.dependencies or manage is None:
+        if "django" not in project.dependencies:
             return None
-        settings_module = source.environ_default(manage, "DJANGO_SETTINGS_MODULE")
-        settings_file = source.module_file(project, settings_module) if settings_module else None
-        settings = source.parse(settings_file) if settings_file else None
-        if settings_module is None or settings is None:
-            msg = (
-                f"{project.name} has a manage.py, but quatrain could not find its settings "
-                "module among the project's packages (manage.py should call "
-                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pkg.settings")).'
-            )
-            raise DetectionError(msg)
-        return self._spec(project, options, settings_module, settings)
+        entries = list(source.django_entries(project))
+        named = [(where, m) for where, tree in entries if (m := _settings_named(tree))]
+        found = next(((w, s) for w, m in named if (s := source.read_settings(project, m))), None)
+        if found is not None:
+            return self._spec(project, options, *found)
+        if options.app is not None and (entries or options.serve == self.name):
+            return self._spec_of_app(project, options)
+        if named or (entries and entries[0][0] == "manage.py"):
+            raise _settings_not_found(project, [m for _, m in named])
+        if options.serve == self.name:
+            raise _settings_not_found(project, [])
+        return None
 
     def _spec(
-        self, project: Project, options: Options, settings_module: str, settings: ast.Module
+        self, project: Project, options: Options, entry: str, settings: source.Settings
     ) -> ServeSpec:
-        values = source.string_assignments(settings)
         lock = _lock(project)
-        use_asgi = "ASGI_APPLICATION" in values and (
-            servers.locked_in_main(lock, "uvicorn")
-            or servers.locked_in_main(lock, "uvicorn-worker")
-        )
+        asgi = settings.strings.get("ASGI_APPLICATION", "")
+        use_asgi = source.is_dotted_path(asgi) and _asgi_server_locked(lock)
         setting = "ASGI_APPLICATION" if use_asgi else "WSGI_APPLICATION"
-        # Django's project template puts wsgi.py beside settings.py.
-        beside = settings_module.rpartition(".")[0]
-        fallback = f"{beside}.wsgi.application" if beside else "wsgi.application"
-        module, _, attribute = values.get(setting, fallback).rpartition(".")
-        app = options.app or f"{module}:{attribute}"
-        choose = servers.asgi_server if use_asgi else servers.wsgi_server
-        server = choose(app, lock, options, project.name)
-        installed = source.string_lists(settings).get("INSTALLED_APPS", [])
-        static = "django.contrib.staticfiles" in installed and "STATIC_ROOT" in (
-            source.assigned_names(settings)
+        found_in = f"{entry} -> {settings.module}.{setting}"
+        if use_asgi:
+            module, _, attribute = asgi.rpartition(".")
+            app = f"{module}:{attribute}"
+        else:
+            app, found_in = _wsgi_application(project, entry, settings)
+        static = "django.contrib.staticfiles" in settings.lists.get("INSTALLED_APPS", []) and (
+            "STATIC_ROOT" in settings.names
         )
+        return self._served(
+            project, options, app=options.app or app, asgi=use_asgi,
+            found_in="the app option" if options.app else found_in,
+            settings_module=settings.module, static=static,
+        )  # fmt: skip
+
+    def _spec_of_app(self, project: Project, options: Options) -> ServeSpec:
+        """The app option, honoured though no settings were found: Django's wsgi.py sets
+        DJANGO_SETTINGS_MODULE itself."""
+        assert options.app is not None
+        module = options.app.partition(":")[0]
+        use_asgi = module.rpartition(".")[2] == "asgi" and _asgi_server_locked(_lock(project))
+        return self._served(
+            project, options, app=options.app, asgi=use_asgi, found_in="the app option",
+            settings_module=None, static=False,
+        )  # fmt: skip
+
+    def _served(
+        self, project: Project, options: Options, *, app: str, asgi: bool, found_in: str,
+        settings_module: str | None, static: bool,
+    ) -> ServeSpec:  # fmt: skip
+        lock = _lock(project)
+        choose = servers.asgi_server if asgi else servers.wsgi_server
+        server = choose(app, lock, options, project.name)
+        env = (("DJANGO_SETTINGS_MODULE", settings_module),) if settings_module else ()
         return ServeSpec(
             detector=self.name,
-            kind="asgi" if use_asgi else "wsgi",
+            kind="asgi" if asgi else "wsgi",
             framework="django",
             app=app,
-            found_in=f"manage.py -> {settings_module}.{setting}",
+            found_in=found_in,
             production_command=server.command,
             development_command=servers.in_shell('python manage.py runserver "0.0.0.0:$PORT"'),
-            production_env=(("DJANGO_SETTINGS_MODULE", settings_module),),
-            development_env=(("DJANGO_SETTINGS_MODULE", settings_module),),
+            production_env=env,
+            development_env=env,
             production_server=server.requires,
             production_steps=("python -m django collectstatic --noinput",) if static else (),
         )
+
+
+def _settings_named(tree: ast.Module) -> str | None:
+    named = source.environ_default(tree, "DJANGO_SETTINGS_MODULE") or ""
+    return named if source.is_dotted_path(named) or named.isidentifier() else None
+
+
+def _asgi_server_locked(lock: Lock) -> bool:
+    return servers.locked_in_main(lock, "uvicorn") or servers.locked_in_main(lock, "uvicorn-worker")
+
+
+def _wsgi_application(project: Project, entry: str, settings: source.Settings) -> tuple[str, str]:
+    """(app, where it was seen): WSGI_APPLICATION when it is a literal dotted path, else the
+    `wsgi` module beside the settings (or above a settings package), else the one found."""
+    value = settings.strings.get("WSGI_APPLICATION", "")
+    if source.is_dotted_path(value):
+        module, _, attribute = value.rpartition(".")
+        return f"{module}:{attribute}", f"{entry} -> {settings.module}.WSGI_APPLICATION"
+    parts = settings.module.split(".")[:-1]
+    nearby = [".".join([*parts[:n], "wsgi"]) for n in range(len(parts), -1, -1)]
+    beside = next((m for m in nearby if source.module_file(project, m)), None)
+    anywhere = [m for m, _ in source.entry_modules(project) if m.rpartition(".")[2] == "wsgi"]
+    module = beside or (anywhere[0] if len(anywhere) == 1 else "")
+    if not module:
+        listed = f" (found {', '.join(anywhere)})" if anywhere else " (there is none)"
+        msg = (
+            f"{project.name}'s settings {settings.module} have no literal WSGI_APPLICATION, and "
+            f"quatrain found no single wsgi module to serve instead{listed}. Say which: "
+            'app = "module.path:application" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    path = source.module_file(project, module)
+    where = path.relative_to(project.root).as_posix() if path else module
+    return f"{module}:application", f"{entry} -> {settings.module} -> {where}: application"
+
+
+def _settings_not_found(project: Project, named: list[str]) -> DetectionError:
+    which = f" ({', '.join(named)})" if named else ""
+    msg = (
+        f"{project.name} is a Django site, but quatrain could not find its settings module"
+        f"{which} among the project's modules. It reads DJANGO_SETTINGS_MODULE from manage.py "
+        'and from wsgi.py/asgi.py (os.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+        '"pkg.settings")). Say what to serve: app = "pkg.wsgi:application" in '
+        "[tool.quatrain] (or --app)."
+    )
+    return DetectionError(msg)
 
 
 class ConsoleScriptDetector:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,24 +219,150 @@ def assigned_names(tree: ast.Module) -> set[str]:
 
 
 def environ_default(tree: ast.Module, variable: str) -> str | None:
-    """The value in `os.environ.setdefault("VARIABLE", "value")`, as manage.py writes it."""
+    """The value a module gives an environment variable, in the forms Django's templates and
+    real sites write: `os.environ.setdefault("V", "value")` (also `default="value"`) and
+    `os.environ["V"] = "value"`."""
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "setdefault"
-            and len(node.args) == 2
-            and all(isinstance(a, ast.Constant) for a in node.args)
-        ):
-            key, value = (a.value for a in node.args if isinstance(a, ast.Constant))
-            if key == variable and isinstance(value, str):
-                return value
+        value = _setdefault_value(node, variable) or _environ_assigned(node, variable)
+        if value is not None:
+            return value
     return None
 
 
+def _setdefault_value(node: ast.AST, variable: str) -> str | None:
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "setdefault"
+        and node.args
+        and _constant(node.args[0]) == variable
+    ):
+        return None
+    given = node.args[1:2] or [k.value for k in node.keywords if k.arg == "default"]
+    return _constant(given[0]) if given else None
+
+
+def _environ_assigned(node: ast.AST, variable: str) -> str | None:
+    if not isinstance(node, ast.Assign):
+        return None
+    for target in node.targets:
+        if (
+            isinstance(target, ast.Subscript)
+            and _is_environ(target.value)
+            and _constant(target.slice) == variable
+        ):
+            return _constant(node.value)
+    return None
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
+
+
+def _constant(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def is_dotted_path(text: str) -> bool:
+    """`config.asgi.application`: two or more ASCII identifiers joined by dots, nothing else.
+    A setting's value is user text; only this shape may become part of a command."""
+    parts = text.split(".")
+    return len(parts) >= 2 and all(p.isascii() and p.isidentifier() for p in parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """What a settings module assigns, with what it star-imports beneath it
+    (`from .base import *`), as settings packages split across files do."""
+
+    module: str
+    strings: Mapping[str, str]
+    lists: Mapping[str, list[str]]
+    names: frozenset[str]
+
+
+def read_settings(
+    project: Project, module: str, seen: frozenset[str] = frozenset()
+) -> Settings | None:
+    path = module_file(project, module)
+    tree = parse(path) if path else None
+    if path is None or tree is None:
+        return None
+    strings: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    names: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for imported in _star_imports(tree, package):
+        if imported not in seen and (base := read_settings(project, imported, seen | {module})):
+            strings |= base.strings
+            lists |= base.lists
+            names |= base.names
+    strings |= string_assignments(tree)
+    lists |= string_lists(tree)
+    names |= assigned_names(tree)
+    return Settings(module=module, strings=strings, lists=lists, names=frozenset(names))
+
+
+def _star_imports(tree: ast.Module, package: str) -> Iterator[str]:
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["*"]:
+            if node.level == 0:
+                yield node.module or ""
+                continue
+            parts = package.split(".") if package else []
+            base = parts[: len(parts) - node.level + 1]  # level 1 is the package itself
+            yield ".".join([*base, *([node.module] if node.module else [])])
+
+
+def django_entries(project: Project) -> Iterator[tuple[str, ast.Module]]:
+    """(where, parsed) of the files that name Django's settings: manage.py, then every
+    module of the project named `wsgi` or `asgi` (config/wsgi.py, mysite/asgi.py, ...)."""
+    manage = parse(project.root / "manage.py")
+    if manage is not None:
+        yield "manage.py", manage
+    for _, path in entry_modules(project):
+        tree = parse(path)
+        if tree is not None:
+            yield path.relative_to(project.root).as_posix(), tree
+
+
+def entry_modules(project: Project) -> list[tuple[str, Path]]:
+    """The project's modules named `wsgi` or `asgi`, wherever they sit."""
+    found = {
+        module: path
+        for module, path in (*modules(project), *_root_modules(project))
+        if module.rpartition(".")[2] in ("wsgi", "asgi")
+    }
+    return sorted(found.items())
+
+
+def _root_modules(project: Project) -> Iterator[tuple[str, Path]]:
+    """Modules importable from the project's root (the working directory the image runs in),
+    also when they are outside the packages it ships."""
+    if not project.package_mode:
+        return  # `modules` already walks the whole root
+    for file in sorted(project.root.glob("*.py")):
+        yield file.stem, file
+    for directory in sorted(p for p in project.root.iterdir() if p.is_dir()):
+        if directory.name.isidentifier() and directory.name not in (*_SKIPPED_PARTS, "src"):
+            yield from _package_modules(directory.name, directory)
+
+
 def module_file(project: Project, dotted: str) -> Path | None:
-    """Where a dotted module of the project lives: `mysite.settings` -> mysite/settings.py."""
+    """Where a dotted module of the project lives: `mysite.settings` -> mysite/settings.py, or
+    a package's mysite/settings/__init__.py; from the root too when it is not packaged."""
     for module, path in modules(project):
         if module == dotted:
             return path
+    if not all(part.isidentifier() for part in dotted.split(".")):
+        return None
+    relative = Path(*dotted.split("."))
+    for base in (project.root, project.root / "src"):
+        for path in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+            if path.is_file():
+                return path
     return None

@@ -31,8 +31,9 @@ FACTORY = """
 # What each detector looks for, as the error lists it when nothing matches.
 LOOKED_FOR = {
     "django": (
-        "django: a django dependency, a manage.py that names DJANGO_SETTINGS_MODULE, and that "
-        "settings module's WSGI_APPLICATION or ASGI_APPLICATION"
+        "django: a django dependency, a manage.py or wsgi.py/asgi.py that names "
+        "DJANGO_SETTINGS_MODULE, and that settings module's WSGI_APPLICATION or "
+        "ASGI_APPLICATION"
     ),
     "asgi": (
         "asgi: a dependency on one of fastapi, starlette, litestar, quart and a module-level "
@@ -431,7 +432,9 @@ def test_django_wins_over_a_flask_app_in_the_same_project(tmp_path: Path) -> Non
         "shop/settings.py": SETTINGS,
         "shop/legacy.py": FLASK_APP,
     }
-    lock = lock_text(locked("django", "5.2.8"), locked("flask", "3.1.3"), locked("gunicorn", "23.0.0"))
+    lock = lock_text(
+        locked("django", "5.2.8"), locked("flask", "3.1.3"), locked("gunicorn", "23.0.0")
+    )
     project = load_project(write_project(tmp_path, files, lock=lock))
 
     spec = detect(project, Options())
@@ -530,9 +533,9 @@ def test_nothing_to_serve_is_a_detection_error_that_lists_every_detector(
     assert raised.value.return_code == 4
     assert str(raised.value) == (
         "quatrain cannot tell how shop is served. It looked for django: a django dependency, a "
-        "manage.py that names DJANGO_SETTINGS_MODULE, and that settings module's "
-        "WSGI_APPLICATION or ASGI_APPLICATION; asgi: a dependency on one of fastapi, starlette, "
-        "litestar, quart and a module-level app object (`app = FastAPI()`, ...) or "
+        "manage.py or wsgi.py/asgi.py that names DJANGO_SETTINGS_MODULE, and that settings "
+        "module's WSGI_APPLICATION or ASGI_APPLICATION; asgi: a dependency on one of fastapi, "
+        "starlette, litestar, quart and a module-level app object (`app = FastAPI()`, ...) or "
         "`create_app()` factory; flask: a flask dependency and a module-level "
         "`create_app()`/`make_app()` factory or `app = Flask(...)` object in the project's "
         "modules; console-script: one console script in [project.scripts] or "

@@ -386,26 +386,233 @@ def test_the_app_option_replaces_the_django_setting(tmp_path: Path) -> None:
     assert spec.production_command[-1] == "mysite.other:app"
 
 
+SETTINGS_NOT_FOUND = (
+    "mysite is a Django site, but quatrain could not find its settings module{} among the "
+    "project's modules. It reads DJANGO_SETTINGS_MODULE from manage.py and from "
+    'wsgi.py/asgi.py (os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pkg.settings")). '
+    'Say what to serve: app = "pkg.wsgi:application" in [tool.quatrain] (or --app).'
+)
+
+
 @pytest.mark.parametrize(
-    "manage",
+    ("manage", "named"),
     [
-        "import os\n",
-        'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "elsewhere.settings")\n',
-        'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.missing")\n',
+        ("import os\n", ""),
+        (
+            'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "elsewhere.settings")\n',
+            " (elsewhere.settings)",
+        ),
+        (
+            'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.missing")\n',
+            " (mysite.missing)",
+        ),
     ],
     ids=["no-setdefault", "outside-the-package", "no-such-module"],
 )
 def test_a_manage_py_whose_settings_cannot_be_found_is_a_detection_error(
-    tmp_path: Path, manage: str
+    tmp_path: Path, manage: str, named: str
 ) -> None:
+    project = django_project(tmp_path, manage=manage)
+    for name in ("wsgi.py", "asgi.py"):
+        (tmp_path / "mysite" / name).unlink()
+
     with pytest.raises(DetectionError) as raised:
-        detect(django_project(tmp_path, manage=manage), Options())
+        detect(project, Options())
+
+    assert str(raised.value) == SETTINGS_NOT_FOUND.format(named)
+
+
+def test_settings_named_only_by_wsgi_py_are_found_when_manage_py_names_none(
+    tmp_path: Path,
+) -> None:
+    project = django_project(tmp_path, manage="import os\n")
+    wsgi = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    (tmp_path / "mysite/wsgi.py").write_text(wsgi + "application = None\n")
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        "mysite.wsgi:application",
+        "mysite/wsgi.py -> mysite.settings.WSGI_APPLICATION",
+    )
+
+
+def test_the_app_option_is_honoured_when_the_settings_cannot_be_found(tmp_path: Path) -> None:
+    project = django_project(tmp_path, manage="import os\n")
+    for name in ("wsgi.py", "asgi.py"):
+        (tmp_path / "mysite" / name).unlink()
+
+    spec = detect(project, Options(app="mysite.web:application"))
+
+    assert (spec.detector, spec.app, spec.found_in) == (
+        "django",
+        "mysite.web:application",
+        "the app option",
+    )
+    assert spec.production_env == ()
+    assert spec.production_command[-1] == "mysite.web:application"
+
+
+def test_serve_django_with_nothing_found_says_what_to_set(tmp_path: Path) -> None:
+    files = {"mysite/__init__.py": "", "mysite/views.py": ""}
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options(serve="django"))
+
+    assert str(raised.value) == SETTINGS_NOT_FOUND.format("")
+
+
+# A cookiecutter-django layout: config/ beside the app package, settings split in a package.
+COOKIECUTTER = {
+    "manage.py": (
+        "import os\nimport sys\n\nif __name__ == '__main__':\n"
+        '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")\n'
+    ),
+    "config/__init__.py": "",
+    "config/settings/__init__.py": "",
+    "config/settings/base.py": (
+        'INSTALLED_APPS = ["django.contrib.staticfiles"]\n'
+        'STATIC_ROOT = str(BASE_DIR / "staticfiles")\n'
+        'WSGI_APPLICATION = "config.wsgi.application"\n'
+    ),
+    "config/settings/local.py": "from .base import *  # noqa: F403\nDEBUG = True\n",
+    "config/settings/production.py": "from .base import *  # noqa: F403\nDEBUG = False\n",
+    "config/wsgi.py": (
+        "import os\nfrom django.core.wsgi import get_wsgi_application\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")\n'
+        "application = get_wsgi_application()\n"
+    ),
+    "mysite/__init__.py": "",
+}
+
+
+def test_a_settings_package_is_read_through_its_star_imports(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path, COOKIECUTTER, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in, spec.production_env) == (
+        "config.wsgi:application",
+        "manage.py -> config.settings.local.WSGI_APPLICATION",
+        (("DJANGO_SETTINGS_MODULE", "config.settings.local"),),
+    )
+    assert spec.production_steps == ("python -m django collectstatic --noinput",)
+
+
+def test_settings_assigned_by_item_in_wsgi_py_are_found(tmp_path: Path) -> None:
+    files = {
+        "config/__init__.py": "",
+        "config/settings.py": 'WSGI_APPLICATION = "config.wsgi.application"\n',
+        "config/wsgi.py": (
+            'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"\n'
+            "application = None\n"
+        ),
+        "mysite/__init__.py": "",
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        "config.wsgi:application",
+        "config/wsgi.py -> config.settings.WSGI_APPLICATION",
+    )
+
+
+@pytest.mark.parametrize(
+    "wsgi_application",
+    ['WSGI_APPLICATION = env("WSGI_APP")\n', "", 'WSGI_APPLICATION = "not a path"\n'],
+    ids=["not-a-literal", "missing", "not-a-dotted-path"],
+)
+def test_settings_without_a_literal_wsgi_application_serve_the_wsgi_module_above_them(
+    tmp_path: Path, wsgi_application: str
+) -> None:
+    files = {
+        **COOKIECUTTER,
+        "config/settings/base.py": wsgi_application,
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        "config.wsgi:application",
+        "manage.py -> config.settings.local -> config/wsgi.py: application",
+    )
+
+
+def test_a_wsgi_module_found_anywhere_is_served_when_none_is_beside_the_settings(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.base")\n',
+        "conf/__init__.py": "",
+        "conf/base.py": "DEBUG = False\n",
+        "deploy/__init__.py": "",
+        "deploy/wsgi.py": "application = None\n",
+        "mysite/__init__.py": "",
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    assert detect(project, Options()).app == "deploy.wsgi:application"
+
+
+def test_no_wsgi_module_to_serve_is_a_detection_error_that_says_set_app(tmp_path: Path) -> None:
+    files = {
+        "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.base")\n',
+        "conf/__init__.py": "",
+        "conf/base.py": "DEBUG = False\n",
+        "mysite/__init__.py": "",
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
 
     assert str(raised.value) == (
-        "mysite has a manage.py, but quatrain could not find its settings module among the "
-        "project's packages (manage.py should call "
-        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pkg.settings")).'
+        "mysite's settings conf.base have no literal WSGI_APPLICATION, and quatrain found no "
+        "single wsgi module to serve instead (there is none). Say which: "
+        'app = "module.path:application" in [tool.quatrain] (or --app).'
     )
+
+
+@pytest.mark.parametrize(
+    "asgi",
+    ['"mysite.asgi.application; rm -rf /"', '"mysite.asgi:application"', "get_asgi()"],
+    ids=["shell-text", "colon", "not-a-literal"],
+)
+def test_an_asgi_application_that_is_not_a_dotted_path_never_reaches_the_command(
+    tmp_path: Path, asgi: str
+) -> None:
+    settings = f'WSGI_APPLICATION = "mysite.wsgi.application"\nASGI_APPLICATION = {asgi}\n'
+    lock = (*DJANGO_LOCK, locked("uvicorn", "0.38.0"))
+
+    spec = detect(django_project(tmp_path, settings=settings, lock=lock), Options())
+
+    assert (spec.kind, spec.app) == ("wsgi", "mysite.wsgi:application")
+    assert spec.production_command[-1] == "mysite.wsgi:application"
+
+
+def test_a_django_dependency_without_manage_py_or_settings_is_not_django(tmp_path: Path) -> None:
+    files = {"mysite/__init__.py": "", "mysite/orm.py": "import django\n"}
+    project = project_with(
+        tmp_path, files, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    assert DjangoDetector().detect(project, Options()) is None
 
 
 @pytest.mark.parametrize(

@@ -267,9 +267,14 @@ def test_assigned_names_are_every_module_level_name_whatever_its_value() -> None
         ('def main():\n    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "a.b")\n', "a.b"),
         ('os.environ.setdefault("OTHER", "x")\n', None),
         ('os.environ.setdefault("DJANGO_SETTINGS_MODULE", NAME)\n', None),
-        ('os.environ["DJANGO_SETTINGS_MODULE"] = "mysite.settings"\n', None),
+        ('os.environ["DJANGO_SETTINGS_MODULE"] = "mysite.settings"\n', "mysite.settings"),
+        ('from os import environ\nenviron["DJANGO_SETTINGS_MODULE"] = "a.b"\n', "a.b"),
+        ('os.environ.setdefault("DJANGO_SETTINGS_MODULE", default="c.d")\n', "c.d"),
+        ('os.environ["OTHER"] = "x"\n', None),
+        ('os.environ.setdefault("DJANGO_SETTINGS_MODULE")\n', None),
     ],
-    ids=["module-level", "in-main", "other-variable", "not-a-constant", "item-assignment"],
+    ids=["module-level", "in-main", "other-variable", "not-a-constant", "item-assignment",
+         "environ-imported", "default-keyword", "other-item", "no-default"],
 )  # fmt: skip
 def test_environ_default_is_the_value_manage_py_sets_by_default(
     text: str, value: str | None
@@ -343,3 +348,81 @@ def test_a_function_of_any_name_that_returns_the_frameworks_app_is_a_factory(
     )
 
     assert [c.app for c in source.app_candidates(found)] == ["web:build_site()"]
+
+
+def test_module_file_finds_a_module_of_the_root_outside_the_packages(tmp_path: Path) -> None:
+    found = project(
+        tmp_path / "site",
+        {"app/__init__.py": "", "config/__init__.py": "", "config/settings/__init__.py": ""},
+        pep621("app"),
+    )
+
+    assert source.module_file(found, "config.settings") == (
+        tmp_path / "site/config/settings/__init__.py"
+    )
+    assert source.module_file(found, "config/../x") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "dotted"),
+    [
+        ("config.asgi.application", True),
+        ("a.b", True),
+        ("application", False),
+        ("config.asgi:application", False),
+        ("x.y; rm -rf /", False),
+        ("x..y", False),
+        ("x.y ", False),
+        ("caf\u00e9.app", False),
+        ("", False),
+    ],
+)
+def test_only_a_dotted_path_of_identifiers_is_a_dotted_path(text: str, dotted: bool) -> None:
+    assert source.is_dotted_path(text) is dotted
+
+
+def test_settings_merge_what_they_star_import_beneath_their_own(tmp_path: Path) -> None:
+    found = project(
+        tmp_path / "site",
+        {
+            "config/__init__.py": "",
+            "config/settings/__init__.py": "",
+            "config/settings/base.py": (
+                'INSTALLED_APPS = ["django.contrib.staticfiles"]\n'
+                'WSGI_APPLICATION = "config.wsgi.application"\nDEBUG = True\n'
+            ),
+            "config/settings/production.py": (
+                "from .base import *  # noqa\nfrom config.settings.extra import *\n"
+                'DEBUG = False\nSTATIC_ROOT = "/srv/static"\n'
+            ),
+            "config/settings/extra.py": 'WSGI_APPLICATION = "config.wsgi.other"\n',
+        },
+        pep621("site", extra="\n[tool.poetry]\npackage-mode = false\n"),
+    )
+
+    settings = source.read_settings(found, "config.settings.production")
+
+    assert settings is not None
+    assert settings.strings == {
+        "WSGI_APPLICATION": "config.wsgi.other",
+        "STATIC_ROOT": "/srv/static",
+    }
+    assert settings.lists == {"INSTALLED_APPS": ["django.contrib.staticfiles"]}
+    assert {"DEBUG", "STATIC_ROOT", "INSTALLED_APPS"} <= settings.names
+
+
+def test_settings_that_star_import_each_other_are_read_once(tmp_path: Path) -> None:
+    found = project(
+        tmp_path / "site",
+        {
+            "config/__init__.py": "",
+            "config/a.py": 'from config.b import *\nA = "a"\n',
+            "config/b.py": 'from config.a import *\nB = "b"\n',
+        },
+        pep621("site", extra="\n[tool.poetry]\npackage-mode = false\n"),
+    )
+
+    settings = source.read_settings(found, "config.a")
+
+    assert settings is not None
+    assert settings.strings == {"A": "a", "B": "b"}
