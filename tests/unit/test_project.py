@@ -790,3 +790,31 @@ def test_a_lock_is_fresh_exactly_when_poetry_says_so(
     poetry_says = locker.Locker(tmp_path / "poetry.lock", data).is_fresh()
 
     assert load_project(tmp_path).lock_is_fresh is poetry_says
+
+
+@pytest.mark.parametrize(
+    ("head", "extra"),
+    [
+        ("ref: ../../secret\n", {}),
+        ("ref: refs/heads/../../../secret\n", {}),
+        ("not-a-commit\nRUN echo hi\n", {}),
+        ("ref: refs/heads/main\n", {"refs/heads/main": "deadbeef; rm -rf /\n"}),
+    ],
+    ids=["ref-outside", "dotdot-ref", "free-text", "ref-not-a-commit"],
+)
+def test_a_revision_that_is_not_a_commit_id_read_inside_git_is_none(
+    tmp_path: Path, head: str, extra: dict[str, str]
+) -> None:
+    write_tree(tmp_path, {"secret": "a" * 40 + "\n", "repo/.git/HEAD": head})
+    for name, text in extra.items():
+        write_tree(tmp_path / "repo" / ".git", {name: text})
+
+    assert git_revision(tmp_path / "repo") is None
+
+
+def test_a_head_that_is_a_directory_or_not_utf8_gives_no_revision(tmp_path: Path) -> None:
+    (tmp_path / "a" / ".git" / "HEAD").mkdir(parents=True)
+    (tmp_path / "b" / ".git").mkdir(parents=True)
+    (tmp_path / "b" / ".git" / "HEAD").write_bytes(b"\xff\xfe")
+
+    assert (git_revision(tmp_path / "a"), git_revision(tmp_path / "b")) == (None, None)
