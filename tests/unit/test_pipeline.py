@@ -113,7 +113,9 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
 def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages(
     tmp_path: Path,
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("psycopg2", "2.9.10", wheel=False))
+    lock = lock_text(
+        locked("flask"), locked("gunicorn", "23.0.0"), locked("psycopg2", "2.9.10", wheel=False)
+    )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
@@ -126,7 +128,9 @@ def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages
 
 
 def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Path) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("oddext", "1.0", wheel=False))
+    lock = lock_text(
+        locked("flask"), locked("gunicorn", "23.0.0"), locked("oddext", "1.0", wheel=False)
+    )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     (warning,) = plan(root, env={}, cli={}).warnings

@@ -810,7 +810,8 @@ def test_every_kind_of_project_installs_dependencies_before_it_copies_sources(
         or line.endswith("uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl")
     ]
     assert 1 <= len(project) <= 2  # the sources, the wheel, or both
-    assert venv < min(project) and max(project) < production.index("USER 10001:10001")
+    assert venv < min(project)
+    assert max(project) < production.index("USER 10001:10001")
 
 
 def last_run(lines: list[str]) -> str:
