@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import credentials, generated, images
+from quatrain import credentials, generated, images, quoting
 from quatrain import engine as engine_module
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError, ProjectError, VerifyError
@@ -98,12 +98,15 @@ def layout_of(project: Project) -> tuple[Path, Layout]:
     dependencies = project.path_dependencies
     context = Path(os.path.commonpath([root, *dependencies])) if dependencies else root
 
-    def relative(path: Path) -> str:
-        return "" if path == context else path.relative_to(context).as_posix()
+    def relative(path: Path, what: str) -> str:
+        if path == context:
+            return ""
+        # COPY and .dockerignore lines name it: a path they cannot read as written is refused.
+        return quoting.check_context_path(path.relative_to(context).as_posix(), what=what)
 
     return context, Layout(
-        project_dir=relative(root),
-        path_dependencies=tuple(relative(d) for d in dependencies),
+        project_dir=relative(root, "the project's directory"),
+        path_dependencies=tuple(relative(d, "a path dependency") for d in dependencies),
     )
 
 
@@ -229,7 +232,9 @@ def _dockerfile_for(the_plan: Plan) -> Iterator[Path]:
 
 def _ignore_rules(the_plan: Plan) -> str:
     """quatrain's .dockerignore, then the user's own rules: BuildKit reads only the file beside
-    the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images."""
+    the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images.
+    The few files the build itself reads are let back in by name: a .dockerignore written for
+    another Dockerfile often leaves out README.md or LICENSE, which `poetry build` packs."""
     ours = the_plan.files[the_plan.layout.ignore_file]
     own = the_plan.context / DOCKERIGNORE
     if not own.is_file() or own.is_symlink():
@@ -237,7 +242,12 @@ def _ignore_rules(the_plan: Plan) -> str:
     text = own.read_text(encoding="utf-8", errors="replace")
     if generated.is_generated(text) and generated.is_unedited(text):
         return ours  # ours, as init wrote it
-    return f"{ours}\n# The project's own .dockerignore:\n{text}"
+    needed = ["pyproject.toml", "poetry.lock", *the_plan.project.build_files]
+    back = "".join(f"!{the_plan.layout.prefix}{name}\n" for name in needed)
+    return (
+        f"{ours}\n# The project's own .dockerignore:\n{text.rstrip()}\n"
+        f"# What the build reads, let back in:\n{back}"
+    )
 
 
 def run(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from packaging.version import InvalidVersion, Version
 
@@ -132,12 +132,14 @@ def load_project(root: Path) -> Project:
             )
             raise ProjectError(msg)
         name = root.resolve().name
-    packages = _find_packages(root, str(name), poetry_table) if package_mode else ()
-    not_a_package = None if package_mode else "package-mode = false"
-    if package_mode and not packages:
+    packages, not_a_package = (
+        _find_packages(root, str(name), poetry_table)
+        if package_mode
+        else ((), "package-mode = false")
+    )
+    if not packages:
         # Poetry would fail to install the root; a service kept in app/ is the usual reason.
         package_mode = False
-        not_a_package = _no_package_reason(str(name))
     return Project(
         root=root,
         name=str(name),
@@ -301,10 +303,20 @@ def _included_tops(
 
 def _find_packages(
     root: Path, name: str, poetry_table: Mapping[str, Any]
-) -> tuple[PackageDir, ...]:
+) -> tuple[tuple[PackageDir, ...], str | None]:
+    """The packages Poetry would build, or none and why (the project is then an application)."""
     declared = poetry_table.get("packages")
-    if declared:
-        return tuple(_declared_package(root, entry) for entry in declared)
+    if declared is not None:
+        if not isinstance(declared, list):
+            _fail(root, "tool.poetry.packages", "an array of {include = ...} tables")
+        found = [_declared_package(root, entry, i) for i, entry in enumerate(declared)]
+        missing = [f"`{path}`" for path, package in found if package is None]
+        if missing:
+            return (), (
+                f"[tool.poetry] packages declares {', '.join(missing)}, which "
+                f"{'does' if len(missing) == 1 else 'do'} not exist, so Poetry cannot build it"
+            )
+        return tuple(p for _, p in found if p is not None), None
     import_name = re.sub(r"[-.]+", "_", name).lower()
     # poetry-core's own search order.
     for candidate in (
@@ -314,29 +326,41 @@ def _find_packages(
         f"src/{import_name}.py",
     ):
         if (root / candidate).exists():
-            return (PackageDir(name=import_name, path=candidate),)
-    return ()
-
-
-def _no_package_reason(name: str) -> str:
-    import_name = re.sub(r"[-.]+", "_", name).lower()
-    return (
+            return (PackageDir(name=import_name, path=candidate),), None
+    return (), (
         f"no package named like the project ({import_name}/, {import_name}.py or src/"
         f"{import_name}/) and none declared in [tool.poetry] packages"
     )
 
 
-def _declared_package(root: Path, entry: Mapping[str, Any]) -> PackageDir:
-    include = str(entry["include"])
-    base = str(entry.get("from", "")).strip("/")
+def _declared_package(root: Path, entry: Any, index: int) -> tuple[str, PackageDir | None]:
+    """(path, the package), or (path, None) when nothing is there."""
+    key = f"tool.poetry.packages[{index}]"
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("include"), str):
+        _fail(root, key, 'a table with include = "name"')
+    base = entry.get("from", "")
+    if not isinstance(base, str):
+        _fail(root, f"{key}.from", "a directory name")
+    include, base = str(entry["include"]), base.strip("/")
     path = f"{base}/{include}" if base else include
+    if not inside(root, path):
+        _fail(root, key, "a path inside the project (no absolute path, no `..`)")
     if not (root / path).exists():
-        msg = (
-            f"pyproject.toml declares the package `{include}`"
-            f"{f' from `{base}`' if base else ''}, but {root / path} does not exist."
-        )
-        raise ProjectError(msg)
-    return PackageDir(name=include.removesuffix(".py").replace("/", "."), path=path)
+        return path, None
+    return path, PackageDir(name=include.removesuffix(".py").replace("/", "."), path=path)
+
+
+def inside(root: Path, relative: str) -> bool:
+    """A relative path that stays inside the project, also through symlinks."""
+    candidate = Path(relative)
+    if candidate.is_absolute() or ".." in candidate.parts:
+        return False
+    return (root / candidate).resolve().is_relative_to(root.resolve())
+
+
+def _fail(root: Path, key: str, expected: str) -> NoReturn:
+    msg = f"{root / 'pyproject.toml'}: `{key}` should be {expected}. Fix it and run quatrain again."
+    raise ProjectError(msg)
 
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 repositories

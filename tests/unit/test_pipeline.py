@@ -107,7 +107,10 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
     rules = _ignore_rules(plan(root, env={}, cli={}))
 
     assert rules.startswith("# Keeps the build context small")
-    assert rules.endswith("\n# The project's own .dockerignore:\nsecrets/\n")
+    assert rules.endswith(
+        "\n# The project's own .dockerignore:\nsecrets/\n"
+        "# What the build reads, let back in:\n!pyproject.toml\n!poetry.lock\n"
+    )
 
 
 def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages(

@@ -165,7 +165,7 @@ def test_declared_packages_are_read_with_their_from_directory(tmp_path: Path) ->
     assert [p.top for p in project.packages] == ["src", "tool.py"]
 
 
-def test_a_declared_package_that_does_not_exist_is_a_project_error(tmp_path: Path) -> None:
+def test_a_declared_package_that_does_not_exist_makes_an_application(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
@@ -178,13 +178,52 @@ def test_a_declared_package_that_does_not_exist_is_a_project_error(tmp_path: Pat
         },
     )
 
+    project = load_project(tmp_path)
+
+    assert (project.package_mode, project.not_a_package) == (
+        False,
+        "[tool.poetry] packages declares `src/api`, which does not exist, so Poetry cannot "
+        "build it",
+    )
+
+
+@pytest.mark.parametrize(
+    ("packages", "key"),
+    [
+        ('"app"', "tool.poetry.packages"),
+        ('[{ from = "src" }]', "tool.poetry.packages[0]"),
+        ('["app"]', "tool.poetry.packages[0]"),
+        ('[{ include = "../../etc" }]', "tool.poetry.packages[0]"),
+        ('[{ include = "/etc" }]', "tool.poetry.packages[0]"),
+        ('[{ include = "app", from = 3 }]', "tool.poetry.packages[0].from"),
+    ],
+)
+def test_a_packages_entry_of_the_wrong_shape_or_outside_the_project_is_a_project_error(
+    tmp_path: Path, packages: str, key: str
+) -> None:
+    write_tree(
+        tmp_path, {"pyproject.toml": pep621(extra=f"[tool.poetry]\npackages = {packages}\n")}
+    )
+
     with pytest.raises(ProjectError) as raised:
         load_project(tmp_path)
 
-    assert str(raised.value) == (
-        "pyproject.toml declares the package `api` from `src`, "
-        f"but {tmp_path / 'src' / 'api'} does not exist."
+    assert str(raised.value).startswith(f"{tmp_path / 'pyproject.toml'}: `{key}` should be ")
+
+
+def test_a_package_reached_through_a_symlink_out_of_the_project_is_a_project_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "outside").mkdir()
+    project = tmp_path / "project"
+    write_tree(
+        project,
+        {"pyproject.toml": pep621(extra='[tool.poetry]\npackages = [{ include = "app" }]\n')},
     )
+    (project / "app").symlink_to(tmp_path / "outside")
+
+    with pytest.raises(ProjectError, match="a path inside the project"):
+        load_project(project)
 
 
 def test_a_project_whose_package_cannot_be_found_is_an_application(tmp_path: Path) -> None:
