@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["wsgi", "asgi", "cli"]
+# wsgi/asgi: served by a WSGI/ASGI server; http: a server of its own (Streamlit, aiohttp);
+# worker: a long-running process that serves no port (a Celery worker); cli: a console script.
+Kind = Literal["wsgi", "asgi", "http", "worker", "cli"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,4 +29,4 @@ class ServeSpec:
 
     @property
     def http(self) -> bool:
-        return self.kind != "cli"
+        return self.kind in ("wsgi", "asgi", "http")

@@ -6,11 +6,15 @@ probed from inside the container on its own loopback, so nothing is published on
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from quatrain import cmd
 from quatrain import engine as engine_module
 from quatrain.engine import Engine
+from quatrain.errors import ConfigurationError
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
 
@@ -37,6 +41,10 @@ sys.exit(0 if status < 500 else f"{url} answered HTTP {status}")
 ANSWER_WITHIN_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 VERIFY_PORT = 18080  # not the default, so that a server ignoring $PORT fails the check
+# A worker that lives this long has got past its imports and configuration; one whose broker
+# is unreachable may log errors meanwhile, but must not exit.
+STAYS_UP_SECONDS = 5
+LOG_LINES = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,20 +66,33 @@ class VerifyResult:
 
 
 def verify_image(
-    engine: Engine, image: str, *, target: str, project: Project, spec: ServeSpec
+    engine: Engine,
+    image: str,
+    *,
+    target: str,
+    project: Project,
+    spec: ServeSpec,
+    env: Mapping[str, str] | None = None,
 ) -> VerifyResult:
-    checks = [check_import(engine, image, project)]
+    """`env` (the user's settings) reaches every container started here."""
+    settings = dict(env or {})
+    checks = [check_import(engine, image, project, env=settings)]
+    production = target == "production"
     if spec.http:
-        checks += check_serving(engine, image, stop_cleanly=target == "production")
+        checks += check_serving(engine, image, stop_cleanly=production, env=settings)
+    elif spec.kind == "worker":
+        checks += check_stays_up(engine, image, stop_cleanly=production, env=settings)
     else:
         # Production's entry point is the script itself; development runs commands as given.
-        arguments = ("--help",) if target == "production" else (spec.app, "--help")
-        checks.append(check_command(engine, image, arguments))
+        arguments = ("--help",) if production else (spec.app, "--help")
+        checks.append(check_command(engine, image, arguments, env=settings))
     return VerifyResult(image=image, target=target, checks=tuple(checks))
 
 
-def check_command(engine: Engine, image: str, arguments: tuple[str, ...]) -> Check:
-    argv = engine_module.run_argv(engine, image, command=arguments, network="none")
+def check_command(
+    engine: Engine, image: str, arguments: tuple[str, ...], *, env: Mapping[str, str]
+) -> Check:
+    argv = engine_module.run_argv(engine, image, command=arguments, env=env, network="none")
     result = cmd.capture(argv, env=dict(engine.env), echo=True)
     shown = " ".join(arguments)
     detail = f"`docker run IMAGE {shown}` " + (
@@ -81,13 +102,13 @@ def check_command(engine: Engine, image: str, arguments: tuple[str, ...]) -> Che
     return Check(name="command", passed=result.returncode == 0, detail=detail)
 
 
-def check_import(engine: Engine, image: str, project: Project) -> Check:
+def check_import(engine: Engine, image: str, project: Project, *, env: Mapping[str, str]) -> Check:
     if not project.import_names:
         return Check(name="import", passed=True, detail="no package to import (package-mode off)")
     statement = "; ".join(f"import {name}" for name in project.import_names)
     # Through python itself: a console-script image's entry point is the script.
     argv = engine_module.run_argv(
-        engine, image, command=("-c", statement), network="none", entrypoint="python"
+        engine, image, command=("-c", statement), env=env, network="none", entrypoint="python"
     )
     result = cmd.capture(argv, env=dict(engine.env), echo=True)
     detail = f"`python -c '{statement}'` " + (
@@ -96,13 +117,17 @@ def check_import(engine: Engine, image: str, project: Project) -> Check:
     return Check(name="import", passed=result.returncode == 0, detail=detail)
 
 
-def check_serving(engine: Engine, image: str, *, stop_cleanly: bool) -> list[Check]:
+def check_serving(
+    engine: Engine, image: str, *, stop_cleanly: bool, env: Mapping[str, str]
+) -> list[Check]:
     port = str(VERIFY_PORT)
-    with engine_module.running(engine, image, env={"PORT": port}) as container:
+    with engine_module.running(engine, image, env={**env, "PORT": port}) as container:
         probe = engine_module.capture(
             engine, "exec", container, "python", "-c", PROBE,
             f"http://127.0.0.1:{port}/", str(ANSWER_WITHIN_SECONDS),
         )  # fmt: skip
+        if probe.returncode != 0 and (exited := _exit_code(engine, container)) is not None:
+            return [_exited_at_start(engine, container, exited, f"answering on $PORT={port}")]
         answered = probe.returncode == 0
         detail = (
             f"answered HTTP {probe.stdout.strip()} on $PORT={port}"
@@ -116,12 +141,44 @@ def check_serving(engine: Engine, image: str, *, stop_cleanly: bool) -> list[Che
     return checks
 
 
+def check_stays_up(
+    engine: Engine, image: str, *, stop_cleanly: bool, env: Mapping[str, str]
+) -> list[Check]:
+    """A worker serves no port: it passes by still running after a few seconds."""
+    with engine_module.running(engine, image, env=env) as container:
+        time.sleep(STAYS_UP_SECONDS)
+        exited = _exit_code(engine, container)
+        if exited is not None:
+            return [_exited_at_start(engine, container, exited, "its first seconds")]
+        checks = [
+            Check(name="stays up", passed=True, detail=f"still running after {STAYS_UP_SECONDS} s")
+        ]
+        if stop_cleanly:
+            checks.append(_check_stop(engine, container))
+    return checks
+
+
+def _exit_code(engine: Engine, container: str) -> str | None:
+    """None while the container runs; its exit code once it has stopped."""
+    state = engine_module.capture(
+        engine, "inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", container
+    ).stdout.split()
+    return state[1] if len(state) == 2 and state[0] == "false" else None
+
+
+def _exited_at_start(engine: Engine, container: str, code: str, before: str) -> Check:
+    detail = (
+        f"the app exited at start (exit {code}), before {before}; its last log lines:\n"
+        f"{_logs(engine, container)}\nA missing setting is the usual cause: pass it with "
+        "--env KEY=VALUE or --env-file FILE."
+    )
+    return Check(name="start", passed=False, detail=detail)
+
+
 def _check_stop(engine: Engine, container: str) -> Check:
     engine_module.capture(engine, "stop", "--time", str(STOP_TIMEOUT_SECONDS), container)
-    code = engine_module.capture(
-        engine, "inspect", "--format", "{{.State.ExitCode}}", container
-    ).stdout.strip()
-    # 0 means the server handled SIGTERM; 137 means `docker stop` had to SIGKILL it.
+    code = _exit_code(engine, container) or "none: still running"
+    # 0 means the process handled SIGTERM; 137 means `docker stop` had to SIGKILL it.
     passed = code == "0"
     detail = (
         "stopped cleanly on SIGTERM (exit 0)"
@@ -132,9 +189,42 @@ def _check_stop(engine: Engine, container: str) -> Check:
 
 
 def _logs(engine: Engine, container: str) -> str:
-    result = engine_module.capture(engine, "logs", "--tail", "30", container)
+    result = engine_module.capture(engine, "logs", "--tail", str(LOG_LINES), container)
     return (result.stdout + result.stderr).strip()
 
 
 def _tail(text: str, lines: int = 5) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Settings for the containers verify and run start, from a file of KEY=VALUE lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        msg = f"--env-file {path} cannot be read ({error}). Point it at a KEY=VALUE text file."
+        raise ConfigurationError(msg) from error
+    return parse_env_lines(text, str(path))
+
+
+def parse_env_lines(text: str, source: str) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and `#` comments are skipped. Nothing is evaluated: the
+    value is the text after the first `=`, with one pair of matching quotes taken off."""
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier() or not key.isascii():
+            msg = (
+                f"{source} line {number} is not KEY=VALUE: {line!r}. Write each setting as "
+                "NAME=value (a `#` starts a comment line)."
+            )
+            raise ConfigurationError(msg)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values

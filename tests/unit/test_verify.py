@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import cmd
+from quatrain import cmd, verify
 from quatrain.detect import detect
 from quatrain.engine import Engine
+from quatrain.errors import ConfigurationError
 from quatrain.options import Options
 from quatrain.project import Project, load_project
+from quatrain.spec import Kind, ServeSpec
 from quatrain.verify import Check, verify_image
 from unit.conftest import lock_text, locked, pep621, write_project
 
@@ -96,3 +98,185 @@ def test_a_failing_command_reports_its_exit_code_and_the_end_of_its_output(
         detail="`docker run IMAGE --help` exits 2: line 1\nline 2\nusage: greet NAME",
     )
     assert result.passed is False
+
+
+@dataclass
+class ScriptedDocker:
+    """Answers each engine subcommand (`run`, `exec`, `inspect`, `logs`...) as scripted: the
+    answers in turn, the last one again once they run out."""
+
+    answers: Mapping[str, list[tuple[int, str, str]]]
+    calls: list[list[str]] = field(default_factory=list)
+
+    def capture(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        self.calls.append(list(argv))
+        queue = self.answers.get(argv[1], [(0, "", "")])
+        code, stdout, stderr = queue.pop(0) if len(queue) > 1 else queue[0]
+        return subprocess.CompletedProcess(list(argv), code, stdout, stderr)
+
+
+def worker_spec(kind: Kind = "worker") -> ServeSpec:
+    return ServeSpec(
+        detector="celery", kind=kind, framework="celery", app="jobs:app", found_in="jobs.py: app",
+        production_command=("celery", "-A", "jobs", "worker", "--loglevel=INFO"),
+        development_command=("celery", "-A", "jobs", "worker", "--loglevel=INFO"),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr("quatrain.verify.time.sleep", slept.append)
+    return slept
+
+
+def test_a_worker_passes_by_still_running_and_stopping_on_sigterm(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
+) -> None:
+    # Running after the wait; stopped with exit 0 after `docker stop`.
+    fake = ScriptedDocker(
+        {"run": [(0, "c1\n", "")], "inspect": [(0, "true 0\n", ""), (0, "false 0\n", "")]}
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    result = verify_image(
+        ENGINE, "jobs:x", target="production", project=greeter, spec=worker_spec(),
+        env={"BROKER_URL": "redis://nowhere"},
+    )  # fmt: skip
+
+    assert no_sleep == [verify.STAYS_UP_SECONDS]
+    assert [c.name for c in result.checks] == ["import", "stays up", "stop"]
+    assert result.passed is True
+    started = fake.calls[1]
+    assert started[:3] == ["docker", "run", "--detach"]
+    assert "BROKER_URL=redis://nowhere" in started
+
+
+def test_a_worker_that_exits_at_start_reports_it_with_its_last_log_lines(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
+) -> None:
+    fake = ScriptedDocker(
+        {
+            "run": [(0, "c1\n", "")],
+            "inspect": [(0, "false 1\n", "")],
+            "logs": [(0, "", "Traceback...\nKeyError: 'BROKER_URL'\n")],
+        }
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    result = verify_image(
+        ENGINE, "jobs:x", target="production", project=greeter, spec=worker_spec()
+    )
+
+    assert result.checks[1] == Check(
+        name="start",
+        passed=False,
+        detail=(
+            "the app exited at start (exit 1), before its first seconds; its last log lines:\n"
+            "Traceback...\nKeyError: 'BROKER_URL'\nA missing setting is the usual cause: pass "
+            "it with --env KEY=VALUE or --env-file FILE."
+        ),
+    )
+    assert ["docker", "logs", "--tail", "30", "c1"] in fake.calls
+
+
+def test_a_server_that_exits_before_answering_is_told_apart_from_a_bad_answer(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = ScriptedDocker(
+        {
+            "run": [(0, "c1\n", "")],
+            "exec": [(1, "", "Error: No such container: c1 is not running")],
+            "inspect": [(0, "false 3\n", "")],
+            "logs": [(0, "ImproperlyConfigured: SECRET_KEY must not be empty\n", "")],
+        }
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    result = verify_image(
+        ENGINE, "shop:x", target="production", project=greeter, spec=worker_spec("wsgi"),
+        env={"DEBUG": "0"},
+    )  # fmt: skip
+
+    assert result.checks[1].name == "start"
+    assert result.checks[1].detail.startswith(
+        "the app exited at start (exit 3), before answering on $PORT=18080; its last log "
+        "lines:\nImproperlyConfigured: SECRET_KEY must not be empty\n"
+    )
+    started = fake.calls[1]
+    assert "DEBUG=0" in started
+    assert "PORT=18080" in started
+
+
+def test_a_server_still_running_without_a_good_answer_is_a_serve_failure(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = ScriptedDocker(
+        {
+            "run": [(0, "c1\n", "")],
+            "exec": [(1, "", "no answer from http://127.0.0.1:18080/: refused")],
+            "inspect": [(0, "true 0\n", "")],
+        }
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    result = verify_image(
+        ENGINE, "shop:x", target="production", project=greeter, spec=worker_spec("wsgi")
+    )
+
+    assert result.checks[1].name == "serve"
+    assert result.checks[1].passed is False
+
+
+def test_the_settings_reach_the_import_and_command_containers_too(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeDocker()
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    verify_image(
+        ENGINE, "greeter:x", target="production", project=greeter,
+        spec=detect(greeter, Options()), env={"API_KEY": "k"},
+    )  # fmt: skip
+
+    assert all("API_KEY=k" in call for call in fake.calls)
+
+
+def test_an_env_file_is_key_value_lines_with_comments_and_no_evaluation() -> None:
+    text = (
+        "# settings for verify\n\nDJANGO_SECRET_KEY=abc=def\n  DEBUG = 0\n"
+        "QUOTED=\"two words\"\nSINGLE='$HOME'\nEMPTY=\nSHELL_TEXT=$(rm -rf /) `x` $HOME\n"
+    )
+
+    assert verify.parse_env_lines(text, ".env") == {
+        "DJANGO_SECRET_KEY": "abc=def",
+        "DEBUG": "0",
+        "QUOTED": "two words",
+        "SINGLE": "$HOME",
+        "EMPTY": "",
+        "SHELL_TEXT": "$(rm -rf /) `x` $HOME",
+    }
+
+
+@pytest.mark.parametrize("line", ["JUST_A_NAME", "=value", "export A=1", "1A=2"])
+def test_an_env_file_line_that_is_not_key_value_is_an_error_naming_the_line(line: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        verify.parse_env_lines(f"# ok\n{line}\n", "prod.env")
+
+    assert str(raised.value) == (
+        f"prod.env line 2 is not KEY=VALUE: {line!r}. Write each setting as NAME=value "
+        "(a `#` starts a comment line)."
+    )
+
+
+def test_an_env_file_that_cannot_be_read_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        verify.read_env_file(tmp_path / "missing.env")
+
+
+def test_an_env_file_is_read_from_disk(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
+
+    assert verify.read_env_file(tmp_path / ".env") == {"A": "1"}
