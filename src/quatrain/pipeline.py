@@ -6,30 +6,20 @@ load_project -> resolve options -> check lock -> detect -> render   (plan: pure 
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import credentials, generated, images, quoting
+from quatrain import build_inputs, credentials, generated, images, quoting
 from quatrain import engine as engine_module
 from quatrain.detect import detect
-from quatrain.errors import ConfigurationError, ProjectError, VerifyError
+from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.options import ResolvedOptions, resolve
 from quatrain.project import PackageSource, Project, canonical_name, load_project
-from quatrain.render import (
-    CA_BUNDLE_SECRET,
-    DOCKERFILE,
-    DOCKERFILE_DOCKERIGNORE,
-    DOCKERIGNORE,
-    Layout,
-    render,
-)
+from quatrain.render import CA_BUNDLE_SECRET, Layout, render
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 
@@ -141,8 +131,11 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     tag = request.tag or default_tag(the_plan, request.target)
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(the_plan.private_sources, engine.env)
-    with _dockerfile_for(the_plan) as dockerfile, _secret_files(found) as secrets:
-        ca_bundle = _ca_bundle(the_plan)
+    with (
+        build_inputs.dockerfile_for(the_plan) as dockerfile,
+        build_inputs.secret_files(found) as secrets,
+    ):
+        ca_bundle = build_inputs.ca_bundle(the_plan)
         secrets.update(ca_bundle)
         argv = engine_module.build_argv(
             engine,
@@ -150,7 +143,9 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
             dockerfile=dockerfile,
             target=request.target,
             tag=tag,
-            build_args=build_args(the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)),
+            build_args=build_inputs.build_args(
+                the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
+            ),
             network=the_plan.resolved.options.network,
             secrets=secrets,
         )
@@ -158,96 +153,6 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
         engine_module.build(engine, argv)
         log.step_end()
     return tag
-
-
-def build_args(
-    the_plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
-) -> dict[str, str]:
-    """The build-args option, the git revision for the labels, the digest of a CA bundle that
-    production keeps, then the command line's."""
-    revision = the_plan.project.revision
-    # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
-    # would be served the old one from the cache.
-    kept = ca_bundle if ca_bundle and the_plan.resolved.options.keep_ca_bundle else None
-    return {
-        **the_plan.resolved.options.build_args,
-        **({"REVISION": revision} if revision else {}),
-        **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
-        **request.build_args,
-    }
-
-
-def _ca_bundle(the_plan: Plan) -> dict[str, Path]:
-    bundle = the_plan.resolved.options.ca_bundle
-    if bundle is None:
-        return {}
-    path = Path(bundle).expanduser()
-    if not path.is_file():
-        msg = f"ca-bundle {bundle!r} is not a file. Point it at a PEM bundle on this machine."
-        raise ConfigurationError(msg)
-    return {CA_BUNDLE_SECRET: path.resolve()}
-
-
-@contextmanager
-def _secret_files(found: list[credentials.Credential]) -> Iterator[dict[str, Path]]:
-    """The secrets as files only the user can read, in a directory removed after the build."""
-    if not found:
-        yield {}
-        return
-    with tempfile.TemporaryDirectory(prefix="quatrain-secrets-") as tmp:
-        files = {
-            credentials.POETRY_AUTH_SECRET: credentials.auth_toml(found),
-            credentials.NETRC_SECRET: credentials.netrc(found),
-        }
-        paths = {}
-        for secret_id, text in files.items():
-            path = Path(tmp) / secret_id
-            path.touch(mode=0o600)
-            path.write_text(text, encoding="utf-8")
-            paths[secret_id] = path
-        yield paths
-
-
-@contextmanager
-def _dockerfile_for(the_plan: Plan) -> Iterator[Path]:
-    """The project's own generated Dockerfile if the user edited it, else a fresh render.
-
-    A fresh render goes to a temporary directory with a `Dockerfile.dockerignore` beside it,
-    which BuildKit reads in place of the context's .dockerignore: the user's tree is not touched.
-    """
-    on_disk = the_plan.project.root / DOCKERFILE
-    if on_disk.is_file():
-        text = on_disk.read_text(encoding="utf-8", errors="replace")
-        if generated.is_generated(text) and not generated.is_unedited(text):
-            log.info(f"Using {on_disk}, which you edited; `quatrain init --force` renders anew.")
-            yield on_disk
-            return
-    with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
-        dockerfile = Path(tmp) / DOCKERFILE
-        dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
-        ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
-        ignore.write_text(_ignore_rules(the_plan), encoding="utf-8")
-        yield dockerfile
-
-
-def _ignore_rules(the_plan: Plan) -> str:
-    """quatrain's .dockerignore, then the user's own rules: BuildKit reads only the file beside
-    the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images.
-    The few files the build itself reads are let back in by name: a .dockerignore written for
-    another Dockerfile often leaves out README.md or LICENSE, which `poetry build` packs."""
-    ours = the_plan.files[the_plan.layout.ignore_file]
-    own = the_plan.context / DOCKERIGNORE
-    if not own.is_file() or own.is_symlink():
-        return ours
-    text = own.read_text(encoding="utf-8", errors="replace")
-    if generated.is_generated(text) and generated.is_unedited(text):
-        return ours  # ours, as init wrote it
-    needed = ["pyproject.toml", "poetry.lock", *the_plan.project.build_files]
-    back = "".join(f"!{the_plan.layout.prefix}{name}\n" for name in needed)
-    return (
-        f"{ours}\n# The project's own .dockerignore:\n{text.rstrip()}\n"
-        f"# What the build reads, let back in:\n{back}"
-    )
 
 
 def run(

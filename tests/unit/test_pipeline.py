@@ -1,4 +1,4 @@
-"""The pipeline's own decisions: the lock check and the build arguments of a build."""
+"""The pipeline's own decisions: the lock check and what the plan puts together."""
 
 from __future__ import annotations
 
@@ -7,58 +7,11 @@ from pathlib import Path
 import pytest
 
 from quatrain.errors import ProjectError
-from quatrain.pipeline import BuildRequest, _ignore_rules, build_args, check_lock, plan
+from quatrain.pipeline import check_lock, plan
 from quatrain.project import load_project
-from unit.conftest import flask_project, lock_text, locked, write_tree
+from unit.conftest import flask_project, lock_text, locked
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
-
-
-def in_repository(root: Path) -> Path:
-    """The project at root/shop, in a git repository at root whose HEAD is COMMIT."""
-    write_tree(root, {".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/main": f"{COMMIT}\n"})
-    return flask_project(root / "shop", {"shop/__init__.py": FACTORY})
-
-
-def test_a_build_gets_the_build_args_option_and_the_git_revision(tmp_path: Path) -> None:
-    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "PIP_INDEX_URL=https://x"})
-
-    assert build_args(the_plan, BuildRequest()) == {
-        "PIP_INDEX_URL": "https://x",
-        "REVISION": COMMIT,
-    }
-
-
-def test_the_command_lines_build_args_win_over_the_option_and_the_revision(
-    tmp_path: Path,
-) -> None:
-    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "A=option B=option"})
-    request = BuildRequest(build_args={"B": "flag", "REVISION": "v1.2.3"})
-
-    assert build_args(the_plan, request) == {"A": "option", "B": "flag", "REVISION": "v1.2.3"}
-
-
-def test_a_project_outside_git_passes_no_revision(tmp_path: Path) -> None:
-    the_plan = plan(flask_project(tmp_path, {"shop/__init__.py": FACTORY}), env={}, cli={})
-
-    assert build_args(the_plan, BuildRequest()) == {}
-
-
-def test_a_kept_ca_bundle_passes_its_digest_so_a_new_bundle_misses_the_cache(
-    tmp_path: Path,
-) -> None:
-    bundle = tmp_path / "corporate.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
-    project = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
-    kept = plan(project, env={}, cli={"ca_bundle": str(bundle), "keep_ca_bundle": "true"})
-    dropped = plan(project, env={}, cli={"ca_bundle": str(bundle)})
-
-    # `sha256sum corporate.pem`
-    assert build_args(kept, BuildRequest(), ca_bundle=bundle) == {
-        "CA_BUNDLE_SHA256": "b93f51c3ac1bdd90edcce2019d2452a328cbf97443f3744cc7ec63033a5b2c16"
-    }
-    assert build_args(dropped, BuildRequest(), ca_bundle=bundle) == {}
 
 
 def test_a_missing_lock_is_a_project_error(tmp_path: Path) -> None:
@@ -93,23 +46,6 @@ def test_the_plan_passes_the_image_options_to_the_base_images(tmp_path: Path) ->
     assert (the_plan.base_images.build, the_plan.base_images.runtime) == (
         "registry.example.org/python:3.12",
         "registry.example.org/python:3.12-slim",
-    )
-
-
-FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
-
-
-def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_out(
-    tmp_path: Path,
-) -> None:
-    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, ".dockerignore": "secrets/\n"})
-
-    rules = _ignore_rules(plan(root, env={}, cli={}))
-
-    assert rules.startswith("# Keeps the build context small")
-    assert rules.endswith(
-        "\n# The project's own .dockerignore:\nsecrets/\n"
-        "# What the build reads, let back in:\n!pyproject.toml\n!poetry.lock\n"
     )
 
 

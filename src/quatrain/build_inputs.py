@@ -1,0 +1,113 @@
+"""What one build hands the engine besides the context: the Dockerfile to build (the user's
+edited one or a fresh render, with its ignore rules), the secret files, the CA bundle and the
+build arguments. Each is prepared here and removed after the build; `pipeline.build` only
+puts them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quatrain import credentials, generated
+from quatrain.errors import ConfigurationError
+from quatrain.log import log
+from quatrain.render import CA_BUNDLE_SECRET, DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
+
+if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
+    from quatrain.pipeline import BuildRequest, Plan
+
+
+def build_args(
+    the_plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
+) -> dict[str, str]:
+    """The build-args option, the git revision for the labels, the digest of a CA bundle that
+    production keeps, then the command line's."""
+    revision = the_plan.project.revision
+    # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
+    # would be served the old one from the cache.
+    kept = ca_bundle if ca_bundle and the_plan.resolved.options.keep_ca_bundle else None
+    return {
+        **the_plan.resolved.options.build_args,
+        **({"REVISION": revision} if revision else {}),
+        **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
+        **request.build_args,
+    }
+
+
+def ca_bundle(the_plan: Plan) -> dict[str, Path]:
+    """The ca-bundle option as a secret file, or nothing when it is not set."""
+    bundle = the_plan.resolved.options.ca_bundle
+    if bundle is None:
+        return {}
+    path = Path(bundle).expanduser()
+    if not path.is_file():
+        msg = f"ca-bundle {bundle!r} is not a file. Point it at a PEM bundle on this machine."
+        raise ConfigurationError(msg)
+    return {CA_BUNDLE_SECRET: path.resolve()}
+
+
+@contextmanager
+def secret_files(found: list[credentials.Credential]) -> Iterator[dict[str, Path]]:
+    """The secrets as files only the user can read, in a directory removed after the build."""
+    if not found:
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="quatrain-secrets-") as tmp:
+        files = {
+            credentials.POETRY_AUTH_SECRET: credentials.auth_toml(found),
+            credentials.NETRC_SECRET: credentials.netrc(found),
+        }
+        paths = {}
+        for secret_id, text in files.items():
+            path = Path(tmp) / secret_id
+            path.touch(mode=0o600)
+            path.write_text(text, encoding="utf-8")
+            paths[secret_id] = path
+        yield paths
+
+
+@contextmanager
+def dockerfile_for(the_plan: Plan) -> Iterator[Path]:
+    """The project's own generated Dockerfile if the user edited it, else a fresh render.
+
+    A fresh render goes to a temporary directory with a `Dockerfile.dockerignore` beside it,
+    which BuildKit reads in place of the context's .dockerignore: the user's tree is not touched.
+    """
+    on_disk = the_plan.project.root / DOCKERFILE
+    if on_disk.is_file():
+        text = on_disk.read_text(encoding="utf-8", errors="replace")
+        if generated.is_generated(text) and not generated.is_unedited(text):
+            log.info(f"Using {on_disk}, which you edited; `quatrain init --force` renders anew.")
+            yield on_disk
+            return
+    with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
+        dockerfile = Path(tmp) / DOCKERFILE
+        dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
+        ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
+        ignore.write_text(ignore_rules(the_plan), encoding="utf-8")
+        yield dockerfile
+
+
+def ignore_rules(the_plan: Plan) -> str:
+    """quatrain's .dockerignore, then the user's own rules: BuildKit reads only the file beside
+    the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images.
+    The few files the build itself reads are let back in by name: a .dockerignore written for
+    another Dockerfile often leaves out README.md or LICENSE, which `poetry build` packs."""
+    ours = the_plan.files[the_plan.layout.ignore_file]
+    own = the_plan.context / DOCKERIGNORE
+    if not own.is_file() or own.is_symlink():
+        return ours
+    text = own.read_text(encoding="utf-8", errors="replace")
+    if generated.is_generated(text) and generated.is_unedited(text):
+        return ours  # ours, as init wrote it
+    needed = ["pyproject.toml", "poetry.lock", *the_plan.project.build_files]
+    back = "".join(f"!{the_plan.layout.prefix}{name}\n" for name in needed)
+    return (
+        f"{ours}\n# The project's own .dockerignore:\n{text.rstrip()}\n"
+        f"# What the build reads, let back in:\n{back}"
+    )
