@@ -54,8 +54,11 @@ def _digest(text: str) -> str:
 
 
 def write(files: Mapping[str, str], directory: Path, *, force: bool = False) -> list[Written]:
-    """Write stamped files; refuse, before writing anything, if one would clobber the user's."""
+    """Write stamped files; refuse, before writing anything, if one would clobber the user's,
+    is not a file, or is a link out of the directory."""
     stamped = {name: stamp(text) for name, text in sorted(files.items())}
+    for name in stamped:
+        _check_writable_place(directory, name)
     blocked = [name for name in stamped if _belongs_to_user(directory / name)]
     if blocked and not force:
         msg = (
@@ -67,32 +70,78 @@ def write(files: Mapping[str, str], directory: Path, *, force: bool = False) -> 
     return [_write_one(directory / name, text) for name, text in stamped.items()]
 
 
+def _check_writable_place(directory: Path, name: str) -> None:
+    """A generated file is a regular file inside the directory: never a directory, and never
+    written through a symbolic link (or a linked parent) that leads out of it, --force or not."""
+    path = directory / name
+    target = path.resolve()
+    if not target.is_relative_to(directory.resolve()):
+        msg = (
+            f"Not writing {path}: a symbolic link leads it to {target}, outside {directory}, "
+            "and quatrain writes only inside the project. Replace the link with a file (or "
+            "remove it) and run init again, or use --stdout to write the file elsewhere."
+        )
+        raise WriteError(msg)
+    if target.exists() and not target.is_file():
+        msg = (
+            f"Not writing {path}: it is a directory (or another non-file), where quatrain "
+            "writes a file. Move it away and run init again, or use --stdout to see the file."
+        )
+        raise WriteError(msg)
+
+
 def _belongs_to_user(path: Path) -> bool:
-    return path.exists() and not is_unedited(path.read_text(encoding="utf-8", errors="replace"))
+    return path.exists() and not is_unedited(_read(path))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise _unwritable(path, error) from error
 
 
 def _write_one(path: Path, text: str) -> Written:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(text, encoding="utf-8")
+    try:
+        return _replace(path, path.resolve(), text)
+    except OSError as error:
+        raise _unwritable(path, error) from error
+
+
+def _unwritable(path: Path, error: OSError) -> WriteError:
+    msg = (
+        f"Cannot write {path}: {error.strerror or error}. Make {path.parent} writable (and the "
+        "file, if it exists) and run init again, or use --stdout to write the files elsewhere."
+    )
+    return WriteError(msg)
+
+
+def _replace(path: Path, target: Path, text: str) -> Written:
+    """Write `path`, whose link (if it is one) leads to `target` inside the directory."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        with target.open("x", encoding="utf-8") as new:  # "x": never through a link made since
+            new.write(text)
         return Written(path=path, outcome="created")
-    current = path.read_text(encoding="utf-8", errors="replace")
+    current = target.read_text(encoding="utf-8", errors="replace")
     if current == text:
         return Written(path=path, outcome="unchanged")
     if is_unedited(current):
-        path.write_text(text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         return Written(path=path, outcome="updated")
     backup = _free_backup_path(path)
-    backup.write_bytes(path.read_bytes())  # the user's bytes, exactly
-    path.write_text(text, encoding="utf-8")
+    with backup.open("xb") as kept:  # "x": a link named like a backup is never written through
+        kept.write(target.read_bytes())  # the user's bytes, exactly
+    target.write_text(text, encoding="utf-8")
     return Written(path=path, outcome="replaced", backup=backup)
 
 
 def _free_backup_path(path: Path) -> Path:
-    """`Dockerfile.bak`, or `Dockerfile.bak.1` and on when that exists: never lose a backup."""
+    """`Dockerfile.bak`, or `Dockerfile.bak.1` and on when that exists: never lose a backup.
+    A link of that name, even a broken one, is taken too."""
     candidate = path.with_name(path.name + ".bak")
     number = 0
-    while candidate.exists():
+    while candidate.is_symlink() or candidate.exists():
         number += 1
         candidate = path.with_name(f"{path.name}.bak.{number}")
     return candidate

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,3 +174,102 @@ def test_the_backup_keeps_the_users_bytes_exactly(tmp_path: Path) -> None:
     write({"Dockerfile": DOCKERFILE}, tmp_path, force=True)
 
     assert (tmp_path / "Dockerfile.bak").read_bytes() == original
+
+
+def test_force_never_writes_through_a_link_to_a_file_outside_the_project(tmp_path: Path) -> None:
+    project, outside = tmp_path / "project", tmp_path / "elsewhere" / "Dockerfile"
+    write_tree_of(project, outside)
+    (project / "Dockerfile").symlink_to(outside)
+
+    with pytest.raises(WriteError) as raised:
+        write({"Dockerfile": DOCKERFILE}, project, force=True)
+
+    assert str(raised.value) == (
+        f"Not writing {project / 'Dockerfile'}: a symbolic link leads it to {outside}, outside "
+        f"{project}, and quatrain writes only inside the project. Replace the link with a file "
+        "(or remove it) and run init again, or use --stdout to write the file elsewhere."
+    )
+    assert raised.value.return_code == 8
+    assert outside.read_text(encoding="utf-8") == "FROM theirs\n"
+    assert sorted(p.name for p in outside.parent.iterdir()) == ["Dockerfile"]
+
+
+def test_a_broken_link_out_of_the_project_is_not_followed_to_create_a_file(tmp_path: Path) -> None:
+    project, outside = tmp_path / "project", tmp_path / "elsewhere" / "Dockerfile"
+    project.mkdir()
+    (project / "Dockerfile").symlink_to(outside)
+
+    with pytest.raises(WriteError, match=r"a symbolic link leads it to .*, outside "):
+        write({"Dockerfile": DOCKERFILE, ".dockerignore": IGNORE}, project)
+
+    assert not outside.parent.exists()
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"]  # nothing written
+
+
+def test_a_link_to_a_file_inside_the_project_is_written_through(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "docker" / "Dockerfile")
+
+    write({"Dockerfile": DOCKERFILE}, tmp_path)
+
+    assert (tmp_path / "docker" / "Dockerfile").read_text(encoding="utf-8") == stamp(DOCKERFILE)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_directory_where_the_dockerfile_goes_is_a_write_error(
+    tmp_path: Path, force: bool
+) -> None:
+    (tmp_path / "Dockerfile").mkdir()
+
+    with pytest.raises(WriteError) as raised:
+        write({"Dockerfile": DOCKERFILE}, tmp_path, force=force)
+
+    assert str(raised.value) == (
+        f"Not writing {tmp_path / 'Dockerfile'}: it is a directory (or another non-file), "
+        "where quatrain writes a file. Move it away and run init again, or use --stdout to "
+        "see the file."
+    )
+
+
+def test_a_directory_quatrain_may_not_write_in_is_a_write_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root here, which chmod cannot stop: the error a read-only directory gives.
+    real_open = Path.open
+
+    def read_only(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if set(mode) & set("wxa"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", read_only)
+
+    with pytest.raises(WriteError) as raised:
+        write({"Dockerfile": DOCKERFILE}, tmp_path)
+
+    assert str(raised.value) == (
+        f"Cannot write {tmp_path / 'Dockerfile'}: Permission denied. Make {tmp_path} writable "
+        "(and the file, if it exists) and run init again, or use --stdout to write the files "
+        "elsewhere."
+    )
+    assert raised.value.return_code == 8
+
+
+def test_a_link_named_like_the_backup_is_skipped_not_written_through(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.txt"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").write_text("FROM mine\n", encoding="utf-8")
+    (project / "Dockerfile.bak").symlink_to(outside)
+
+    written = write({"Dockerfile": DOCKERFILE}, project, force=True)
+
+    assert written[0].backup == project / "Dockerfile.bak.1"
+    assert (project / "Dockerfile.bak.1").read_text(encoding="utf-8") == "FROM mine\n"
+    assert not outside.exists()
+
+
+def write_tree_of(project: Path, outside: Path) -> None:
+    project.mkdir()
+    outside.parent.mkdir()
+    outside.write_text("FROM theirs\n", encoding="utf-8")
