@@ -4,14 +4,21 @@ detector looked for and how to choose."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from quatrain import source
 from quatrain.detectors import (
     ASGI_FRAMEWORKS,
+    AiohttpDetector,
     AsgiDetector,
+    CeleryDetector,
+    CommandDetector,
     ConsoleScriptDetector,
+    DashDetector,
     DjangoDetector,
     FlaskDetector,
+    StreamlitDetector,
 )
 from quatrain.errors import DetectionError
 from quatrain.options import Options
@@ -34,25 +41,82 @@ class Detector(Protocol):
     def detect(self, project: Project, options: Options) -> ServeSpec | None: ...
 
 
-# Django first (a Django project has app-like modules too); web apps before console scripts,
-# since a web project may also ship a command-line tool.
+# Django first (a Django project has app-like modules too); then the frameworks built on
+# others (a Dash app depends on flask); web apps before workers and console scripts, since a
+# web project may also ship a worker or a command-line tool; the command option last.
 DETECTORS: tuple[Detector, ...] = (
     DjangoDetector(),
+    DashDetector(),
+    StreamlitDetector(),
+    AiohttpDetector(),
     AsgiDetector(),
     FlaskDetector(),
+    CeleryDetector(),
     ConsoleScriptDetector(),
+    CommandDetector(),
 )
-
+# Not web apps: tried only once no web app was found, and never in place of one.
+FALLBACKS = ("celery", "console-script", "command")
 
 # Web frameworks whose presence means the image serves HTTP: a console script is no fallback.
-WEB_FRAMEWORKS = ("django", "flask", *ASGI_FRAMEWORKS)
+WEB_FRAMEWORKS = ("django", "dash", "streamlit", "aiohttp", "flask", *ASGI_FRAMEWORKS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unserved:
+    """A library whose apps quatrain does not serve by itself, and why."""
+
+    what: str
+    why: str
+    imports: str  # the import name, to find the module to run
+    command: str  # the command to suggest; {module} is the module found
+
+
+# Why each gets a refusal rather than a detector: none of them can be shown to work from the
+# image alone, in a container with no network and no secrets.
+UNSERVED = {
+    "python-telegram-bot": Unserved(
+        what="a Telegram bot library",
+        why="a bot needs its token and Telegram's servers to start, and serves no port",
+        imports="telegram",
+        command='["python", "-m", "{module}"]',
+    ),
+    "aiogram": Unserved(
+        what="a Telegram bot library",
+        why="a bot needs its token and Telegram's servers to start, and serves no port",
+        imports="aiogram",
+        command='["python", "-m", "{module}"]',
+    ),
+    "discord-py": Unserved(
+        what="a Discord bot library",
+        why="a bot needs its token and Discord's gateway to start, and serves no port",
+        imports="discord",
+        command='["python", "-m", "{module}"]',
+    ),
+    "rq": Unserved(
+        what="a Redis job queue",
+        why="an RQ worker connects to Redis as it starts and exits when it cannot",
+        imports="rq",
+        command='["rq", "worker", "--url", "redis://REDIS_HOST:6379/0"]',
+    ),
+    "sanic": Unserved(
+        what="a web framework with its own server",
+        why="quatrain has no Sanic detector yet, and will not guess its app",
+        imports="sanic",
+        command='["sanic", "{module}:app", "--host=0.0.0.0", "--port=8888"]',
+    ),
+}
 
 
 def detect(project: Project, options: Options) -> ServeSpec:
     chosen = [d for d in DETECTORS if options.serve in ("auto", d.name)]
+    refused = False
     for detector in chosen:
-        if detector.name == "console-script" and options.serve == "auto":
-            _refuse_web_fallback(project, [d for d in chosen if d is not detector])
+        if detector.name in FALLBACKS and options.serve == "auto" and not refused:
+            _refuse_web_fallback(project, [d for d in chosen if d.name not in FALLBACKS])
+            if not options.command:
+                _refuse_unserved(project)
+            refused = True
         spec = detector.detect(project, options)
         if spec is not None:
             return spec
@@ -62,6 +126,24 @@ def detect(project: Project, options: Options) -> ServeSpec:
         f"quatrain cannot tell how {project.name} is served{forced}. It looked for {looked}. "
         'Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" | "console-script" '
         'and app = "module:attribute" (or the script name), or --serve/--app.'
+    )
+    raise DetectionError(msg)
+
+
+def _refuse_unserved(project: Project) -> None:
+    """A library quatrain cannot prove an image of is a dependency: say what to set."""
+    seen = next((name for name in UNSERVED if name in project.dependencies), None)
+    if seen is None:
+        return
+    unserved = UNSERVED[seen]
+    found = [m for m, _ in source.importing_modules(project, unserved.imports)]
+    module = found[0].removesuffix(".__main__") if len(found) == 1 else "YOUR_MODULE"
+    command = unserved.command.format(module=module)
+    msg = (
+        f"{project.name} depends on {seen}, {unserved.what}, which quatrain does not run by "
+        f"itself: {unserved.why}. Say what the image runs: command = {command} in "
+        "[tool.quatrain]; quatrain then runs it and verify checks that it stays up (pass its "
+        "settings with --env or --env-file)."
     )
     raise DetectionError(msg)
 

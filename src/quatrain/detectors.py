@@ -271,3 +271,230 @@ class ConsoleScriptDetector:
             production_command=(),
             development_command=(script, "--help"),
         )
+
+
+class DashDetector:
+    """Dash serves through its Flask server, a WSGI app: gunicorn loads `module:server`.
+    gunicorn takes a name or a call, never `app.server`, so the module must bind the server to
+    a name, as Dash's deployment guide writes it (`server = app.server`)."""
+
+    name: ClassVar[str] = "dash"
+    looks_for: ClassVar[str] = (
+        "a dash dependency and a module-level `app = Dash(...)` with `server = app.server`"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "dash" not in project.dependencies:
+            return None
+        if options.app:
+            app, found_in = options.app, "the app option"
+        else:
+            candidate = _only_candidate(project, ("dash",))
+            if candidate is None:
+                return None
+            app, found_in = _dash_server(project, candidate)
+        server = servers.wsgi_server(app, _lock(project), options, project.name)
+        return ServeSpec(
+            detector=self.name,
+            kind="wsgi",
+            framework="dash",
+            app=app,
+            found_in=found_in,
+            production_command=server.command,
+            development_command=(*server.command[:-1], "--reload", server.command[-1]),
+            production_server=server.requires,
+        )
+
+
+def _dash_server(project: Project, candidate: AppCandidate) -> tuple[str, str]:
+    tree = source.parse(project.root / candidate.path)
+    names = source.aliases_of_attribute(tree, candidate.attribute, "server") if tree else []
+    if candidate.factory or not names:
+        msg = (
+            f"{project.name} has a Dash app, `{candidate.app}` ({candidate.found_in}), but no "
+            f"module-level name for its Flask server, which is what gunicorn serves (gunicorn "
+            f"loads a name or a call, not `{candidate.attribute}.server`). Add "
+            f"`server = {candidate.attribute}.server` to {candidate.path}, or set "
+            'app = "module:server" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    return (
+        f"{candidate.module}:{names[0]}",
+        f"{candidate.path}: {names[0]} = {candidate.attribute}.server",
+    )
+
+
+class StreamlitDetector:
+    """A Streamlit app is a script that Streamlit's own server runs: `streamlit run FILE`."""
+
+    name: ClassVar[str] = "streamlit"
+    looks_for: ClassVar[str] = (
+        "a streamlit dependency and one script that imports streamlit (outside pages/), or "
+        'app = "path/to/app.py"'
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "streamlit" not in project.dependencies:
+            return None
+        script, found_in = _streamlit_script(project, options)
+        if script is None:
+            return None
+        if not servers.locked_in_main(_lock(project), "streamlit"):
+            raise servers.missing_server(
+                project.name, "streamlit", "a Streamlit app", _lock(project)
+            )
+        # Streamlit takes the port only as a flag (or STREAMLIT_SERVER_PORT): a shell expands
+        # $PORT, and the script's path is "$1", never parsed as shell.
+        flags = '--server.port "$PORT" --server.address 0.0.0.0 --server.headless true'
+        return ServeSpec(
+            detector=self.name,
+            kind="http",
+            framework="streamlit",
+            app=script,
+            found_in=found_in,
+            production_command=servers.in_shell_with(f'streamlit run "$1" {flags}', script),
+            development_command=servers.in_shell_with(
+                f'streamlit run "$1" {flags} --server.runOnSave true', script
+            ),
+            production_server="streamlit",
+        )
+
+
+def _streamlit_script(project: Project, options: Options) -> tuple[str | None, str]:
+    if options.app:
+        if not options.app.endswith(".py") or not (project.root / options.app).is_file():
+            msg = (
+                f"app = {options.app!r} is no Python script of {project.name}. For Streamlit, "
+                'app is the script\'s path from the project directory, e.g. app = "app.py".'
+            )
+            raise DetectionError(msg)
+        return options.app, "the app option"
+    found = sorted(
+        path.relative_to(project.root).as_posix()
+        for _, path in source.importing_modules(project, "streamlit")
+        if "pages" not in path.relative_to(project.root).parts[:-1]
+    )
+    if len(found) > 1 and "streamlit_app.py" in found:
+        found = ["streamlit_app.py"]  # Streamlit Community Cloud's default entry point
+    if len(found) > 1:
+        msg = (
+            f"{project.name} has several scripts that import streamlit ({', '.join(found)}). "
+            'Say which one is the app: app = "path/to/app.py" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    return (found[0], f"{found[0]}: import streamlit") if found else (None, "")
+
+
+class AiohttpDetector:
+    """aiohttp in production: gunicorn with aiohttp's own worker when gunicorn is locked, else
+    aiohttp's command line (`python -m aiohttp.web`), which needs a factory taking argv."""
+
+    name: ClassVar[str] = "aiohttp"
+    looks_for: ClassVar[str] = (
+        "an aiohttp dependency and a module-level `app = web.Application()` or a function "
+        "returning one, in a module that imports aiohttp"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "aiohttp" not in project.dependencies:
+            return None
+        found = source.aiohttp_apps(project)
+        chosen = [a for a in found if options.app in (None, _aiohttp_target(a))]
+        if options.app and not chosen:
+            chosen = [source.AiohttpApp(module="", attribute=options.app, path="", kind="given")]
+        if not chosen:
+            return None
+        if len(chosen) > 1:
+            listed = ", ".join(f"`{_aiohttp_target(a)}` ({a.path})" for a in chosen)
+            msg = (
+                f"Found more than one aiohttp app in {project.name}: {listed}. Choose one with "
+                'app = "module:attribute" in [tool.quatrain] (or --app).'
+            )
+            raise DetectionError(msg)
+        return self._spec(project, options, chosen[0])
+
+    def _spec(self, project: Project, options: Options, app: source.AiohttpApp) -> ServeSpec:
+        target = _aiohttp_target(app)
+        lock = _lock(project)
+        if servers.locked_in_main(lock, "gunicorn") and app.kind != "argv":
+            production = servers.gunicorn(target, options, worker="aiohttp.GunicornWebWorker")
+            development = (*production[:-1], "--reload", production[-1])
+            server = "gunicorn"
+        elif app.kind in ("argv", "given"):
+            production = servers.in_shell_with(
+                'python -m aiohttp.web -H 0.0.0.0 -P "$PORT" "$1"', target
+            )
+            development, server = production, "aiohttp"
+        else:
+            raise servers.missing_server(project.name, "gunicorn", "an aiohttp app", lock)
+        return ServeSpec(
+            detector=self.name,
+            kind="http",
+            framework="aiohttp",
+            app=target,
+            found_in=f"{app.path}: {app.attribute}" if app.path else "the app option",
+            production_command=production,
+            development_command=development,
+            production_server=server,
+        )
+
+
+def _aiohttp_target(app: source.AiohttpApp) -> str:
+    if app.kind == "given":
+        return app.attribute
+    # gunicorn calls a sync factory given as `f()`, and awaits a coroutine function given bare.
+    call = "()" if app.kind == "factory" else ""
+    return f"{app.module}:{app.attribute}{call}"
+
+
+class CeleryDetector:
+    """A Celery app's image runs a worker: it serves no port, so it is verified by staying up."""
+
+    name: ClassVar[str] = "celery"
+    looks_for: ClassVar[str] = "a celery dependency and a module-level `app = Celery(...)`"
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "celery" not in project.dependencies:
+            return None
+        if options.app:
+            target, found_in = options.app, "the app option"
+        else:
+            candidate = _only_candidate(project, ("celery",))
+            if candidate is None:
+                return None
+            # `-A module` finds `app` or `celery` itself; any other name is given.
+            plain = candidate.attribute in ("app", "celery") and not candidate.factory
+            target = candidate.module if plain else candidate.app
+            found_in = candidate.found_in
+        command = ("celery", "-A", target, "worker", "--loglevel=INFO")
+        return ServeSpec(
+            detector=self.name,
+            kind="worker",
+            framework="celery",
+            app=target,
+            found_in=found_in,
+            production_command=command,
+            development_command=command,
+            production_server="celery",
+        )
+
+
+class CommandDetector:
+    """The command option names a long-running process that no detector recognised (a bot, an
+    RQ worker): run it, and verify it stays up."""
+
+    name: ClassVar[str] = "command"
+    looks_for: ClassVar[str] = "a command = [...] in [tool.quatrain] for a long-running process"
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if not options.command:
+            return None
+        return ServeSpec(
+            detector=self.name,
+            kind="worker",
+            framework="command",
+            app=" ".join(options.command),
+            found_in="the command option",
+            production_command=options.command,
+            development_command=options.command,
+        )

@@ -18,6 +18,8 @@ CONSTRUCTORS = {
     "Starlette": "starlette",
     "Litestar": "litestar",
     "Quart": "quart",
+    "Dash": "dash",  # its Flask server is the WSGI app: `server = app.server`
+    "Celery": "celery",  # a worker's app, not a web app
 }
 # Directories whose modules are never the app: tests, docs, migrations, environments.
 _SKIPPED_PARTS = frozenset(
@@ -163,7 +165,7 @@ def _called_factory(node: ast.AST | None, factories: dict[str, AppCandidate]) ->
     return name if isinstance(name, str) and name in factories else None
 
 
-def callable_without_arguments(node: ast.FunctionDef) -> bool:
+def callable_without_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     missing_positional = len(positional) - len(args.defaults)
@@ -366,3 +368,105 @@ def module_file(project: Project, dotted: str) -> Path | None:
             if path.is_file():
                 return path
     return None
+
+
+def imports(tree: ast.Module, library: str) -> bool:
+    """The module imports `library` (or a submodule of it) at its top level."""
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(n == library or n.startswith(f"{library}.") for n in names):
+            return True
+    return False
+
+
+def importing_modules(project: Project, library: str) -> list[tuple[str, Path]]:
+    """The project's modules that import `library`: where a script or a bot lives."""
+    found = []
+    for module, path in modules(project):
+        tree = parse(path)
+        if tree is not None and imports(tree, library):
+            found.append((module, path))
+    return found
+
+
+def aliases_of_attribute(tree: ast.Module, obj: str, attribute: str) -> list[str]:
+    """Module-level names bound to `obj.attribute`: `server = app.server` -> ["server"]."""
+    names = []
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == attribute
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == obj
+        ):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+@dataclass(frozen=True, kw_only=True)
+class AiohttpApp:
+    module: str
+    attribute: str
+    path: str
+    kind: str  # "object", "factory" (no arguments), "coroutine" (async, no arguments), "argv"
+
+
+def aiohttp_apps(project: Project) -> list[AiohttpApp]:
+    """`app = web.Application()` objects and functions that return one, in modules that import
+    aiohttp (`Application` alone is too common a name to trust elsewhere)."""
+    found = []
+    for module, path in importing_modules(project, "aiohttp"):
+        tree = parse(path)
+        relative = path.relative_to(project.root).as_posix()
+        for node in tree.body if tree else []:
+            kind = _aiohttp_kind(node)
+            names = _bound_names(node) if kind == "object" else [getattr(node, "name", "")]
+            found += [
+                AiohttpApp(module=module, attribute=n, path=relative, kind=kind)
+                for n in names
+                if kind and n
+            ]
+    return found
+
+
+def _aiohttp_kind(node: ast.stmt) -> str:
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        return "object" if _is_application(node.value) else ""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return ""
+    if not any(isinstance(n, ast.Return) and _returns_application(n, node) for n in ast.walk(node)):
+        return ""
+    if callable_without_arguments(node):
+        return "coroutine" if isinstance(node, ast.AsyncFunctionDef) else "factory"
+    return "argv" if len([*node.args.posonlyargs, *node.args.args]) >= 1 else ""
+
+
+def _returns_application(ret: ast.Return, function: ast.AST) -> bool:
+    if _is_application(ret.value):
+        return True
+    if not isinstance(ret.value, ast.Name):
+        return False
+    name = ret.value.id
+    return any(
+        isinstance(n, ast.Assign) and _is_application(n.value) and name in _bound_names(n)
+        for n in ast.walk(function)
+    )
+
+
+def _is_application(node: ast.AST | None) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name == "Application"
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return [t.id for t in targets if isinstance(t, ast.Name)]

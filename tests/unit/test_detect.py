@@ -35,6 +35,17 @@ LOOKED_FOR = {
         "DJANGO_SETTINGS_MODULE, and that settings module's WSGI_APPLICATION or "
         "ASGI_APPLICATION"
     ),
+    "dash": (
+        "dash: a dash dependency and a module-level `app = Dash(...)` with `server = app.server`"
+    ),
+    "streamlit": (
+        "streamlit: a streamlit dependency and one script that imports streamlit (outside "
+        'pages/), or app = "path/to/app.py"'
+    ),
+    "aiohttp": (
+        "aiohttp: an aiohttp dependency and a module-level `app = web.Application()` or a "
+        "function returning one, in a module that imports aiohttp"
+    ),
     "asgi": (
         "asgi: a dependency on one of fastapi, starlette, litestar, quart and a module-level "
         "app object (`app = FastAPI()`, ...) or `create_app()` factory"
@@ -43,22 +54,26 @@ LOOKED_FOR = {
         "flask: a flask dependency and a module-level `create_app()`/`make_app()` factory or "
         "`app = Flask(...)` object in the project's modules"
     ),
+    "celery": "celery: a celery dependency and a module-level `app = Celery(...)`",
     "console-script": (
         "console-script: one console script in [project.scripts] or [tool.poetry.scripts]"
     ),
+    "command": ("command: a command = [...] in [tool.quatrain] for a long-running process"),
 }
+WEB_LOOKED_FOR = "; ".join(
+    v for k, v in LOOKED_FOR.items() if k not in ("celery", "console-script", "command")
+)
 SAY_IT = (
     'Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" | "console-script" and '
     'app = "module:attribute" (or the script name), or --serve/--app.'
 )
 NOT_DETECTED = (
     "quatrain cannot tell how shop is served. It looked for "
-    f"{LOOKED_FOR['django']}; {LOOKED_FOR['asgi']}; {LOOKED_FOR['flask']}; "
-    f"{LOOKED_FOR['console-script']}. {SAY_IT}"
+    f"{'; '.join(LOOKED_FOR.values())}. {SAY_IT}"
 )
 NO_WEB_APP = (
     "shop depends on {}, but quatrain found no app in its modules. It looked for "
-    f"{LOOKED_FOR['django']}; {LOOKED_FOR['asgi']}; {LOOKED_FOR['flask']}. "
+    f"{WEB_LOOKED_FOR}. "
     'Say which: app = "module:attribute" or "module:factory()" in [tool.quatrain] (or --app), '
     'or serve = "console-script" for a command-line image.'
 )
@@ -406,12 +421,22 @@ def test_manage_setup_conftest_and_noxfile_at_the_root_are_not_candidates(
 # --- the ordered registry -------------------------------------------------------------------
 
 
-def test_the_registry_tries_django_then_asgi_then_flask_then_console_scripts() -> None:
-    assert [d.name for d in DETECTORS] == ["django", "asgi", "flask", "console-script"]
+def test_the_registry_tries_the_most_specific_detector_first() -> None:
+    assert [d.name for d in DETECTORS] == [
+        "django", "dash", "streamlit", "aiohttp", "asgi", "flask", "celery", "console-script",
+        "command",
+    ]  # fmt: skip
 
 
-def test_every_detector_is_a_value_of_the_serve_option() -> None:
-    assert sorted(["auto", *(d.name for d in DETECTORS)]) == sorted(typing.get_args(Serve))
+# Detectors that work under serve = "auto" but that options.py's Serve does not list yet.
+NOT_YET_SERVE_VALUES = {"dash", "streamlit", "aiohttp", "celery", "command"}
+
+
+def test_every_serve_value_is_a_detector_and_every_detector_will_be_one() -> None:
+    values = set(typing.get_args(Serve))
+    names = {d.name for d in DETECTORS}
+    assert values - {"auto"} <= names
+    assert names - values == NOT_YET_SERVE_VALUES - values
 
 
 def test_every_detector_says_what_it_looks_for_in_the_error() -> None:
@@ -531,15 +556,4 @@ def test_nothing_to_serve_is_a_detection_error_that_lists_every_detector(
         detect(project, Options())
 
     assert raised.value.return_code == 4
-    assert str(raised.value) == (
-        "quatrain cannot tell how shop is served. It looked for django: a django dependency, a "
-        "manage.py or wsgi.py/asgi.py that names DJANGO_SETTINGS_MODULE, and that settings "
-        "module's WSGI_APPLICATION or ASGI_APPLICATION; asgi: a dependency on one of fastapi, "
-        "starlette, litestar, quart and a module-level app object (`app = FastAPI()`, ...) or "
-        "`create_app()` factory; flask: a flask dependency and a module-level "
-        "`create_app()`/`make_app()` factory or `app = Flask(...)` object in the project's "
-        "modules; console-script: one console script in [project.scripts] or "
-        '[tool.poetry.scripts]. Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" '
-        '| "console-script" and app = "module:attribute" (or the script name), or '
-        "--serve/--app."
-    )
+    assert str(raised.value) == (NOT_DETECTED)

@@ -1,0 +1,385 @@
+"""Dash, Streamlit, aiohttp, Celery, the command option, and the libraries quatrain refuses to
+guess for (bots, RQ, Sanic), on projects built in tmp_path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from quatrain.detect import ServeSpec, detect
+from quatrain.errors import DetectionError, ProjectError
+from quatrain.options import Options
+from quatrain.project import Project, load_project
+from unit.conftest import lock_text, locked, pep621, write_project
+
+GUNICORN = ("gunicorn", "--graceful-timeout=8")
+TMP_DIR = "--worker-tmp-dir=/dev/shm"
+
+
+def project_with(
+    root: Path,
+    files: Mapping[str, str],
+    *,
+    dependencies: Sequence[str],
+    lock: Sequence[str] = (),
+    name: str = "board",
+) -> Project:
+    tree = {"pyproject.toml": pep621(name, dependencies=dependencies), **files}
+    locks = lock or tuple(locked(d) for d in dependencies)
+    return load_project(write_project(root, tree, lock=lock_text(*locks)))
+
+
+# --- Dash -----------------------------------------------------------------------------------
+
+DASH_APP = """
+    from dash import Dash, html
+
+    app = Dash(__name__)
+    server = app.server
+    app.layout = html.Div("hello")
+"""
+
+
+def test_a_dash_app_is_served_by_gunicorn_from_its_flask_server(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/app.py": DASH_APP},
+        dependencies=["dash", "gunicorn"],
+    )  # fmt: skip
+
+    spec = detect(project, Options())
+
+    assert spec == ServeSpec(
+        detector="dash",
+        kind="wsgi",
+        framework="dash",
+        app="board.app:server",
+        found_in="board/app.py: server = app.server",
+        production_command=(*GUNICORN, "--threads=4", TMP_DIR, "board.app:server"),
+        development_command=(*GUNICORN, "--threads=4", TMP_DIR, "--reload", "board.app:server"),
+        production_server="gunicorn",
+    )
+
+
+def test_a_dash_app_wins_over_flask_though_it_depends_on_flask(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/app.py": DASH_APP},
+        dependencies=["dash", "flask", "gunicorn"],
+    )  # fmt: skip
+
+    assert detect(project, Options()).detector == "dash"
+
+
+def test_a_dash_app_without_a_name_for_its_server_says_to_add_one(tmp_path: Path) -> None:
+    app = "import dash\n\napp = dash.Dash(__name__)\n"
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/app.py": app},
+        dependencies=["dash", "gunicorn"],
+    )  # fmt: skip
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "board has a Dash app, `board.app:app` (board/app.py: app), but no module-level name "
+        "for its Flask server, which is what gunicorn serves (gunicorn loads a name or a call, "
+        "not `app.server`). Add `server = app.server` to board/app.py, or set "
+        'app = "module:server" in [tool.quatrain] (or --app).'
+    )
+
+
+def test_a_dash_app_without_gunicorn_is_a_project_error_never_dashs_dev_server(
+    tmp_path: Path,
+) -> None:
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/app.py": DASH_APP}, dependencies=["dash"]
+    )
+
+    with pytest.raises(ProjectError, match="poetry add gunicorn"):
+        detect(project, Options())
+
+
+def test_a_dash_dependency_without_an_app_is_refused_rather_than_run_as_a_script(
+    tmp_path: Path,
+) -> None:
+    files = {"board/__init__.py": "", "board/cli.py": "def main():\n    pass\n"}
+    tree = {
+        "pyproject.toml": pep621(
+            "board", dependencies=["dash"], extra='\n[project.scripts]\nb = "board.cli:main"\n'
+        ),
+        **files,
+    }
+    project = load_project(write_project(tmp_path, tree, lock=lock_text(locked("dash"))))
+
+    with pytest.raises(DetectionError, match="board depends on dash, but quatrain found no app"):
+        detect(project, Options())
+
+
+# --- Streamlit ------------------------------------------------------------------------------
+
+STREAMLIT_FLAGS = '--server.port "$PORT" --server.address 0.0.0.0 --server.headless true'
+
+
+def test_a_streamlit_script_is_run_by_streamlit_on_port(tmp_path: Path) -> None:
+    files = {
+        "streamlit_app.py": "import streamlit as st\n\nst.title('hi')\n",
+        "pages/1_Other.py": "import streamlit as st\n",
+        "helpers.py": "import pandas\n",
+    }
+    tree = {
+        "pyproject.toml": pep621(
+            "board",
+            dependencies=["streamlit"],
+            extra="\n[tool.poetry]\npackage-mode = false\n",
+        ),
+        **files,
+    }
+    project = load_project(write_project(tmp_path, tree, lock=lock_text(locked("streamlit"))))
+
+    spec = detect(project, Options())
+
+    assert spec == ServeSpec(
+        detector="streamlit",
+        kind="http",
+        framework="streamlit",
+        app="streamlit_app.py",
+        found_in="streamlit_app.py: import streamlit",
+        production_command=(
+            "sh", "-c", f'exec streamlit run "$1" {STREAMLIT_FLAGS}', "sh", "streamlit_app.py",
+        ),
+        development_command=(
+            "sh", "-c", f'exec streamlit run "$1" {STREAMLIT_FLAGS} --server.runOnSave true',
+            "sh", "streamlit_app.py",
+        ),
+        production_server="streamlit",
+    )  # fmt: skip
+    assert spec.http is True
+
+
+def test_the_streamlit_script_path_is_an_argument_never_shell_text(tmp_path: Path) -> None:
+    files = {"board/__init__.py": "", "board/x; rm -rf $HOME.py": ""}
+    project = project_with(tmp_path, files, dependencies=["streamlit"])
+    hostile = "board/x; rm -rf $HOME.py"
+
+    spec = detect(project, Options(app=hostile))
+
+    assert spec.production_command[-1] == hostile
+    assert hostile not in spec.production_command[2]
+
+
+def test_several_streamlit_scripts_are_a_detection_error_that_lists_them(tmp_path: Path) -> None:
+    files = {
+        "board/__init__.py": "",
+        "board/a.py": "import streamlit\n",
+        "board/b.py": "from streamlit import title\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["streamlit"])
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "board has several scripts that import streamlit (board/a.py, board/b.py). Say which "
+        'one is the app: app = "path/to/app.py" in [tool.quatrain] (or --app).'
+    )
+
+
+def test_a_streamlit_app_option_that_is_no_script_is_a_detection_error(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/a.py": "import streamlit\n"},
+        dependencies=["streamlit"],
+    )  # fmt: skip
+
+    expected = re.escape("app = 'board.a' is no Python script of board")
+    with pytest.raises(DetectionError, match=expected):
+        detect(project, Options(app="board.a"))
+
+
+# --- aiohttp --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source_text", "target"),
+    [
+        ("from aiohttp import web\n\napp = web.Application()\n", "board.server:app"),
+        (
+            "from aiohttp import web\n\ndef make():\n    app = web.Application()\n    return app\n",
+            "board.server:make()",
+        ),
+        (
+            "import aiohttp.web\n\nasync def init():\n    return aiohttp.web.Application()\n",
+            "board.server:init",
+        ),
+    ],
+    ids=["object", "factory", "coroutine"],
+)
+def test_an_aiohttp_app_is_served_by_gunicorn_with_aiohttps_worker(
+    tmp_path: Path, source_text: str, target: str
+) -> None:
+    files = {"board/__init__.py": "", "board/server.py": source_text}
+    project = project_with(tmp_path, files, dependencies=["aiohttp", "gunicorn"])
+
+    spec = detect(project, Options())
+
+    worker = "--worker-class=aiohttp.GunicornWebWorker"
+    assert (spec.detector, spec.kind, spec.app, spec.production_server) == (
+        "aiohttp", "http", target, "gunicorn",
+    )  # fmt: skip
+    assert spec.production_command == (*GUNICORN, worker, TMP_DIR, target)
+    assert spec.development_command == (*GUNICORN, worker, TMP_DIR, "--reload", target)
+
+
+def test_an_aiohttp_factory_taking_argv_runs_under_aiohttps_cli_without_gunicorn(
+    tmp_path: Path,
+) -> None:
+    text = "from aiohttp import web\n\ndef init(argv):\n    return web.Application()\n"
+    files = {"board/__init__.py": "", "board/server.py": text}
+    project = project_with(tmp_path, files, dependencies=["aiohttp"])
+
+    spec = detect(project, Options())
+
+    assert spec.production_command == (
+        "sh", "-c", 'exec python -m aiohttp.web -H 0.0.0.0 -P "$PORT" "$1"', "sh",
+        "board.server:init",
+    )  # fmt: skip
+    assert spec.production_server == "aiohttp"
+
+
+def test_an_aiohttp_object_without_gunicorn_is_a_project_error(tmp_path: Path) -> None:
+    text = "from aiohttp import web\n\napp = web.Application()\n"
+    files = {"board/__init__.py": "", "board/server.py": text}
+    project = project_with(tmp_path, files, dependencies=["aiohttp"])
+
+    with pytest.raises(ProjectError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "board is an aiohttp app, and its production image needs a server that the project "
+        "locks as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    )
+
+
+def test_an_application_outside_a_module_importing_aiohttp_is_not_an_aiohttp_app(
+    tmp_path: Path,
+) -> None:
+    files = {"board/__init__.py": "", "board/ui.py": "import tornado.web\n\napp = Application()\n"}
+    project = project_with(tmp_path, files, dependencies=["aiohttp", "gunicorn"])
+
+    with pytest.raises(DetectionError, match="board depends on aiohttp, but quatrain found no"):
+        detect(project, Options())
+
+
+# --- Celery ---------------------------------------------------------------------------------
+
+
+def test_a_celery_app_is_a_worker_that_must_stay_up(tmp_path: Path) -> None:
+    files = {
+        "board/__init__.py": "",
+        "board/tasks.py": "from celery import Celery\n\napp = Celery('b')\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["celery"])
+
+    spec = detect(project, Options())
+
+    command = ("celery", "-A", "board.tasks", "worker", "--loglevel=INFO")
+    assert spec == ServeSpec(
+        detector="celery",
+        kind="worker",
+        framework="celery",
+        app="board.tasks",
+        found_in="board/tasks.py: app",
+        production_command=command,
+        development_command=command,
+        production_server="celery",
+    )
+    assert spec.http is False
+
+
+def test_a_celery_app_of_another_name_is_given_to_celery_by_name(tmp_path: Path) -> None:
+    files = {"board/__init__.py": "", "board/jobs.py": "import celery\n\nqueue = celery.Celery()\n"}
+    project = project_with(tmp_path, files, dependencies=["celery"])
+
+    assert detect(project, Options()).production_command[2] == "board.jobs:queue"
+
+
+def test_a_flask_app_with_celery_is_served_as_the_web_app(tmp_path: Path) -> None:
+    files = {
+        "board/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "board/tasks.py": "from celery import Celery\n\ncelery = Celery()\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["flask", "celery", "gunicorn"])
+
+    assert detect(project, Options()).detector == "flask"
+
+
+# --- the command option, and refusals -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dependency", "module_text", "message"),
+    [
+        (
+            "python-telegram-bot",
+            "from telegram.ext import Application\n",
+            "board depends on python-telegram-bot, a Telegram bot library, which quatrain does "
+            "not run by itself: a bot needs its token and Telegram's servers to start, and "
+            'serves no port. Say what the image runs: command = ["python", "-m", "board.bot"]',
+        ),
+        (
+            "aiogram",
+            "from aiogram import Bot\n",
+            "board depends on aiogram, a Telegram bot library, which quatrain does not run by "
+            "itself: a bot needs its token and Telegram's servers to start, and serves no "
+            'port. Say what the image runs: command = ["python", "-m", "board.bot"]',
+        ),
+        (
+            "discord.py",
+            "import discord\n",
+            "board depends on discord-py, a Discord bot library, which quatrain does not run by "
+            "itself: a bot needs its token and Discord's gateway to start, and serves no port. "
+            'Say what the image runs: command = ["python", "-m", "board.bot"]',
+        ),
+        (
+            "rq",
+            "from rq import Queue\n",
+            "board depends on rq, a Redis job queue, which quatrain does not run by itself: an "
+            "RQ worker connects to Redis as it starts and exits when it cannot. Say what the "
+            'image runs: command = ["rq", "worker", "--url", "redis://REDIS_HOST:6379/0"]',
+        ),
+        (
+            "sanic",
+            "from sanic import Sanic\n\napp = Sanic('board')\n",
+            "board depends on sanic, a web framework with its own server, which quatrain does "
+            "not run by itself: quatrain has no Sanic detector yet, and will not guess its app. "
+            'Say what the image runs: command = ["sanic", "board.bot:app", "--host=0.0.0.0", '
+            '"--port=8888"]',
+        ),
+    ],
+    ids=["python-telegram-bot", "aiogram", "discord.py", "rq", "sanic"],
+)
+def test_a_library_quatrain_cannot_prove_is_refused_with_the_command_to_set(
+    tmp_path: Path, dependency: str, module_text: str, message: str
+) -> None:
+    files = {"board/__init__.py": "", "board/bot.py": module_text}
+    project = project_with(tmp_path, files, dependencies=[dependency])
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        f"{message} in [tool.quatrain]; quatrain then runs it and verify checks that it stays "
+        "up (pass its settings with --env or --env-file)."
+    )
+
+
+def test_the_command_option_runs_a_bot_as_a_worker(tmp_path: Path) -> None:
+    files = {"board/__init__.py": "", "board/bot.py": "import discord\n"}
+    project = project_with(tmp_path, files, dependencies=["discord.py"])
+
+    spec = detect(project, Options(command=("python", "-m", "board.bot")))
+
+    assert (spec.detector, spec.kind, spec.production_command, spec.found_in) == (
+        "command", "worker", ("python", "-m", "board.bot"), "the command option",
+    )  # fmt: skip
