@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
 
-from quatrain import __version__, poetry_pins
+from quatrain import __version__, poetry_pins, quoting
 from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
 from quatrain.options import Options
 from quatrain.project import Project, canonical_name
+from quatrain.quoting import Expansion
 from quatrain.spec import ServeSpec
 
 DEFAULT_POETRY_VERSION = "2.5.1"
@@ -58,30 +58,46 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # Dockerfiles, not HTML
     )
-    env.filters["exec_form"] = exec_form
-    env.filters["env_value"] = env_value
+    # Every value from the options or the project reaches the templates through one of
+    # quoting's filters, each for its Dockerfile context; nothing is pasted raw.
+    env.filters.update(quoting.FILTERS)
+    env.filters["copy_arguments"] = copy_arguments
     env.globals["apt_install"] = apt_install
     env.globals["env_block"] = env_block
-    env.filters["shell_join"] = shlex.join
+    env.globals["label_block"] = label_block
+    env.filters["shell_join"] = shlex.join  # for comments only: RUN lines take shell_command
     return env
 
 
-def exec_form(argv: Sequence[str]) -> str:
-    """A JSON array as Dockerfile exec form wants it: `["gunicorn", "pkg:create_app()"]`."""
-    return json.dumps(list(argv), ensure_ascii=False)
-
-
-def env_value(value: str) -> str:
-    """Quote an ENV or LABEL value only when it needs it, so simple values stay readable."""
-    if value and all(c.isalnum() or c in "._-/:@+$" for c in value):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def env_block(pairs: Sequence[tuple[str, str]]) -> str:
+def env_block(pairs: Sequence[tuple[str, str | Expansion]]) -> str:
     """One ENV instruction, a variable a line."""
-    lines = [f"{name}={env_value(value)}" for name, value in pairs]
+    lines = [
+        f"{quoting.env_key(name, what='env name')}={quoting.env_value(value, what=f'env {name}')}"
+        for name, value in pairs
+    ]
     return "ENV " + " \\\n    ".join(lines)
+
+
+def label_block(found: Mapping[str, str | Expansion]) -> str:
+    """One LABEL instruction, a label a line, sorted by name."""
+    lines = [
+        f"{quoting.label_key(name, what='label name')}="
+        f"{quoting.label_value(value, what=f'label {name}')}"
+        for name, value in sorted(found.items())
+    ]
+    return "LABEL " + " \\\n      ".join(lines)
+
+
+def copy_arguments(sources: Sequence[str], dest: str, *, what: str = "a copied path") -> str:
+    """COPY's arguments, by quoting.copy_paths. Its plain form refuses a leading `/`, which
+    COPY reads the same in a destination: an absolute one whose other paths are plain stays
+    plain (`COPY libs/x/ /app/libs/x/`), as quatrain has always written it."""
+    written = quoting.copy_paths(sources, dest, what=what)
+    if written.startswith("[") and dest.startswith("/"):
+        relative = quoting.copy_paths(sources, dest.lstrip("/") or ".", what=what)
+        if not relative.startswith("["):
+            return " ".join([*sources, dest])
+    return written
 
 
 CA_BUNDLE_SECRET = "ca-bundle"
@@ -92,7 +108,7 @@ CA_MOUNT = (
 )
 
 
-def apt_install(packages: Sequence[str], ca_mount: str = "") -> str:
+def apt_install(packages: Sequence[str], ca_mount: str = "", what: str = "apt-packages") -> str:
     """Debian packages, with apt's lists and downloads in cache mounts rather than layers."""
     trust = f" -o Acquire::https::CaInfo={CA_BUNDLE_PATH}" if ca_mount else ""
     return "\n".join(
@@ -104,7 +120,7 @@ def apt_install(packages: Sequence[str], ca_mount: str = "") -> str:
             "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\",
             ca_mount + f"    apt-get{trust} update \\",
             f"    && apt-get{trust} install --yes --no-install-recommends "
-            + " ".join(sorted(packages)),
+            + " ".join(quoting.check_debian_package(p, what=what) for p in sorted(packages)),
         ]
     )
 
@@ -119,16 +135,16 @@ def poetry_version(project: Project, options: Options) -> str:
     return DEFAULT_POETRY_VERSION
 
 
-def labels(project: Project, options: Options) -> dict[str, str]:
+def labels(project: Project, options: Options) -> dict[str, str | Expansion]:
     """OCI annotations from the project's metadata, then the user's labels on top."""
-    found = {
+    found: dict[str, str | Expansion] = {
         "org.opencontainers.image.title": project.name,
         "org.opencontainers.image.version": project.version,
         "org.opencontainers.image.description": project.description,
         "org.opencontainers.image.licenses": project.license or "",
         "org.opencontainers.image.source": project.urls.get("repository", ""),
         "org.opencontainers.image.url": project.urls.get("homepage", ""),
-        "org.opencontainers.image.revision": "$REVISION",
+        "org.opencontainers.image.revision": Expansion("$REVISION"),
     }
     if not project.package_mode:
         del found["org.opencontainers.image.version"]  # no version without a package
@@ -136,7 +152,7 @@ def labels(project: Project, options: Options) -> dict[str, str]:
 
 
 def development_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
-    pairs = [("PORT", str(options.port))] if spec.http else []
+    pairs = [("PORT", quoting.expose_port(options.port))] if spec.http else []
     return pairs + sorted({**dict(spec.development_env), **options.env}.items())
 
 
@@ -151,19 +167,22 @@ def home(options: Options) -> str:
     return f"/home/{options.user}"
 
 
-def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
-    pairs = [
+def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str | Expansion]]:
+    pairs: list[tuple[str, str | Expansion]] = [
         ("PYTHONDONTWRITEBYTECODE", "1"),
         ("PYTHONUNBUFFERED", "1"),
         ("PYTHONFAULTHANDLER", "1"),
         ("VIRTUAL_ENV", "/opt/venv"),
-        ("PATH", "/opt/venv/bin:$PATH"),
+        ("PATH", Expansion("/opt/venv/bin:$PATH")),
         # Set, not looked up: a platform that runs the image under an arbitrary uid has no
         # passwd entry for it.
         ("HOME", home(options)),
     ]
     if spec.http:
-        pairs += [("PORT", str(options.port)), ("WEB_CONCURRENCY", str(options.workers))]
+        pairs += [
+            ("PORT", quoting.expose_port(options.port)),
+            ("WEB_CONCURRENCY", str(options.workers)),
+        ]
     return pairs + sorted({**dict(spec.production_env), **options.env}.items())
 
 
@@ -186,7 +205,10 @@ def render(
         "quatrain_version": __version__,
         "project": project,
         "spec": spec,
-        "images": images,
+        # quatrain's own FROM references carry ${PYTHON_VERSION}: Docker expands them. An
+        # image option is the user's, checked against the reference grammar.
+        "build_image": images.build_override or Expansion(images.build),
+        "runtime_image": images.runtime_override or Expansion(images.runtime),
         "syntax": options.syntax,
         "python_version": images.python_version,
         "debian_release": images.debian_release,
@@ -222,9 +244,9 @@ def render(
         "secret_variables": [v for name in sorted(private_sources) for v in variables(name)],
         "gate": options.gate,
         "extras_flags": install_flags(options),
-        "export_groups": ",".join(["main", *sorted(options.groups)]),
+        "export_groups": group_list(["main", *sorted(options.groups)]),
         "git_dependencies": git_dependencies(project, options),
-        "development_groups": ",".join(sorted(options.groups)),
+        "development_groups": group_list(sorted(options.groups)),
         # Git dependencies are cloned by the installs, and slim images have no git.
         "build_apt_packages": sorted(
             {
@@ -264,9 +286,20 @@ def git_dependencies(project: Project, options: Options) -> list[str]:
 
 
 def install_flags(options: Options) -> str:
-    """Extras and extra groups, as `poetry install` and `poetry export` take them."""
-    flags = [f"--extras {extra}" for extra in sorted(options.extras)]
+    """Extras, as `poetry install` and `poetry export` take them."""
+    flags = [
+        f"--extras {quoting.shell_word(quoting.check_extra(e, what='extras'), what='extras')}"
+        for e in sorted(options.extras)
+    ]
     return "".join(f" {flag}" for flag in flags)
+
+
+def group_list(groups: Sequence[str]) -> str:
+    """Groups as one word of `--with`/`--only`: `main,ops`; "" for none."""
+    if not groups:
+        return ""
+    checked = [quoting.check_group(g, what="groups") for g in groups]
+    return quoting.shell_word(",".join(checked), what="groups")
 
 
 def sources_to_copy(project: Project) -> tuple[list[str], list[str]]:

@@ -15,12 +15,12 @@ from quatrain.images import BaseImages
 from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.project import Lock, Project, load_project
+from quatrain.quoting import Expansion
 from quatrain.render import (
     DEFAULT_POETRY_VERSION,
     DOCKERFILE,
     DOCKERIGNORE,
-    env_value,
-    exec_form,
+    env_block,
     labels,
     poetry_version,
     render,
@@ -277,31 +277,23 @@ def test_labels_leave_out_what_the_project_does_not_say(project: Project) -> Non
     assert labels(project, Options()) == {
         "org.opencontainers.image.title": "shop",
         "org.opencontainers.image.version": "1.2.3",
-        "org.opencontainers.image.revision": "$REVISION",
+        "org.opencontainers.image.revision": Expansion("$REVISION"),
     }
 
 
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [
-        ("1", "1"),
-        # Docker expands $VARIABLES in ENV and LABEL values whether quoted or not.
-        ("/opt/venv/bin:$PATH", "/opt/venv/bin:$PATH"),
-        ("$REVISION", "$REVISION"),
-        ("pkg.app:app", "pkg.app:app"),
-        ("pkg:create_app()", '"pkg:create_app()"'),
-        ("two words", '"two words"'),
-        ('say "hi"', '"say \\"hi\\""'),
-        ("", '""'),
-    ],
-)
-def test_env_values_are_quoted_only_when_they_need_it(value: str, written: str) -> None:
-    assert env_value(value) == written
+def test_an_env_block_expands_quatrains_own_values_and_nothing_of_the_users() -> None:
+    pairs: list[tuple[str, str | Expansion]] = [
+        ("PATH", Expansion("/opt/venv/bin:$PATH")),
+        ("APP", "pkg:create_app()"),
+        ("SECRET", "$HOME"),
+        ("MODE", "prod"),
+    ]
 
-
-def test_exec_form_is_a_json_array() -> None:
-    assert exec_form(("sh", "-c", 'exec flask run --port "$PORT"')) == (
-        '["sh", "-c", "exec flask run --port \\"$PORT\\""]'
+    assert env_block(pairs) == (
+        "ENV PATH=/opt/venv/bin:$PATH \\\n"
+        '    APP="pkg:create_app()" \\\n'
+        '    SECRET="\\$HOME" \\\n'
+        "    MODE=prod"
     )
 
 
@@ -416,7 +408,7 @@ def test_labels_merge_the_option_over_the_metadata(project: Project) -> None:
     assert labels(project, options) == {
         "org.opencontainers.image.title": "shop",
         "org.opencontainers.image.version": "1.2.3-rc1",
-        "org.opencontainers.image.revision": "$REVISION",
+        "org.opencontainers.image.revision": Expansion("$REVISION"),
         "tier": "web",
     }
 
