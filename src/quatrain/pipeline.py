@@ -180,15 +180,20 @@ def run(
 
 
 def verify(
-    the_plan: Plan, engine: engine_module.Engine, *, tags: Mapping[Target, str | None]
+    the_plan: Plan,
+    engine: engine_module.Engine,
+    *,
+    tags: Mapping[Target, str | None],
+    env: Mapping[str, str] | None = None,
 ) -> list[VerifyResult]:
-    """Build and check each target; raise VerifyError naming every failed check."""
+    """Build and check each target, with `env` in every container; raise VerifyError naming
+    every failed check."""
     results = []
     for target in TARGETS:
         image = build(the_plan, engine, BuildRequest(target=target, tag=tags.get(target)))
         log.step(f"Verifying {target} image {image}")
         result = verify_image(
-            engine, image, target=target, project=the_plan.project, spec=the_plan.spec
+            engine, image, target=target, project=the_plan.project, spec=the_plan.spec, env=env
         )
         for check in result.checks:
             log.info(f"  [{'ok' if check.passed else 'FAILED'}] {check.name}: {check.detail}")
@@ -196,9 +201,16 @@ def verify(
         results.append(result)
     failed = [f"{r.target}: {c.name}" for r in results for c in r.checks if not c.passed]
     if failed:
+        exited = any(f.endswith(": start") for f in failed)
         msg = (
             f"The images were built, but these checks failed: {', '.join(failed)}. "
             "The details and the container's log are above."
+            + (
+                " The app exited at start: give it the settings it needs with --env KEY=VALUE "
+                "or --env-file FILE."
+                if exited
+                else ""
+            )
         )
         raise VerifyError(msg)
     return results

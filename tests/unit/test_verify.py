@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import cmd, verify
+from quatrain import cmd, pipeline, verify
 from quatrain.detect import detect
 from quatrain.engine import Engine
-from quatrain.errors import ConfigurationError
+from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.options import Options
 from quatrain.project import Project, load_project
 from quatrain.spec import Kind, ServeSpec
@@ -280,3 +281,26 @@ def test_an_env_file_is_read_from_disk(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
 
     assert verify.read_env_file(tmp_path / ".env") == {"A": "1"}
+
+
+def test_verify_passes_the_settings_to_both_targets_and_says_when_the_app_exited_at_start(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    the_plan = pipeline.plan(greeter.root, env={}, cli={})
+    the_plan = dataclasses.replace(the_plan, spec=worker_spec())
+    monkeypatch.setattr(pipeline, "build", lambda plan, engine, request: f"x:{request.target}")
+    monkeypatch.setattr("quatrain.verify.time.sleep", lambda seconds: None)
+    fake = ScriptedDocker({"run": [(0, "c1\n", "")], "inspect": [(0, "false 1\n", "")]})
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    with pytest.raises(VerifyError) as raised:
+        pipeline.verify(the_plan, ENGINE, tags={}, env={"SECRET": "s"})
+
+    assert str(raised.value) == (
+        "The images were built, but these checks failed: production: start, development: "
+        "start. The details and the container's log are above. The app exited at start: give "
+        "it the settings it needs with --env KEY=VALUE or --env-file FILE."
+    )
+    started = [call for call in fake.calls if call[1] == "run"]
+    assert len(started) == 4  # import and worker, per target
+    assert all("SECRET=s" in call for call in started)
