@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quatrain import credentials, generated
-from quatrain.errors import ConfigurationError
+from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.log import log
 from quatrain.render import CA_BUNDLE_SECRET, DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
 
@@ -99,10 +99,17 @@ def ignore_rules(the_plan: Plan) -> str:
     The few files the build itself reads are let back in by name: a .dockerignore written for
     another Dockerfile often leaves out README.md or LICENSE, which `poetry build` packs."""
     ours = the_plan.files[the_plan.layout.ignore_file]
-    own = the_plan.context / DOCKERIGNORE
-    if not own.is_file() or own.is_symlink():
+    own = _own_dockerignore(the_plan.context)
+    if own is None:
         return ours
-    text = own.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = own.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        msg = (
+            f"Cannot read {own}: {error.strerror or error}. Its rules must keep the same files "
+            "out of this build as out of yours: make it readable and build again."
+        )
+        raise ProjectError(msg) from error
     if generated.is_generated(text) and generated.is_unedited(text):
         return ours  # ours, as init wrote it
     needed = ["pyproject.toml", "poetry.lock", *the_plan.project.build_files]
@@ -111,3 +118,19 @@ def ignore_rules(the_plan: Plan) -> str:
         f"{ours}\n# The project's own .dockerignore:\n{text.rstrip()}\n"
         f"# What the build reads, let back in:\n{back}"
     )
+
+
+def _own_dockerignore(context: Path) -> Path | None:
+    """The context's .dockerignore, read through a link that stays inside the context; one
+    that leads out of it is refused, since skipping it would let in what it keeps out."""
+    own = context / DOCKERIGNORE
+    target = own.resolve()
+    if own.is_symlink() and not target.is_relative_to(context.resolve()):
+        msg = (
+            f"{own} is a symbolic link to {target}, outside the build context {context}: "
+            "quatrain reads nothing from outside it, and building without those rules would "
+            "let in what they keep out. Replace the link with a copy of the file (or with a "
+            "link to a file inside the context) and build again."
+        )
+        raise ProjectError(msg)
+    return target if target.is_file() else None

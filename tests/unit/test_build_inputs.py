@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from quatrain.build_inputs import build_args, ignore_rules
+from quatrain.errors import ProjectError
 from quatrain.pipeline import BuildRequest, plan
 from unit.conftest import flask_project, write_tree
 
@@ -70,3 +73,33 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
         "\n# The project's own .dockerignore:\nsecrets/\n"
         "# What the build reads, let back in:\n!pyproject.toml\n!poetry.lock\n"
     )
+
+
+def test_a_dockerignore_linked_from_outside_the_context_is_refused_not_skipped(
+    tmp_path: Path,
+) -> None:
+    outside = write_tree(tmp_path / "shared", {"ignore": "secrets/\n"}) / "ignore"
+    root = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
+    (root / ".dockerignore").symlink_to(outside)
+    the_plan = plan(root, env={}, cli={})
+
+    with pytest.raises(ProjectError) as raised:
+        ignore_rules(the_plan)
+
+    assert str(raised.value) == (
+        f"{the_plan.context / '.dockerignore'} is a symbolic link to {outside}, outside the build "
+        f"context {the_plan.context}: quatrain reads nothing from outside it, and building "
+        "without those rules would let in what they keep out. Replace the link with a copy of "
+        "the file (or with a link to a file inside the context) and build again."
+    )
+
+
+def test_a_dockerignore_linked_to_a_file_inside_the_context_keeps_its_rules(
+    tmp_path: Path,
+) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, "docker/ignore": "secrets/\n"})
+    (root / ".dockerignore").symlink_to(root / "docker" / "ignore")
+
+    rules = ignore_rules(plan(root, env={}, cli={}))
+
+    assert "\n# The project's own .dockerignore:\nsecrets/\n" in rules
