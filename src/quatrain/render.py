@@ -140,7 +140,9 @@ def labels(project: Project, options: Options) -> dict[str, str | Expansion]:
     found: dict[str, str | Expansion] = {
         "org.opencontainers.image.title": project.name,
         "org.opencontainers.image.version": project.version,
-        "org.opencontainers.image.description": project.description,
+        # Metadata, not an instruction: a multi-line description becomes one line, as PyPI
+        # shows a summary, instead of failing the render (quoting refuses line breaks).
+        "org.opencontainers.image.description": " ".join(project.description.split()),
         "org.opencontainers.image.licenses": project.license or "",
         "org.opencontainers.image.source": project.urls.get("repository", ""),
         "org.opencontainers.image.url": project.urls.get("homepage", ""),

@@ -187,7 +187,8 @@ CASES: dict[str, tuple[Callable[[str], dict[str, Any]], Check]] = {
     "name": (lambda h: {"name": h}, lambda c, t, h: (TITLE, h) in pairs(c, "LABEL")),
     "description": (
         lambda h: {"description": h},
-        lambda c, t, h: (DESCRIPTION, h) in pairs(c, "LABEL"),
+        # A description is shown on one line, its whitespace collapsed (see render.labels).
+        lambda c, t, h: (DESCRIPTION, " ".join(h.split())) in pairs(c, "LABEL") or not h.split(),
     ),
 }
 
@@ -226,9 +227,15 @@ def test_a_hostile_value_is_refused_or_read_back_as_given_without_a_new_instruct
 
 def test_a_refusal_while_rendering_names_the_field_and_the_value(tmp_path: Path) -> None:
     # The schema checks the options; the project's metadata is checked where it is written.
-    refusal = "label org.opencontainers.image.description 'two\\nlines'"
+    refusal = "label org.opencontainers.image.title 'two\\nlines'"
     with pytest.raises(ConfigurationError, match=re.escape(refusal)):
-        dockerfile(tmp_path, CLEAN, {**METADATA, "description": "two\nlines"})
+        dockerfile(tmp_path, CLEAN, {**METADATA, "name": "two\nlines"})
+
+
+def test_a_multi_line_description_is_labelled_on_one_line(tmp_path: Path) -> None:
+    text = dockerfile(tmp_path, CLEAN, {**METADATA, "description": "A shop,\n  for  you"})
+
+    assert (DESCRIPTION, "A shop, for you") in pairs(parse(text), "LABEL")
 
 
 # --- The templates alone, the schema bypassed: Options is a plain dataclass ---------------
