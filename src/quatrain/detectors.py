@@ -127,9 +127,12 @@ class DjangoDetector:
         found = next(((w, s) for w, m in named if (s := source.read_settings(project, m))), None)
         if found is not None:
             return self._spec(project, options, *found)
-        if options.app is not None and (entries or options.serve == self.name):
+        # A Django site: a manage.py, or a module that names its settings. An asgi.py alone
+        # may be a FastAPI app in a project that only uses Django's ORM.
+        site = bool(named) or any(where == "manage.py" for where, _ in entries)
+        if options.app is not None and (site or options.serve == self.name):
             return self._spec_of_app(project, options)
-        if named or (entries and entries[0][0] == "manage.py"):
+        if site:
             raise _settings_not_found(project, [m for _, m in named])
         if options.serve == self.name:
             raise _settings_not_found(project, [])

@@ -775,3 +775,19 @@ def test_an_app_option_that_names_no_script_is_not_silently_replaced(tmp_path: P
 
     with pytest.raises(DetectionError):
         detect(project, Options(app="greeter.cli:mian"))
+
+
+def test_an_asgi_module_of_a_project_using_only_djangos_orm_is_not_a_django_site(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "api/__init__.py": "",
+        "api/asgi.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["django", "fastapi", "gunicorn", "uvicorn-worker"],
+        lock=(locked("django"), locked("fastapi"), *GUNICORN_UVICORN_LOCK),
+    )  # fmt: skip
+
+    assert DjangoDetector().detect(project, Options(app="api.asgi:app")) is None
+    assert detect(project, Options(app="api.asgi:app")).detector == "asgi"
