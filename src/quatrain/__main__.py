@@ -19,6 +19,7 @@ from quatrain import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
 from quatrain.options import FIELDS, option_key, rule
+from quatrain.verify import read_env_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +59,23 @@ def _plan(path: Path, params: Mapping[str, Any]) -> pipeline.Plan:
 
 def _engine(the_plan: pipeline.Plan) -> engine_module.Engine:
     return engine_module.connect(the_plan.resolved.options.docker, dict(os.environ))
+
+
+def run_env_options(function: F) -> F:
+    """Settings for the containers that run and verify start, never baked into the image."""
+    function = click.option(
+        "--env-file", "env_file", type=click.Path(dir_okay=False, path_type=Path),
+        help="KEY=VALUE lines for the containers (# comments; nothing is evaluated).",
+    )(function)  # fmt: skip
+    return click.option(
+        "--run-env", "-e", "env_pairs", multiple=True,
+        help="KEY=VALUE for the containers only (repeatable; wins over --env-file).",
+    )(function)  # fmt: skip
+
+
+def _run_env(pairs: Sequence[str], env_file: Path | None) -> dict[str, str]:
+    from_file = read_env_file(env_file) if env_file else {}
+    return {**from_file, **_key_values(pairs, "--run-env")}
 
 
 project_path = click.argument(
@@ -129,15 +147,13 @@ def build(path: Path, target: pipeline.Target, tag: str | None, build_arg: Seque
 @project_path
 @target_option
 @click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
-@click.option(
-    "--run-env", "-e", "env_pairs", multiple=True, help="KEY=VALUE for this container only."
-)
+@run_env_options
 @click.argument("run_command", metavar="[-- COMMAND...]", nargs=-1, type=click.UNPROCESSED)
 @option_flags
 def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequence[str],
-        run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
+        env_file: Path | None, run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
     """Build, then run the image; anything after `--` replaces its command."""
-    the_plan = _plan(path, params)
+    the_plan, env = _plan(path, params), _run_env(env_pairs, env_file)
     engine = _engine(the_plan)
     image = pipeline.build(the_plan, engine, pipeline.BuildRequest(target=target, tag=tag))
     return pipeline.run(
@@ -145,7 +161,7 @@ def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequenc
         engine,
         image=image,
         command=run_command,
-        env=_key_values(env_pairs, "--run-env"),
+        env=env,
         interactive=sys.stdin.isatty() and sys.stdout.isatty(),
     )
 
@@ -164,11 +180,12 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
 
 @cli.command()
 @project_path
+@run_env_options
 @option_flags
-def verify(path: Path, **params: Any) -> None:
+def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, **params: Any) -> None:
     """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
-    the_plan = _plan(path, params)
-    pipeline.verify(the_plan, _engine(the_plan), tags={})
+    the_plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    pipeline.verify(the_plan, _engine(the_plan), tags={}, env=env)
     log.info("Both images verified.")
 
 

@@ -143,7 +143,7 @@ def _refuse_unserved(project: Project) -> None:
         f"{project.name} depends on {seen}, {unserved.what}, which quatrain does not run by "
         f"itself: {unserved.why}. Say what the image runs: command = {command} in "
         "[tool.quatrain]; quatrain then runs it and verify checks that it stays up (pass its "
-        "settings with --env or --env-file)."
+        "settings with --run-env or --env-file)."
     )
     raise DetectionError(msg)
 

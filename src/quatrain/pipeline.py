@@ -206,7 +206,7 @@ def verify(
             f"The images were built, but these checks failed: {', '.join(failed)}. "
             "The details and the container's log are above."
             + (
-                " The app exited at start: give it the settings it needs with --env KEY=VALUE "
+                " The app exited at start: give it the settings it needs with --run-env KEY=VALUE "
                 "or --env-file FILE."
                 if exited
                 else ""

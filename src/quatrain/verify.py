@@ -170,7 +170,7 @@ def _exited_at_start(engine: Engine, container: str, code: str, before: str) -> 
     detail = (
         f"the app exited at start (exit {code}), before {before}; its last log lines:\n"
         f"{_logs(engine, container)}\nA missing setting is the usual cause: pass it with "
-        "--env KEY=VALUE or --env-file FILE."
+        "--run-env KEY=VALUE or --env-file FILE."
     )
     return Check(name="start", passed=False, detail=detail)
 

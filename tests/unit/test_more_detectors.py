@@ -370,7 +370,7 @@ def test_a_library_quatrain_cannot_prove_is_refused_with_the_command_to_set(
 
     assert str(raised.value) == (
         f"{message} in [tool.quatrain]; quatrain then runs it and verify checks that it stays "
-        "up (pass its settings with --env or --env-file)."
+        "up (pass its settings with --run-env or --env-file)."
     )
 
 

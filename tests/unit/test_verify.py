@@ -177,7 +177,7 @@ def test_a_worker_that_exits_at_start_reports_it_with_its_last_log_lines(
         detail=(
             "the app exited at start (exit 1), before its first seconds; its last log lines:\n"
             "Traceback...\nKeyError: 'BROKER_URL'\nA missing setting is the usual cause: pass "
-            "it with --env KEY=VALUE or --env-file FILE."
+            "it with --run-env KEY=VALUE or --env-file FILE."
         ),
     )
     assert ["docker", "logs", "--tail", "30", "c1"] in fake.calls
@@ -299,7 +299,7 @@ def test_verify_passes_the_settings_to_both_targets_and_says_when_the_app_exited
     assert str(raised.value) == (
         "The images were built, but these checks failed: production: start, development: "
         "start. The details and the container's log are above. The app exited at start: give "
-        "it the settings it needs with --env KEY=VALUE or --env-file FILE."
+        "it the settings it needs with --run-env KEY=VALUE or --env-file FILE."
     )
     started = [call for call in fake.calls if call[1] == "run"]
     assert len(started) == 4  # import and worker, per target
