@@ -117,6 +117,8 @@ def detect(project: Project, options: Options) -> ServeSpec:
             if not options.command:
                 _refuse_unserved(project)
             refused = True
+        if detector.name == "console-script" and _runs_unserved(project, options):
+            continue  # the command is the bot or worker itself, not arguments to a script
         spec = detector.detect(project, options)
         if spec is not None:
             return spec
@@ -128,6 +130,14 @@ def detect(project: Project, options: Options) -> ServeSpec:
         'and app = "module:attribute" (or the script name), or --serve/--app.'
     )
     raise DetectionError(msg)
+
+
+def _runs_unserved(project: Project, options: Options) -> bool:
+    return (
+        options.serve == "auto"
+        and bool(options.command)
+        and any(name in project.dependencies for name in UNSERVED)
+    )
 
 
 def _refuse_unserved(project: Project) -> None:

@@ -383,3 +383,22 @@ def test_the_command_option_runs_a_bot_as_a_worker(tmp_path: Path) -> None:
     assert (spec.detector, spec.kind, spec.production_command, spec.found_in) == (
         "command", "worker", ("python", "-m", "board.bot"), "the command option",
     )  # fmt: skip
+
+
+def test_the_command_for_a_bot_wins_over_its_console_script(tmp_path: Path) -> None:
+    tree = {
+        "pyproject.toml": pep621(
+            "board",
+            dependencies=["aiogram"],
+            extra='\n[project.scripts]\nbot = "board.bot:main"\n',
+        ),
+        "board/__init__.py": "",
+        "board/bot.py": "import aiogram\n\ndef main():\n    pass\n",
+    }
+    project = load_project(write_project(tmp_path, tree, lock=lock_text(locked("aiogram"))))
+
+    spec = detect(project, Options(command=("bot",)))
+
+    assert (spec.detector, spec.production_entrypoint, spec.production_command) == (
+        "command", (), ("bot",),
+    )  # fmt: skip
