@@ -1,6 +1,14 @@
 """Credentials of private package sources, found where Poetry finds them, handed to the build
-as BuildKit secret files (an auth.toml for Poetry, a .netrc for pip): never as build args,
-never in ENV, never in a layer.
+as BuildKit secret files (an auth.toml for Poetry, a .netrc for uv): never as build args,
+never in ENV, never in a layer, never in a URL that pyproject.toml or poetry.lock carries in.
+
+Which sources are private is decided by the project alone: the sources the private-sources
+option names ([tool.quatrain], QUATRAIN_PRIVATE_SOURCES or --private-sources), each of which
+must be a [[tool.poetry.source]] with a url. Credentials set in the environment or in Poetry's
+auth.toml never add a source, so everyone who runs `quatrain init` on the same project commits
+the same Dockerfile. `quatrain build` then needs the credentials of every private source and
+stops before the engine when one is missing; credentials found for a source the option does
+not name are only a warning, since the Dockerfile mounts no secret for it.
 """
 
 from __future__ import annotations
@@ -9,9 +17,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
-from quatrain.errors import ConfigurationError
+import tomli_w
+
+from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.project import PackageSource, Project
 
 if sys.version_info >= (3, 11):
@@ -37,10 +47,51 @@ def variables(source: str) -> tuple[str, str]:
     return f"POETRY_HTTP_BASIC_{key}_USERNAME", f"POETRY_HTTP_BASIC_{key}_PASSWORD"
 
 
-def private_sources(
-    project: Project, declared: Sequence[str], env: Mapping[str, str]
-) -> tuple[PackageSource, ...]:
-    """The sources named in the private-sources option, and every source with credentials."""
+def refuse_credentials_in_urls(project: Project) -> None:
+    """A user name or password in a source's url (or in a locked package's) would be copied
+    into the images with pyproject.toml and poetry.lock: refused, with the way that keeps it
+    out of them."""
+    for source in project.sources:
+        if source.url and _has_credentials(urlsplit(source.url)):
+            user, password = variables(source.name)
+            msg = (
+                f"The [[tool.poetry.source]] {source.name!r} in {project.root / 'pyproject.toml'} "
+                f"has credentials in its url ({_redacted(source.url)}), and pyproject.toml is "
+                "copied into the images. Remove them from the url and run `poetry lock`; pass "
+                f"them as secrets instead: set {user} and {password} (or run `poetry config "
+                f"http-basic.{source.name} USER PASSWORD`, which writes Poetry's auth.toml), and "
+                f'name the source in [tool.quatrain] private-sources = ["{source.name}"].'
+            )
+            raise ProjectError(msg)
+    for package in project.lock.packages if project.lock else ():
+        url = package.source_url or ""
+        if package.source_type in ("legacy", "git", "url") and _has_credentials(urlsplit(url)):
+            msg = (
+                f"poetry.lock in {project.root} has credentials in the url of {package.name} "
+                f"({_redacted(url)}), and poetry.lock is copied into the images. Remove them "
+                "from the url in pyproject.toml and run `poetry lock`; a private source's "
+                "credentials go in POETRY_HTTP_BASIC_<SOURCE>_USERNAME/_PASSWORD or Poetry's "
+                "auth.toml, and reach the build as secrets."
+            )
+            raise ProjectError(msg)
+
+
+def _has_credentials(url: SplitResult) -> bool:
+    # ssh names the account to log in to (git@github.com), which is no secret; over http a
+    # user name alone is often the token itself.
+    if url.password is not None:
+        return True
+    return url.username is not None and not url.scheme.endswith("ssh")
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"***@{host}").geturl()
+
+
+def private_sources(project: Project, declared: Sequence[str]) -> tuple[PackageSource, ...]:
+    """The sources the private-sources option names: the project decides, not the machine."""
     known = {source.name: source for source in project.sources if source.url}
     unknown = sorted(set(declared) - set(known))
     if unknown:
@@ -50,16 +101,13 @@ def private_sources(
             f"{', '.join(known) or 'none'})."
         )
         raise ConfigurationError(msg)
-    stored = poetry_auth(env)
-    return tuple(
-        source
-        for name, source in sorted(known.items())
-        if name in declared or _lookup(name, env, stored) is not None
-    )
+    return tuple(source for name, source in sorted(known.items()) if name in declared)
 
 
 def collect(sources: tuple[PackageSource, ...], env: Mapping[str, str]) -> list[Credential]:
     """The credentials of each private source, or an error naming what to set."""
+    if not sources:
+        return []
     stored = poetry_auth(env)
     found, missing = [], []
     for source in sources:
@@ -80,6 +128,22 @@ def collect(sources: tuple[PackageSource, ...], env: Mapping[str, str]) -> list[
     return found
 
 
+def unused(
+    project: Project, private: tuple[PackageSource, ...], env: Mapping[str, str]
+) -> list[str]:
+    """A warning for each source with credentials here that is not private: the Dockerfile
+    mounts no secret for it, so the build reaches it without them."""
+    others = [s.name for s in project.sources if s.url and s not in private]
+    stored = poetry_auth(env) if others else {}
+    return [
+        f"Credentials for the source {name} are set here, but private-sources does not name "
+        "it, so the build reaches it without them (the Dockerfile depends on the project "
+        f'alone). If it needs them, add private-sources = ["{name}"] to [tool.quatrain].'
+        for name in sorted(others)
+        if _lookup(name, env, stored) is not None
+    ]
+
+
 def _lookup(
     name: str, env: Mapping[str, str], stored: Mapping[str, Mapping[str, str]]
 ) -> tuple[str, str] | None:
@@ -94,43 +158,82 @@ def _lookup(
 
 def poetry_auth(env: Mapping[str, str]) -> Mapping[str, Mapping[str, str]]:
     """The [http-basic] table of Poetry's auth.toml, where Poetry's config dir says it is."""
+    auth = _auth_toml_path(env)
+    if not auth.is_file():
+        return {}
+    try:
+        with auth.open("rb") as file:
+            data = tomllib.load(file)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        msg = (
+            f"Poetry's auth.toml at {auth} cannot be read: {error}. Fix or remove it (`poetry "
+            "config --list` shows what Poetry reads), or set POETRY_CONFIG_DIR to another "
+            "directory; credentials can also come from POETRY_HTTP_BASIC_<SOURCE>_USERNAME and "
+            "_PASSWORD."
+        )
+        raise ConfigurationError(msg) from error
+    table = data.get("http-basic", {})
+    entries = table if isinstance(table, dict) else {}
+    wrong = sorted(name for name, entry in entries.items() if not isinstance(entry, dict))
+    if not isinstance(table, dict) or wrong:
+        where = "[http-basic]" if not isinstance(table, dict) else f"http-basic.{wrong[0]}"
+        msg = (
+            f"Poetry's auth.toml at {auth} has {where} as a value, where Poetry keeps a table "
+            "with username and password. Fix it with `poetry config http-basic.<source> USER "
+            "PASSWORD`, or remove it."
+        )
+        raise ConfigurationError(msg)
+    return entries
+
+
+def _auth_toml_path(env: Mapping[str, str]) -> Path:
     if "POETRY_CONFIG_DIR" in env:
         directory = Path(env["POETRY_CONFIG_DIR"])
     else:
         config_home = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
         directory = Path(config_home).expanduser() / "pypoetry"
-    auth = directory / "auth.toml"
-    if not auth.is_file():
-        return {}
-    with auth.open("rb") as file:
-        table = tomllib.load(file).get("http-basic", {})
-    return table if isinstance(table, dict) else {}
+    return directory / "auth.toml"
 
 
 def auth_toml(credentials: list[Credential]) -> str:
-    """Poetry's auth.toml for the given credentials."""
-    lines = []
-    for credential in credentials:
-        lines += [
-            f"[http-basic.{_toml_key(credential.source)}]",
-            f"username = {_toml_string(credential.username)}",
-            f"password = {_toml_string(credential.password)}",
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def netrc(credentials: list[Credential]) -> str:
-    """A .netrc for pip, which installs the exported requirements from the same sources."""
-    return "".join(
-        f"machine {c.host} login {c.username} password {c.password}\n" for c in credentials
+    """Poetry's auth.toml for the given credentials, by a TOML writer: any text round-trips."""
+    return tomli_w.dumps(
+        {
+            "http-basic": {
+                c.source: {"username": c.username, "password": c.password} for c in credentials
+            }
+        }
     )
 
 
-def _toml_key(key: str) -> str:
-    return key if key.replace("-", "").replace("_", "").isalnum() else _toml_string(key)
+def netrc(credentials: list[Credential]) -> str:
+    """A .netrc for uv, which installs the exported requirements from the same sources.
+
+    uv's netrc crate (rust-netrc) lexes as Python's netrc does since 3.11: a token is quoted
+    with double quotes, a backslash takes the next character as it is; curl reads the same
+    quoting within one line. A value with a space, a quote, a backslash or a `#` is quoted;
+    a control character (a line break above all) has no spelling all three read alike, and is
+    refused: it would end the entry and start another.
+    """
+    return "".join(
+        f"machine {_netrc_token(c.host, 'host', c)} "
+        f"login {_netrc_token(c.username, 'user name', c)} "
+        f"password {_netrc_token(c.password, 'password', c)}\n"
+        for c in credentials
+    )
 
 
-def _toml_string(value: str) -> str:
+def _netrc_token(value: str, what: str, credential: Credential) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        user, password = variables(credential.source)
+        msg = (
+            f"The {what} of the private source {credential.source!r} has a control character "
+            "(a line break, a tab, ...), which a .netrc cannot hold: uv would read another "
+            f"entry from it. Set {user} and {password} (or Poetry's auth.toml) without it; a "
+            "trailing line break often comes from `echo` or a file read as it is."
+        )
+        raise ConfigurationError(msg)
+    if value and not any(ch in value for ch in ' "\\#'):
+        return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

@@ -51,13 +51,14 @@ class BuildRequest:
 
 def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     project = load_project(path)
+    credentials.refuse_credentials_in_urls(project)
     resolved = resolve(pyproject=project.tool_quatrain, env=env, cli=cli)
     options = resolved.options
     check_lock(project)
     spec = detect(project, options)
     base_images, warnings = images.choose(project, options)
     needs, more_warnings = images.lock_needs(project, options, base_images)
-    private = credentials.private_sources(project, options.private_sources, env)
+    private = credentials.private_sources(project, options.private_sources)
     context, layout = layout_of(project)
     files = render(
         project,
@@ -131,6 +132,8 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     tag = request.tag or default_tag(the_plan, request.target)
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(the_plan.private_sources, engine.env)
+    for warning in credentials.unused(the_plan.project, the_plan.private_sources, engine.env):
+        log.warning(warning)
     with (
         build_inputs.dockerfile_for(the_plan) as dockerfile,
         build_inputs.secret_files(found) as secrets,

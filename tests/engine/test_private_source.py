@@ -10,8 +10,11 @@ import subprocess
 import sys
 import tarfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import package_index
+import pytest
 from engine_support import PROJECTS, PrivateIndex, Quatrain, docker
 
 from quatrain import engine as engine_module
@@ -20,7 +23,8 @@ SOURCE = "private-repo"
 
 
 def private_copy(tmp_path: Path, private_index: PrivateIndex) -> Path:
-    """flask-factory whose only source is the private index, named like a company's would be."""
+    """flask-factory whose only source is the private index, named like a company's would be
+    and named in private-sources, as a project with a private source says."""
     project = tmp_path / "private-app"
     shutil.copytree(PROJECTS / "flask-factory", project)
     pyproject = project / "pyproject.toml"
@@ -28,6 +32,10 @@ def private_copy(tmp_path: Path, private_index: PrivateIndex) -> Path:
         pyproject.read_text()
         .replace("@INDEX_URL@", private_index.url)
         .replace('name = "testbed"', f'name = "{SOURCE}"')
+        # BuildKit's cache never sees a secret: a project new to it makes every step that
+        # reads the credentials run again, with this run's.
+        .replace('description = "', f'description = "Run {uuid.uuid4().hex}: ')
+        + f'\n[tool.quatrain]\nprivate-sources = ["{SOURCE}"]\n'
     )
     locked = subprocess.run(
         [sys.executable, "-m", "poetry", "lock", "--no-interaction"],
@@ -73,18 +81,51 @@ def test_a_private_source_builds_both_images_and_leaves_no_secret_in_them(
     )
     assert "--mount=type=secret,id=netrc,target=/root/.netrc,required=true" in rendered
     assert private_index.password not in rendered
+    # Everyone commits the same Dockerfile: it depends on the project, not on who has the keys.
+    assert quatrain("init", "--stdout", str(project)).stdout == rendered
 
-    secret = private_index.password.encode()
+    builds_and_leaves_no_secret(quatrain, engine, project, private_index, f"{image_tag}:private")
+
+
+def builds_and_leaves_no_secret(
+    quatrain: Quatrain, engine: engine_module.Engine, project: Path,
+    private_index: PrivateIndex, tag_stem: str,
+) -> None:  # fmt: skip
+    """Both targets build with the index's credentials, which end up in no image. The scan
+    looks for the password's last word, which no quoting (JSON's in the config) changes."""
+    secret = private_index.password.split()[-1]
     for target in ("production", "development"):
-        tag = f"{image_tag}:private-{target}"
+        tag = f"{tag_stem}-{target}"
         built = quatrain("build", str(project), "--target", target, "--tag", tag,
                          extra_env=private_index.credentials(SOURCE))  # fmt: skip
-        assert private_index.password not in built.stdout + built.stderr
-        assert occurrences(engine, tag, secret) == []
-    production = f"{image_tag}:private-production"
+        assert secret not in built.stdout + built.stderr
+        assert occurrences(engine, tag, secret.encode()) == []
     checked = docker(engine, "run", "--rm", "--network", "none", "--entrypoint", "python",
-                     production, "-c", "import flask, factory_app")  # fmt: skip
+                     f"{tag_stem}-production", "-c", "import flask, factory_app")  # fmt: skip
     assert checked.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateIndex]:
+    """The private index with a password that netrc and TOML must quote: a space, quotes, a
+    backslash, a `#` and brackets."""
+    password = "p a\"s\\s#w'd ][x] " + uuid.uuid4().hex
+    htpasswd = package_index.write_htpasswd(
+        tmp_path_factory.mktemp("auth") / "htpasswd", "quatrain", password
+    )
+    server, url = package_index.start(package_index.wheel_directory(), htpasswd=htpasswd)
+    yield PrivateIndex(url=url, username="quatrain", password=password)
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_a_password_with_spaces_quotes_and_backslashes_reaches_poetry_and_uv_exactly(
+    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
+    hostile_index: PrivateIndex, image_tag: str,
+) -> None:  # fmt: skip
+    project = private_copy(tmp_path, hostile_index)
+
+    builds_and_leaves_no_secret(quatrain, engine, project, hostile_index, f"{image_tag}:hostile")
 
 
 def test_the_scan_finds_a_secret_that_is_in_a_layer(
@@ -109,9 +150,7 @@ def test_a_missing_credential_fails_before_the_build_and_names_what_to_set(
     quatrain: Quatrain, tmp_path: Path, private_index: PrivateIndex
 ) -> None:
     project = private_copy(tmp_path, private_index)
-    result = quatrain(
-        "build", str(project), extra_env={"QUATRAIN_PRIVATE_SOURCES": SOURCE}, check=False
-    )
+    result = quatrain("build", str(project), check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "quatrain: error: The private source(s) private-repo need credentials, and none were "
