@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from quatrain import pyproject
 from quatrain.errors import ProjectError
 from quatrain.lock import Lock, LockedPackage, canonical_name, load_lock, parse_toml
+from quatrain.pyproject import PackageDir, PackageSource, inside
+from quatrain.revision import git_revision
 
 __all__ = [
     "Lock",
@@ -22,31 +24,11 @@ __all__ = [
     "PackageSource",
     "Project",
     "canonical_name",
+    "git_revision",
+    "inside",
     "load_lock",
     "load_project",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PackageDir:
-    """One importable package (or module) the wheel ships, and where it lives in the project."""
-
-    name: str  # the import name: "coach_planner"
-    path: str  # relative to the project root, POSIX: "src/coach_planner" or "tool.py"
-
-    @property
-    def top(self) -> str:
-        """The first path component, which is what the Dockerfile copies: "src" or the package."""
-        return self.path.split("/", 1)[0]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PackageSource:
-    """A [[tool.poetry.source]]: where Poetry (and pip, through the export) gets packages."""
-
-    name: str
-    url: str | None  # None for the named PyPI source
-    priority: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,18 +94,20 @@ class Project:
 
 def load_project(root: Path) -> Project:
     """Read pyproject.toml (Poetry 1.8 or 2.x shape) and poetry.lock from a project directory."""
-    pyproject_path = root / "pyproject.toml"
-    if not pyproject_path.is_file():
+    pyproject_path = _project_file(root, "pyproject.toml")
+    if pyproject_path is None:
         msg = (
             f"{root} has no pyproject.toml, so it is not a Poetry project. "
             "Point quatrain at the directory that holds pyproject.toml and poetry.lock."
         )
         raise ProjectError(msg)
-    data = _read_toml(pyproject_path)
-    project_table: Mapping[str, Any] = data.get("project", {})
-    poetry_table: Mapping[str, Any] = data.get("tool", {}).get("poetry", {})
-    package_mode = bool(poetry_table.get("package-mode", True))
-    name = project_table.get("name") or poetry_table.get("name")
+    data = parse_toml(pyproject_path)
+    read = pyproject.Reader(pyproject_path)
+    project_table = read.table(data.get("project"), "project")
+    tool = read.table(data.get("tool"), "tool")
+    poetry_table = read.table(tool.get("poetry"), "tool.poetry")
+    package_mode = read.boolean(poetry_table.get("package-mode"), "tool.poetry.package-mode")
+    name = pyproject.first(read, project_table, poetry_table, "name")
     if not name:
         if package_mode:
             msg = (
@@ -133,43 +117,62 @@ def load_project(root: Path) -> Project:
             raise ProjectError(msg)
         name = root.resolve().name
     packages, not_a_package = (
-        _find_packages(root, str(name), poetry_table)
+        pyproject.find_packages(read, name, poetry_table)
         if package_mode
         else ((), "package-mode = false")
     )
     if not packages:
         # Poetry would fail to install the root; a service kept in app/ is the usual reason.
         package_mode = False
+    build_dirs, included_files = pyproject.included_tops(read, poetry_table)
+    build_system = read.table(data.get("build-system"), "build-system")
+    lock_path = _project_file(root, "poetry.lock")
     return Project(
         root=root,
-        name=str(name),
-        version=str(project_table.get("version") or poetry_table.get("version") or "0"),
-        description=str(project_table.get("description") or poetry_table.get("description", "")),
-        license=_license(project_table, poetry_table),
-        urls=_urls(project_table, poetry_table),
-        python_constraint=_python_constraint(project_table, poetry_table),
+        name=name,
+        version=pyproject.first(read, project_table, poetry_table, "version") or "0",
+        description=pyproject.first(read, project_table, poetry_table, "description"),
+        license=pyproject.license_of(read, project_table, poetry_table),
+        urls=pyproject.urls(read, project_table, poetry_table),
+        python_constraint=pyproject.python_constraint(read, project_table, poetry_table),
         package_mode=package_mode,
         not_a_package=not_a_package,
         packages=packages,
-        build_files=_build_files(root, project_table, poetry_table),
-        build_dirs=_included_tops(root, poetry_table, directories=True),
-        dependencies=_main_dependencies(project_table, poetry_table),
-        scripts=_scripts(project_table, poetry_table),
-        sources=tuple(
-            PackageSource(
-                name=str(entry["name"]),
-                url=str(entry["url"]) if entry.get("url") else None,
-                priority=str(entry.get("priority", "primary")),
-            )
-            for entry in poetry_table.get("source", [])
-            if "name" in entry
+        build_files=tuple(
+            sorted({*pyproject.build_files(read, project_table, poetry_table), *included_files})
         ),
-        lock=load_lock(root / "poetry.lock"),
-        tool_quatrain=data.get("tool", {}).get("quatrain", {}),
+        build_dirs=build_dirs,
+        dependencies=pyproject.main_dependencies(read, project_table, poetry_table),
+        scripts=pyproject.scripts(read, project_table, poetry_table),
+        sources=pyproject.sources(read, poetry_table),
+        lock=load_lock(lock_path) if lock_path is not None else None,
+        tool_quatrain=read.table(tool.get("quatrain"), "tool.quatrain"),
         revision=git_revision(root),
         content_hashes=(content_hash(data), content_hash(data, with_dependency_groups=False)),
-        build_backend=data.get("build-system", {}).get("build-backend"),
+        build_backend=read.string(build_system.get("build-backend"), "build-system.build-backend"),
     )
+
+
+def _project_file(root: Path, name: str) -> Path | None:
+    """The project's own `name`, None when there is none; a ProjectError when it is a
+    directory, or a symlink out of the project, which a build of the project cannot copy."""
+    path = root / name
+    if not path.is_symlink() and not path.exists():
+        return None
+    if not inside(root, name):
+        msg = (
+            f"{path} is a symlink to {path.resolve()}, outside the project: the build copies "
+            "the project's directory, where the link would lead nowhere. Put the file itself "
+            "in the project (copy it over the link)."
+        )
+        raise ProjectError(msg)
+    if not path.is_file():
+        msg = (
+            f"{path} is not a file (a directory, or a link to nothing), so it cannot be read. "
+            f"Put the project's {name} there."
+        )
+        raise ProjectError(msg)
+    return path
 
 
 # The pyproject content Poetry hashes into the lock's content-hash (poetry/packages/locker.py,
@@ -209,203 +212,6 @@ def content_hash(pyproject: Mapping[str, Any], *, with_dependency_groups: bool =
     if groups:
         relevant["dependency-groups"] = groups
     relevant = {**relevant, "tool": {"poetry": poetry}} if relevant else poetry
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    return parse_toml(path)
-
-
-def _python_constraint(
-    project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
-) -> str | None:
-    # Poetry locks against tool.poetry.dependencies.python when both are given: it is the
-    # narrower one by Poetry's own rule, so it is the one the image must satisfy.
-    poetry_python = poetry_table.get("dependencies", {}).get("python")
-    if isinstance(poetry_python, str):
-        return poetry_python
-    requires = project_table.get("requires-python")
-    return str(requires) if requires else None
-
-
-def _license(project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]) -> str | None:
-    value = project_table.get("license", poetry_table.get("license"))
-    if isinstance(value, Mapping):
-        value = value.get("text")
-    return str(value) if isinstance(value, str) and value else None
-
-
-def _urls(project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]) -> dict[str, str]:
-    urls = {str(k).lower(): str(v) for k, v in project_table.get("urls", {}).items()}
-    for key in ("homepage", "repository", "documentation"):
-        if key in poetry_table:
-            urls.setdefault(key, str(poetry_table[key]))
-    return dict(sorted(urls.items()))
-
-
-def _main_dependencies(
-    project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
-) -> tuple[str, ...]:
-    names = {
-        canonical_name(re.split(r"[\s\[<>=!~;(@]", str(spec), maxsplit=1)[0])
-        for spec in project_table.get("dependencies", [])
-    }
-    names |= {canonical_name(n) for n in poetry_table.get("dependencies", {}) if n != "python"}
-    return tuple(sorted(names))
-
-
-def _scripts(project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]) -> dict[str, str]:
-    scripts = {str(k): str(v) for k, v in project_table.get("scripts", {}).items()}
-    for name, value in poetry_table.get("scripts", {}).items():
-        # Poetry 1.8's table form; `type = "file"` scripts are not console entry points.
-        if isinstance(value, Mapping) and "callable" in value:
-            value = value["callable"]
-        if isinstance(value, str):
-            scripts.setdefault(str(name), value)
-    return dict(sorted(scripts.items()))
-
-
-def _build_files(
-    root: Path, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
-) -> tuple[str, ...]:
-    readme = project_table.get("readme", poetry_table.get("readme"))
-    if isinstance(readme, Mapping):
-        readme = readme.get("file")
-    candidates = list(readme) if isinstance(readme, list) else [readme] if readme else []
-    license_table = project_table.get("license")
-    if isinstance(license_table, Mapping) and "file" in license_table:
-        candidates.append(license_table["file"])
-    candidates += [str(p) for p in project_table.get("license-files", [])]
-    # poetry-core adds LICENSE*/COPYING* files from the root to every wheel it builds.
-    candidates += [p.name for p in root.glob("LICEN[CS]E*")] + [
-        p.name for p in root.glob("COPYING*")
-    ]
-    files = {str(c) for c in candidates if (root / str(c)).is_file()}
-    return tuple(sorted(files | set(_included_tops(root, poetry_table, directories=False))))
-
-
-def _included_tops(
-    root: Path, poetry_table: Mapping[str, Any], *, directories: bool
-) -> tuple[str, ...]:
-    """The top-level files (or directories) that [tool.poetry] include patterns match:
-    `poetry build` packs them, so the build stage must have them."""
-    tops = set()
-    for entry in poetry_table.get("include", []):
-        pattern = entry.get("path") if isinstance(entry, Mapping) else entry
-        if not isinstance(pattern, str):
-            continue
-        for match in root.glob(pattern):
-            top = root / match.relative_to(root).parts[0]
-            if top.is_dir() == directories and not top.name.startswith("."):
-                tops.add(top.name)
-    return tuple(sorted(tops))
-
-
-def _find_packages(
-    root: Path, name: str, poetry_table: Mapping[str, Any]
-) -> tuple[tuple[PackageDir, ...], str | None]:
-    """The packages Poetry would build, or none and why (the project is then an application)."""
-    declared = poetry_table.get("packages")
-    if declared is not None:
-        if not isinstance(declared, list):
-            _fail(root, "tool.poetry.packages", "an array of {include = ...} tables")
-        found = [_declared_package(root, entry, i) for i, entry in enumerate(declared)]
-        missing = [f"`{path}`" for path, package in found if package is None]
-        if missing:
-            return (), (
-                f"[tool.poetry] packages declares {', '.join(missing)}, which "
-                f"{'does' if len(missing) == 1 else 'do'} not exist, so Poetry cannot build it"
-            )
-        return tuple(p for _, p in found if p is not None), None
-    import_name = re.sub(r"[-.]+", "_", name).lower()
-    # poetry-core's own search order.
-    for candidate in (
-        import_name,
-        f"{import_name}.py",
-        f"src/{import_name}",
-        f"src/{import_name}.py",
-    ):
-        if (root / candidate).exists():
-            return (PackageDir(name=import_name, path=candidate),), None
-    return (), (
-        f"no package named like the project ({import_name}/, {import_name}.py or src/"
-        f"{import_name}/) and none declared in [tool.poetry] packages"
-    )
-
-
-def _declared_package(root: Path, entry: Any, index: int) -> tuple[str, PackageDir | None]:
-    """(path, the package), or (path, None) when nothing is there."""
-    key = f"tool.poetry.packages[{index}]"
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("include"), str):
-        _fail(root, key, 'a table with include = "name"')
-    base = entry.get("from", "")
-    if not isinstance(base, str):
-        _fail(root, f"{key}.from", "a directory name")
-    include, base = str(entry["include"]), base.strip("/")
-    path = f"{base}/{include}" if base else include
-    if not inside(root, path):
-        _fail(root, key, "a path inside the project (no absolute path, no `..`)")
-    if not (root / path).exists():
-        return path, None
-    return path, PackageDir(name=include.removesuffix(".py").replace("/", "."), path=path)
-
-
-def inside(root: Path, relative: str) -> bool:
-    """A relative path that stays inside the project, also through symlinks."""
-    candidate = Path(relative)
-    if candidate.is_absolute() or ".." in candidate.parts:
-        return False
-    return (root / candidate).resolve().is_relative_to(root.resolve())
-
-
-def _fail(root: Path, key: str, expected: str) -> NoReturn:
-    msg = f"{root / 'pyproject.toml'}: `{key}` should be {expected}. Fix it and run quatrain again."
-    raise ProjectError(msg)
-
-
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 repositories
-_REF_NAME = re.compile(r"refs/[A-Za-z0-9._/-]+")
-
-
-def git_revision(root: Path) -> str | None:
-    """The commit checked out in the git repository holding `root`, read from .git's files
-    (quatrain starts no process to read a project). It goes into a build argument and a
-    label, so only a commit id read from a ref inside .git is taken; anything odd is None."""
-    try:
-        for directory in (root.resolve(), *root.resolve().parents):
-            git = directory / ".git"
-            if git.is_file():  # a worktree or submodule: "gitdir: <path>"
-                target = git.read_text(encoding="utf-8").partition("gitdir:")[2].strip()
-                git = (directory / target).resolve()
-            if git.is_dir():
-                return _resolve_head(git)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None  # unreadable, a directory where a file should be, not UTF-8
-    return None
-
-
-def _read_commit(text: str) -> str | None:
-    value = text.strip()
-    return value if _COMMIT_ID.fullmatch(value) else None
-
-
-def _resolve_head(git: Path) -> str | None:
-    head = (git / "HEAD").read_text(encoding="utf-8").strip() if (git / "HEAD").is_file() else ""
-    if not head.startswith("ref:"):
-        return _read_commit(head)
-    ref = head.partition("ref:")[2].strip()
-    if not _REF_NAME.fullmatch(ref) or ".." in ref.split("/"):
-        return None  # a ref must name a file under refs/, never one elsewhere
-    common = git
-    if (git / "commondir").is_file():  # worktrees keep their refs in the main repository
-        common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
-    for base in (git, common):
-        if (base / ref).is_file():
-            return _read_commit((base / ref).read_text(encoding="utf-8"))
-    packed = common / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8").splitlines():
-            sha, _, name = line.partition(" ")
-            if name == ref:
-                return _read_commit(sha)
-    return None  # a branch with no commit yet
+    # Poetry's json.dumps fails on a TOML date; as a string it makes a hash no lock matches.
+    text = json.dumps(relevant, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -191,7 +191,7 @@ def test_a_declared_package_that_does_not_exist_makes_an_application(tmp_path: P
     ("packages", "key"),
     [
         ('"app"', "tool.poetry.packages"),
-        ('[{ from = "src" }]', "tool.poetry.packages[0]"),
+        ('[{ from = "src" }]', "tool.poetry.packages[0].include"),
         ('["app"]', "tool.poetry.packages[0]"),
         ('[{ include = "../../etc" }]', "tool.poetry.packages[0]"),
         ('[{ include = "/etc" }]', "tool.poetry.packages[0]"),
@@ -857,3 +857,221 @@ def test_a_head_that_is_a_directory_or_not_utf8_gives_no_revision(tmp_path: Path
     (tmp_path / "b" / ".git" / "HEAD").write_bytes(b"\xff\xfe")
 
     assert (git_revision(tmp_path / "a"), git_revision(tmp_path / "b")) == (None, None)
+
+
+# --- every field read with its type: the file, the key, what it should be and what it is -----
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'tool = { quatrain = "fast" }\n[project]\nname = "shop"\n',
+            '`tool.quatrain` should be a table, not the string "fast"',
+        ),
+        ("tool = { poetry = 1 }\n", "`tool.poetry` should be a table, not a number"),
+        ('project = "shop"\n', '`project` should be a table, not the string "shop"'),
+        (
+            '[project]\nname = "shop"\nurls = ["x"]\n',
+            "`project.urls` should be a table, not an array",
+        ),
+        (
+            '[project]\nname = "shop"\nscripts = { shop = true }\n',
+            '`project.scripts.shop` should be a "module:function" string, not true or false',
+        ),
+        (
+            '[project]\nname = "shop"\ndependencies = "flask"\n',
+            '`project.dependencies` should be an array, not the string "flask"',
+        ),
+        (
+            '[project]\nname = "shop"\n[tool.poetry.dependencies]\nflask = 2024-01-01\n',
+            "`tool.poetry.dependencies.flask` should be a version string, a table or an array "
+            "of tables, not a date or time",
+        ),
+        (
+            '[project]\nname = "shop"\n[[tool.poetry.source]]\nname = "x"\nurl = 1\n',
+            "`tool.poetry.source[0].url` should be a URL, not a number",
+        ),
+        (
+            '[project]\nname = "shop"\n[tool.poetry]\npackage-mode = "false"\n',
+            '`tool.poetry.package-mode` should be true or false, not the string "false"',
+        ),
+        (
+            '[project]\nname = "shop"\nreadme = { file = 1 }\n',
+            "`project.readme.file` should be a path, not a number",
+        ),
+        (
+            '[project]\nname = "shop"\n[tool.poetry]\npackages = [{ from = "src" }]\n',
+            "`tool.poetry.packages[0].include` should be the package's name or path",
+        ),
+    ],
+    ids=[
+        "tool-quatrain",
+        "tool-poetry",
+        "project",
+        "urls",
+        "script",
+        "dependencies",
+        "date",
+        "source-url",
+        "package-mode",
+        "readme-file",
+        "no-include",
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_project_error_naming_file_and_key(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    write_tree(tmp_path, {"pyproject.toml": toml, "shop/__init__.py": ""})
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(tmp_path)
+
+    assert str(raised.value) == (
+        f"{tmp_path / 'pyproject.toml'}: {message}. Fix it and run quatrain again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('[project.license]\nfile = "../../etc/hostname"\n', "project.license.file"),
+        ('[tool.poetry]\ninclude = ["/etc/hostname"]\n', "tool.poetry.include[0]"),
+        ('[tool.poetry]\ninclude = [{ path = "../x" }]\n', "tool.poetry.include[0].path"),
+        (
+            '[tool.poetry]\npackages = [{ include = "shop", from = "/src" }]\n',
+            "tool.poetry.packages[0]",
+        ),
+    ],
+    ids=["license-file", "absolute-include", "dotdot-include", "absolute-from"],
+)
+def test_a_path_out_of_the_project_is_a_project_error_naming_the_key(
+    tmp_path: Path, extra: str, key: str
+) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621(extra=extra), "shop/__init__.py": ""})
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(tmp_path)
+
+    assert str(raised.value).startswith(
+        f"{tmp_path / 'pyproject.toml'}: `{key}` should be a path inside the project (no "
+        "absolute path, no `..`, no symlink out of it), not the string "
+    )
+
+
+def test_a_readme_that_links_out_of_the_project_names_the_key_and_where_it_leads(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {"outside.md": "elsewhere\n"})
+    root = write_tree(
+        tmp_path / "shop", {"pyproject.toml": pep621(extra=""), "shop/__init__.py": ""}
+    )
+    (root / "pyproject.toml").write_text(
+        pep621().replace("[project]\n", '[project]\nreadme = "README.md"\n'), encoding="utf-8"
+    )
+    (root / "README.md").symlink_to(tmp_path / "outside.md")
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(root)
+
+    assert str(raised.value) == (
+        f'{root / "pyproject.toml"}: `project.readme` = "README.md" is a symlink out of the '
+        f"project, to {tmp_path / 'outside.md'}, and the build copies only the project. Put the "
+        "file itself in the project (copy it over the link)."
+    )
+
+
+def test_a_license_file_that_links_out_of_the_project_is_a_project_error(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "shop", {"pyproject.toml": pep621(), "shop/__init__.py": ""})
+    (root / "LICENSE").symlink_to("/etc/hostname")
+
+    with pytest.raises(ProjectError, match="LICENSE is a symlink out of the project"):
+        load_project(root)
+
+
+def test_a_pyproject_that_links_out_of_the_project_is_a_project_error(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"elsewhere/pyproject.toml": pep621()})
+    root = write_tree(tmp_path / "shop", {"shop/__init__.py": ""})
+    (root / "pyproject.toml").symlink_to(tmp_path / "elsewhere" / "pyproject.toml")
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(root)
+
+    assert str(raised.value) == (
+        f"{root / 'pyproject.toml'} is a symlink to {tmp_path / 'elsewhere' / 'pyproject.toml'}, "
+        "outside the project: the build copies the project's directory, where the link would "
+        "lead nowhere. Put the file itself in the project (copy it over the link)."
+    )
+
+
+def test_a_pyproject_that_links_inside_the_project_is_read(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"config/pyproject.toml": pep621(), "shop/__init__.py": ""})
+    (root / "pyproject.toml").symlink_to(root / "config" / "pyproject.toml")
+
+    assert load_project(root).name == "shop"
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "poetry.lock"])
+def test_a_pyproject_or_lock_that_is_a_directory_is_a_project_error(
+    tmp_path: Path, name: str
+) -> None:
+    write_tree(tmp_path, {"pyproject.toml": pep621(), "shop/__init__.py": ""})
+    if name == "pyproject.toml":
+        (tmp_path / name).unlink()
+    (tmp_path / name).mkdir()
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(tmp_path)
+
+    assert str(raised.value) == (
+        f"{tmp_path / name} is not a file (a directory, or a link to nothing), so it cannot be "
+        f"read. Put the project's {name} there."
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "constraint"),
+    [
+        ("project.requires-python", "^3.x"),
+        ("project.requires-python", ">=3.11,<four"),
+        ("tool.poetry.dependencies.python", "~"),
+        ("tool.poetry.dependencies.python", ">=3.11 || banana"),
+    ],
+)
+def test_a_python_constraint_with_something_not_a_version_names_its_key(
+    tmp_path: Path, table: str, constraint: str
+) -> None:
+    if table == "project.requires-python":
+        text = f'[project]\nname = "shop"\nrequires-python = "{constraint}"\n'
+    else:
+        text = f'[project]\nname = "shop"\n[tool.poetry.dependencies]\npython = "{constraint}"\n'
+    write_tree(tmp_path, {"pyproject.toml": text, "shop/__init__.py": ""})
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(tmp_path)
+
+    assert str(raised.value) == (
+        f"{tmp_path / 'pyproject.toml'}: `{table}` should be a version constraint like "
+        f'">=3.11,<4.0" or "^3.11" (numbers, and .* at most), not the string "{constraint}". '
+        "Fix it and run quatrain again."
+    )
+
+
+@pytest.mark.parametrize(
+    "constraint",
+    [">=3.11,<4.0", "^3.11", "~3.12", "~=3.11", "3.11.*", ">=3.8 <4", "*", "==3.11.7 || ^3.12",
+     ">= 3.11", "!=3.12.1,>=3.11"],
+)  # fmt: skip
+def test_python_constraints_poetry_and_pep_440_write_are_read_as_written(
+    tmp_path: Path, constraint: str
+) -> None:
+    text = f'[project]\nname = "shop"\nrequires-python = "{constraint}"\n'
+    write_tree(tmp_path, {"pyproject.toml": text, "shop/__init__.py": ""})
+
+    assert load_project(tmp_path).python_constraint == constraint
+
+
+def test_a_toml_date_in_hashed_content_gives_a_hash_instead_of_a_type_error() -> None:
+    data = tomllib.loads("[tool.poetry.group.dev.dependencies]\nx = 2024-01-01\n")
+
+    assert len(content_hash(data)) == 64

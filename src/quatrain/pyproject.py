@@ -1,0 +1,386 @@
+"""The fields of a pyproject.toml that quatrain reads, each with its type checked: a wrong
+type, or a path that leads out of the project, is a ProjectError naming the file and the key.
+
+Poetry 2 keeps metadata in [project] and Poetry 1.8 in [tool.poetry]; both are read, [project]
+first. Paths the build copies (readme, license files, include patterns, packages) must stay
+inside the project, also through symlinks: the build context holds the project alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from packaging.version import InvalidVersion, Version
+
+from quatrain.errors import ProjectError
+from quatrain.lock import canonical_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageDir:
+    """One importable package (or module) the wheel ships, and where it lives in the project."""
+
+    name: str  # the import name: "coach_planner"
+    path: str  # relative to the project root, POSIX: "src/coach_planner" or "tool.py"
+
+    @property
+    def top(self) -> str:
+        """The first path component, which is what the Dockerfile copies: "src" or the package."""
+        return self.path.split("/", 1)[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageSource:
+    """A [[tool.poetry.source]]: where Poetry (and pip, through the export) gets packages."""
+
+    name: str
+    url: str | None  # None for the named PyPI source
+    priority: str
+
+
+_MISSING = object()
+INSIDE = "a path inside the project (no absolute path, no `..`, no symlink out of it)"
+
+
+def _kind(value: object) -> str:
+    """What a TOML value is, for a message: `a number`, `the string "x"`..."""
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the string {json.dumps(shown)}"
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "true or false"),
+        ((int, float), "a number"),
+        (list, "an array"),
+        (Mapping, "a table"),
+        ((datetime.date, datetime.time), "a date or time"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "something else")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Typed reads of pyproject.toml: a wrong type is a ProjectError naming the file and key."""
+
+    file: Path  # pyproject.toml
+
+    @property
+    def root(self) -> Path:
+        return self.file.parent
+
+    def fail(self, key: str, expected: str, value: object = _MISSING) -> NoReturn:
+        found = "" if value is _MISSING else f", not {_kind(value)}"
+        msg = f"{self.file}: `{key}` should be {expected}{found}. Fix it and run quatrain again."
+        raise ProjectError(msg)
+
+    def table(self, value: object, key: str) -> Mapping[str, Any]:
+        """A table, or an empty one when the key is absent."""
+        if value is None:
+            return {}
+        return value if isinstance(value, Mapping) else self.fail(key, "a table", value)
+
+    def array(self, value: object, key: str) -> list[Any]:
+        if value is None:
+            return []
+        return value if isinstance(value, list) else self.fail(key, "an array", value)
+
+    def string(self, value: object, key: str, expected: str = "a string") -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        self.fail(key, expected, value)
+
+    def required(self, value: object, key: str, expected: str = "a string") -> str:
+        if isinstance(value, str):
+            return value
+        self.fail(key, expected, _MISSING if value is None else value)
+
+    def strings(self, value: object, key: str) -> list[str]:
+        return [self.required(v, f"{key}[{i}]") for i, v in enumerate(self.array(value, key))]
+
+    def string_table(self, value: object, key: str, expected: str) -> dict[str, str]:
+        table = self.table(value, key)
+        return {str(k): self.required(v, f"{key}.{k}", expected) for k, v in table.items()}
+
+    def boolean(self, value: object, key: str) -> bool:
+        if value is None:
+            return True  # the one boolean read, package-mode, defaults to true
+        return value if isinstance(value, bool) else self.fail(key, "true or false", value)
+
+    def path(self, value: object, key: str) -> str:
+        """A relative path that stays inside the project, also through symlinks."""
+        text = self.required(value, key, "a path")
+        if text and inside(self.root, text):
+            return text
+        if text and not Path(text).is_absolute() and ".." not in Path(text).parts:
+            msg = (
+                f"{self.file}: `{key}` = {json.dumps(text)} is a symlink out of the project, to "
+                f"{(self.root / text).resolve()}, and the build copies only the project. Put "
+                "the file itself in the project (copy it over the link)."
+            )
+            raise ProjectError(msg)
+        self.fail(key, INSIDE, value)
+
+
+def first(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any], name: str
+) -> str:
+    """A metadata string of [project], else of [tool.poetry], else ""."""
+    return (
+        read.string(project_table.get(name), f"project.{name}")
+        or read.string(poetry_table.get(name), f"tool.poetry.{name}")
+        or ""
+    )
+
+
+def python_constraint(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> str | None:
+    # Poetry locks against tool.poetry.dependencies.python when both are given: it is the
+    # narrower one by Poetry's own rule, so it is the one the image must satisfy.
+    dependencies = read.table(poetry_table.get("dependencies"), "tool.poetry.dependencies")
+    for value, key in (
+        (dependencies.get("python"), "tool.poetry.dependencies.python"),
+        (project_table.get("requires-python"), "project.requires-python"),
+    ):
+        constraint = read.string(value, key, PYTHON_CONSTRAINT)
+        if constraint:
+            if not _readable_constraint(constraint):
+                read.fail(key, PYTHON_CONSTRAINT, constraint)
+            return constraint
+    return None
+
+
+PYTHON_CONSTRAINT = 'a version constraint like ">=3.11,<4.0" or "^3.11" (numbers, and .* at most)'
+_CLAUSE = re.compile(r"(\^|~=|~|===|==|!=|<=|>=|<|>)?\s*(\S*)")
+
+
+def _readable_constraint(constraint: str) -> bool:
+    """PEP 440 or Poetry syntax whose every version is a version: `^3.x` is not."""
+    for alternative in constraint.split("||"):
+        for part in re.split(r"\s*,\s*|\s+(?=[<>=!~^])", alternative.strip()):
+            clause = _CLAUSE.fullmatch(part)
+            if part in ("", "*"):
+                continue
+            if clause is None or not clause.group(2):
+                return False
+            try:
+                Version(clause.group(2).removesuffix(".*"))
+            except InvalidVersion:
+                return False
+    return True
+
+
+def license_of(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> str | None:
+    key = "project.license" if "license" in project_table else "tool.poetry.license"
+    value = project_table.get("license", poetry_table.get("license"))
+    if isinstance(value, Mapping):
+        return read.string(value.get("text"), f"{key}.text") or None
+    expected = "an SPDX expression or a {file = ...} / {text = ...} table"
+    return read.string(value, key, expected) or None
+
+
+def urls(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> dict[str, str]:
+    urls = {
+        k.lower(): v
+        for k, v in read.string_table(project_table.get("urls"), "project.urls", "a URL").items()
+    }
+    for key in ("homepage", "repository", "documentation"):
+        value = read.string(poetry_table.get(key), f"tool.poetry.{key}", "a URL")
+        if value is not None:
+            urls.setdefault(key, value)
+    return dict(sorted(urls.items()))
+
+
+def main_dependencies(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> tuple[str, ...]:
+    names = {
+        canonical_name(re.split(r"[\s\[<>=!~;(@]", spec, maxsplit=1)[0])
+        for spec in read.strings(project_table.get("dependencies"), "project.dependencies")
+    }
+    key = "tool.poetry.dependencies"
+    for name, spec in read.table(poetry_table.get("dependencies"), key).items():
+        if not isinstance(spec, str | Mapping | list):
+            read.fail(f"{key}.{name}", "a version string, a table or an array of tables", spec)
+        if name != "python":
+            names.add(canonical_name(name))
+    return tuple(sorted(names))
+
+
+def scripts(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> dict[str, str]:
+    entry_point = 'a "module:function" string'
+    scripts = read.string_table(project_table.get("scripts"), "project.scripts", entry_point)
+    key = "tool.poetry.scripts"
+    for name, value in read.table(poetry_table.get("scripts"), key).items():
+        # Poetry 1.8's table form; `type = "file"` scripts are not console entry points.
+        if isinstance(value, Mapping):
+            value = read.string(value.get("callable"), f"{key}.{name}.callable", entry_point)
+            if value is None:
+                continue
+        scripts.setdefault(str(name), read.required(value, f"{key}.{name}", entry_point))
+    return dict(sorted(scripts.items()))
+
+
+def sources(read: Reader, poetry_table: Mapping[str, Any]) -> tuple[PackageSource, ...]:
+    sources = []
+    for index, entry in enumerate(read.array(poetry_table.get("source"), "tool.poetry.source")):
+        key = f"tool.poetry.source[{index}]"
+        if not isinstance(entry, Mapping):
+            read.fail(key, 'a table with name = "..." and url = "..."', entry)
+        name = read.string(entry.get("name"), f"{key}.name")
+        if not name:
+            continue  # Poetry itself refuses it; nothing quatrain does depends on it
+        sources.append(
+            PackageSource(
+                name=name,
+                url=read.string(entry.get("url"), f"{key}.url", "a URL") or None,
+                priority=read.string(entry.get("priority"), f"{key}.priority") or "primary",
+            )
+        )
+    return tuple(sources)
+
+
+def build_files(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> set[str]:
+    """The readme, license and LICENSE*/COPYING* files `poetry build` reads, those that exist."""
+    root = read.root
+    candidates = _readmes(read, project_table, poetry_table)
+    license_table = project_table.get("license")
+    if isinstance(license_table, Mapping) and "file" in license_table:
+        candidates.append((license_table["file"], "project.license.file"))
+    key = "project.license-files"
+    candidates += [
+        (p, f"{key}[{i}]")
+        for i, p in enumerate(read.array(project_table.get("license-files"), key))
+    ]
+    files = set()
+    for value, where in candidates:
+        path = read.path(value, where)
+        if (root / path).is_file():
+            files.add(path)
+    # poetry-core adds LICENSE*/COPYING* files from the root to every wheel it builds.
+    for found in sorted([*root.glob("LICEN[CS]E*"), *root.glob("COPYING*")]):
+        if not inside(root, found.name):
+            msg = (
+                f"{found} is a symlink out of the project, and `poetry build` packs every "
+                "LICENSE* and COPYING* file: the build could not copy it. Put the file itself "
+                "in the project."
+            )
+            raise ProjectError(msg)
+        if found.is_file():
+            files.add(found.name)
+    return files
+
+
+def _readmes(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> list[tuple[object, str]]:
+    """(path, key) of each readme: a path, an array of paths (Poetry's) or a {file = ...}
+    table ([project]'s; one with `text` instead names no file)."""
+    key = "project.readme" if "readme" in project_table else "tool.poetry.readme"
+    readme = project_table.get("readme", poetry_table.get("readme"))
+    if isinstance(readme, Mapping):
+        return [(readme["file"], f"{key}.file")] if "file" in readme else []
+    if isinstance(readme, list):
+        return [(path, f"{key}[{i}]") for i, path in enumerate(readme)]
+    if readme is None or readme == "":
+        return []
+    return [(read.required(readme, key, "a path, an array of paths or a {file = ...} table"), key)]
+
+
+def included_tops(
+    read: Reader, poetry_table: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The top-level directories and files that [tool.poetry] include patterns match:
+    `poetry build` packs them, so the build stage must have them."""
+    root = read.root
+    directories: set[str] = set()
+    files: set[str] = set()
+    for index, entry in enumerate(read.array(poetry_table.get("include"), "tool.poetry.include")):
+        key = f"tool.poetry.include[{index}]"
+        if isinstance(entry, Mapping):
+            entry, key = entry.get("path"), f"{key}.path"
+        pattern = read.path(entry, key)
+        try:
+            matches = sorted(root.glob(pattern))
+        except (ValueError, NotImplementedError):  # "**x": not a pattern pathlib reads
+            read.fail(key, "a glob pattern", pattern)
+        for match in matches:
+            parts = match.relative_to(root).parts
+            if not parts or parts[0].startswith("."):
+                continue
+            if not inside(root, parts[0]):
+                read.fail(key, f"{INSIDE}, and {root / parts[0]} leads out", pattern)
+            (directories if (root / parts[0]).is_dir() else files).add(parts[0])
+    return tuple(sorted(directories)), tuple(sorted(files))
+
+
+def find_packages(
+    read: Reader, name: str, poetry_table: Mapping[str, Any]
+) -> tuple[tuple[PackageDir, ...], str | None]:
+    """The packages Poetry would build, or none and why (the project is then an application)."""
+    root = read.root
+    declared = poetry_table.get("packages")
+    if declared is not None:
+        if not isinstance(declared, list):
+            read.fail("tool.poetry.packages", "an array of {include = ...} tables", declared)
+        found = [_declared_package(read, entry, i) for i, entry in enumerate(declared)]
+        missing = [f"`{path}`" for path, package in found if package is None]
+        if missing:
+            return (), (
+                f"[tool.poetry] packages declares {', '.join(missing)}, which "
+                f"{'does' if len(missing) == 1 else 'do'} not exist, so Poetry cannot build it"
+            )
+        return tuple(p for _, p in found if p is not None), None
+    import_name = re.sub(r"[-.]+", "_", name).lower()
+    # poetry-core's own search order.
+    for candidate in (
+        import_name,
+        f"{import_name}.py",
+        f"src/{import_name}",
+        f"src/{import_name}.py",
+    ):
+        if (root / candidate).exists():
+            return (PackageDir(name=import_name, path=candidate),), None
+    return (), (
+        f"no package named like the project ({import_name}/, {import_name}.py or src/"
+        f"{import_name}/) and none declared in [tool.poetry] packages"
+    )
+
+
+def _declared_package(read: Reader, entry: Any, index: int) -> tuple[str, PackageDir | None]:
+    """(path, the package), or (path, None) when nothing is there."""
+    key = f"tool.poetry.packages[{index}]"
+    if not isinstance(entry, Mapping):
+        read.fail(key, 'a table with include = "name"', entry)
+    read.required(entry.get("include"), f"{key}.include", "the package's name or path")
+    base = entry.get("from", "")
+    if not isinstance(base, str):
+        read.fail(f"{key}.from", "a directory name", base)
+    include, base = str(entry["include"]), base.rstrip("/")
+    path = f"{base}/{include}" if base else include
+    if not inside(read.root, path):
+        read.fail(key, INSIDE, path)
+    if not (read.root / path).exists():
+        return path, None
+    return path, PackageDir(name=include.removesuffix(".py").replace("/", "."), path=path)
+
+
+def inside(root: Path, relative: str) -> bool:
+    """A relative path that stays inside the project, also through symlinks."""
+    candidate = Path(relative)
+    if candidate.is_absolute() or ".." in candidate.parts:
+        return False
+    return (root / candidate).resolve().is_relative_to(root.resolve())
