@@ -215,11 +215,22 @@ def netrc(credentials: list[Credential]) -> str:
     a control character (a line break above all) has no spelling all three read alike, and is
     refused: it would end the entry and start another.
     """
+    by_host: dict[str, Credential] = {}
+    for c in credentials:
+        first = by_host.setdefault(c.host, c)
+        if (first.username, first.password) != (c.username, c.password):
+            msg = (
+                f"The private sources {first.source} and {c.source} are both on {c.host}, with "
+                "different credentials. uv, which installs the production image's dependencies, "
+                "reads them from a .netrc, which holds one login per host. Give both sources the "
+                "same credentials (a token that reads both, for instance)."
+            )
+            raise ConfigurationError(msg)
     return "".join(
         f"machine {_netrc_token(c.host, 'host', c)} "
         f"login {_netrc_token(c.username, 'user name', c)} "
         f"password {_netrc_token(c.password, 'password', c)}\n"
-        for c in credentials
+        for c in by_host.values()
     )
 
 

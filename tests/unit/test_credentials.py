@@ -276,3 +276,22 @@ def test_a_missing_credential_of_a_named_source_stops_the_build_naming_what_to_s
 
     with pytest.raises(ConfigurationError, match=r"Set POETRY_HTTP_BASIC_CORP_USERNAME and "):
         collect(project.sources, {"HOME": str(tmp_path)})
+
+
+def test_two_sources_on_one_host_with_the_same_credentials_share_one_netrc_entry() -> None:
+    assert netrc([credential(source="a"), credential(source="b")]) == (
+        "machine pypi.corp.example login me password pw\n"
+    )
+
+
+def test_two_sources_on_one_host_with_different_credentials_are_refused() -> None:
+    # uv looks a .netrc up by host alone: one of the two would get the other's login.
+    with pytest.raises(ConfigurationError) as raised:
+        netrc([credential(source="a"), credential(password="other", source="b")])
+
+    assert str(raised.value) == (
+        "The private sources a and b are both on pypi.corp.example, with different "
+        "credentials. uv, which installs the production image's dependencies, reads them from "
+        "a .netrc, which holds one login per host. Give both sources the same credentials (a "
+        "token that reads both, for instance)."
+    )
