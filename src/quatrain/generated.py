@@ -3,6 +3,10 @@
 A file quatrain writes carries a `# quatrain-digest: <sha256>` line, the digest of the rest of
 the file. If the line is missing or the digest no longer matches, the user wrote or edited the
 file, and quatrain leaves it alone unless told `--force` (which keeps a backup).
+
+Whatever the flags, quatrain writes only regular files inside the directory it is given: a
+link that leads out of it, a directory in a file's place or a directory it may not write in
+is a WriteError naming the path, before anything is written where that can be known.
 """
 
 from __future__ import annotations
