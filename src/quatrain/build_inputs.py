@@ -7,8 +7,9 @@ puts them together.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,17 +52,30 @@ def ca_bundle(the_plan: Plan) -> dict[str, Path]:
     return {CA_BUNDLE_SECRET: path.resolve()}
 
 
+BUILD_ENV_SECRET = "build-env"
+
+
+def build_env_file(settings: Mapping[str, str]) -> str:
+    """The build-env option as lines a POSIX shell sources: `KEY='value'`, each value quoted
+    so that sourcing it sets the value and runs nothing (the names are checked by the schema)."""
+    return "".join(f"{name}={shlex.quote(value)}\n" for name, value in sorted(settings.items()))
+
+
 @contextmanager
-def secret_files(found: list[credentials.Credential]) -> Iterator[dict[str, Path]]:
+def secret_files(
+    found: list[credentials.Credential], build_env: Mapping[str, str] | None = None
+) -> Iterator[dict[str, Path]]:
     """The secrets as files only the user can read, in a directory removed after the build."""
-    if not found:
+    files = {}
+    if found:
+        files[credentials.POETRY_AUTH_SECRET] = credentials.auth_toml(found)
+        files[credentials.NETRC_SECRET] = credentials.netrc(found)
+    if build_env:
+        files[BUILD_ENV_SECRET] = build_env_file(build_env)
+    if not files:
         yield {}
         return
     with tempfile.TemporaryDirectory(prefix="quatrain-secrets-") as tmp:
-        files = {
-            credentials.POETRY_AUTH_SECRET: credentials.auth_toml(found),
-            credentials.NETRC_SECRET: credentials.netrc(found),
-        }
         paths = {}
         for secret_id, text in files.items():
             path = Path(tmp) / secret_id

@@ -26,7 +26,18 @@ from quatrain.schema import Rule
 
 BuildFlavor = Literal["auto", "slim", "full"]
 DebianRelease = Literal["trixie", "bookworm"]
-Serve = Literal["auto", "flask", "asgi", "django", "console-script"]
+Serve = Literal[
+    "auto",
+    "django",
+    "dash",
+    "streamlit",
+    "aiohttp",
+    "asgi",
+    "flask",
+    "celery",
+    "console-script",
+    "command",
+]
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
 
@@ -86,7 +97,8 @@ class Options:
     serve: Serve = field(
         default="auto",
         metadata=_help(
-            "How the project is served: auto (detected), flask, asgi, django, console-script."
+            "How the project is served: auto (detected), or a detector: django, dash, streamlit, "
+            "aiohttp, asgi, flask, celery, console-script, command."
         ),
     )
     app: str | None = field(
@@ -186,6 +198,14 @@ class Options:
     )
     build_args: Mapping[str, str] = field(
         default_factory=dict, metadata=_help("Build arguments passed to every build.")
+    )
+    build_env: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=_help(
+            "Settings for build-time steps only, such as Django's collectstatic "
+            "(SECRET_KEY=... DATABASE_URL=...): a BuildKit secret, never in a layer or the "
+            "image's history."
+        ),
     )
     docker: str = field(
         default="docker",

@@ -136,7 +136,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
         log.warning(warning)
     with (
         build_inputs.dockerfile_for(the_plan) as dockerfile,
-        build_inputs.secret_files(found) as secrets,
+        build_inputs.secret_files(found, the_plan.resolved.options.build_env) as secrets,
     ):
         ca_bundle = build_inputs.ca_bundle(the_plan)
         secrets.update(ca_bundle)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.build_inputs import build_args, ignore_rules
+from quatrain.build_inputs import (
+    BUILD_ENV_SECRET,
+    build_args,
+    build_env_file,
+    ignore_rules,
+    secret_files,
+)
 from quatrain.errors import ProjectError
 from quatrain.pipeline import BuildRequest, plan
 from unit.conftest import flask_project, write_tree
@@ -103,3 +109,17 @@ def test_a_dockerignore_linked_to_a_file_inside_the_context_keeps_its_rules(
     rules = ignore_rules(plan(root, env={}, cli={}))
 
     assert "\n# The project's own .dockerignore:\nsecrets/\n" in rules
+
+
+def test_build_env_becomes_shell_lines_that_set_each_value_and_run_nothing() -> None:
+    text = build_env_file({"SECRET_KEY": "s3cr'$t; rm -rf /", "DEBUG": "0"})
+
+    assert text == "DEBUG=0\nSECRET_KEY='s3cr'\"'\"'$t; rm -rf /'\n"
+
+
+def test_build_env_is_a_secret_file_only_the_user_can_read() -> None:
+    with secret_files([], {"SECRET_KEY": "x"}) as paths:
+        path = paths[BUILD_ENV_SECRET]
+        assert path.read_text() == "SECRET_KEY=x\n"
+        assert path.stat().st_mode & 0o077 == 0
+    assert not path.exists()

@@ -60,6 +60,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "apt_packages": [],
         "build_apt_packages": [],
         "build_args": {},
+        "build_env": {},
         "docker": "docker",
         "network": None,
         "syntax": None,
@@ -307,6 +308,7 @@ RULES = [
     ("apt_packages", ["libpq5", "g++"], ["LibPQ"]),
     ("build_apt_packages", ["libpq-dev"], ["libpq-dev;"]),
     ("build_args", {"PIP_INDEX_URL": "https://x.example/simple"}, {"PIP INDEX": "x"}),
+    ("build_env", {"SECRET_KEY": "s3cr$t"}, {"SECRET KEY": "x"}),
     ("network", "host", "host;rm"),
 ]
 RULE_IDS = [f"{name}-{index}" for index, (name, _, _) in enumerate(RULES)]

@@ -133,6 +133,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  apt-packages                  []                           default\n"
         "  build-apt-packages            []                           default\n"
         "  build-args                    {}                           default\n"
+        "  build-env                     {}                           default\n"
         '  docker                        "docker"                     default\n'
         "  network                       (auto)                       default\n"
         "  syntax                        (auto)                       default\n"

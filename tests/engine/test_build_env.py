@@ -1,0 +1,40 @@
+"""build-env: settings that only a build step needs (Django's collectstatic) reach that step as
+a BuildKit secret and end up in no layer, no history and no config of the image."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from engine_support import Quatrain, docker, locked_copy
+from test_private_source import occurrences
+
+from quatrain import engine as engine_module
+
+
+def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(
+    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    image_tag: str,
+) -> None:  # fmt: skip
+    project = locked_copy("django-site", tmp_path, index_url)
+    settings = project / "mysite" / "settings.py"
+    # As real sites write it: no default, the key must come from the environment.
+    settings.write_text(
+        settings.read_text().replace(
+            'os.environ.get("DJANGO_SECRET_KEY", "django-insecure-quatrain-test-project-only")',
+            'os.environ["DJANGO_SECRET_KEY"]',
+        )
+    )
+    secret = f"build-only-{uuid.uuid4().hex}"
+    tag = f"{image_tag}:build-env"
+
+    refused = quatrain("build", str(project), "--tag", tag, check=False)
+    assert refused.returncode == 6
+    assert "KeyError: 'DJANGO_SECRET_KEY'" in refused.stdout + refused.stderr
+
+    quatrain("build", str(project), "--tag", tag, "--build-env", f"DJANGO_SECRET_KEY={secret}")
+    collected = docker(
+        engine, "run", "--rm", "--network", "none", "--entrypoint", "ls", tag, "/opt/static/mysite"
+    )
+    assert collected.stdout.split()  # the static files were collected at build time
+    assert occurrences(engine, tag, secret.encode()) == []
