@@ -21,6 +21,7 @@ from quatrain.detectors import (
     StreamlitDetector,
 )
 from quatrain.errors import DetectionError
+from quatrain.main_module import MainModuleDetector, main_modules
 from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
@@ -53,10 +54,11 @@ DETECTORS: tuple[Detector, ...] = (
     FlaskDetector(),
     CeleryDetector(),
     ConsoleScriptDetector(),
+    MainModuleDetector(),
     CommandDetector(),
 )
 # Not web apps: tried only once no web app was found, and never in place of one.
-FALLBACKS = ("celery", "console-script", "command")
+FALLBACKS = ("celery", "console-script", "module", "command")
 
 # Web frameworks whose presence means the image serves HTTP: a console script is no fallback.
 WEB_FRAMEWORKS = ("django", "dash", "streamlit", "aiohttp", "flask", *ASGI_FRAMEWORKS)
@@ -114,7 +116,7 @@ def detect(project: Project, options: Options) -> ServeSpec:
     for detector in chosen:
         if detector.name in FALLBACKS and options.serve == "auto" and not refused:
             _refuse_web_fallback(project, [d for d in chosen if d.name not in FALLBACKS])
-            if not options.command:
+            if not options.command and not main_modules(project):
                 _refuse_unserved(project)
             refused = True
         if detector.name == "console-script" and _runs_unserved(project, options):

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from quatrain import servers, source
 from quatrain.errors import DetectionError
+from quatrain.main_module import main_modules, run_module
 from quatrain.options import Options
 from quatrain.project import Lock, Project
 from quatrain.source import AppCandidate
@@ -254,8 +255,9 @@ class ConsoleScriptDetector:
                 )
                 raise DetectionError(msg)
             script = options.app
-        elif len(scripts) == 1:
-            script = next(iter(scripts))
+        elif len(set(scripts.values())) == 1:
+            # One program under several names (commitizen's cz and git-cz): the shortest.
+            script = min(scripts, key=lambda name: (len(name), name))
         elif not scripts:
             return None
         else:
@@ -428,6 +430,10 @@ class AiohttpDetector:
                 'python -m aiohttp.web -H 0.0.0.0 -P "$PORT" "$1"', target
             )
             development, server = production, "aiohttp"
+        elif (top := app.module.split(".")[0]) in main_modules(project):
+            # No gunicorn, but the project runs itself (`web.run_app` in its __main__.py), on
+            # a port its own settings choose: run that, and check that it stays up.
+            return run_module(project, top, "aiohttp", self.name)
         else:
             raise servers.missing_server(project.name, "gunicorn", "an aiohttp app", lock)
         return ServeSpec(

@@ -36,6 +36,7 @@ Serve = Literal[
     "flask",
     "celery",
     "console-script",
+    "module",
     "command",
 ]
 Source = Literal["default", "pyproject", "env", "flag"]
@@ -98,7 +99,7 @@ class Options:
         default="auto",
         metadata=_help(
             "How the project is served: auto (detected), or a detector: django, dash, streamlit, "
-            "aiohttp, asgi, flask, celery, console-script, command."
+            "aiohttp, asgi, flask, celery, console-script, module, command."
         ),
     )
     app: str | None = field(

@@ -168,6 +168,7 @@ RULES: Mapping[str, Rule] = {
         "flask",
         "celery",
         "console-script",
+        "module",
         "command",
     ),
     "app": text(APP, "a module:object such as pkg:create_app(), or a console script, on one line"),

@@ -58,10 +58,11 @@ LOOKED_FOR = {
     "console-script": (
         "console-script: one console script in [project.scripts] or [tool.poetry.scripts]"
     ),
+    "module": "module: one top-level package with a __main__.py, run as python -m",
     "command": ("command: a command = [...] in [tool.quatrain] for a long-running process"),
 }
 WEB_LOOKED_FOR = "; ".join(
-    v for k, v in LOOKED_FOR.items() if k not in ("celery", "console-script", "command")
+    v for k, v in LOOKED_FOR.items() if k not in ("celery", "console-script", "module", "command")
 )
 SAY_IT = (
     'Say it in [tool.quatrain]: serve = "flask" | "asgi" | "django" | "console-script" and '
@@ -424,11 +425,10 @@ def test_manage_setup_conftest_and_noxfile_at_the_root_are_not_candidates(
 def test_the_registry_tries_the_most_specific_detector_first() -> None:
     assert [d.name for d in DETECTORS] == [
         "django", "dash", "streamlit", "aiohttp", "asgi", "flask", "celery", "console-script",
-        "command",
+        "module", "command",
     ]  # fmt: skip
 
 
-# Detectors that work under serve = "auto" but that options.py's Serve does not list yet.
 def test_every_serve_value_is_a_detector_and_every_detector_is_one() -> None:
     assert list(typing.get_args(Serve)) == ["auto", *(d.name for d in DETECTORS)]
 
@@ -551,3 +551,33 @@ def test_nothing_to_serve_is_a_detection_error_that_lists_every_detector(
 
     assert raised.value.return_code == 4
     assert str(raised.value) == (NOT_DETECTED)
+
+
+def test_a_package_with_a_main_module_runs_as_python_m_and_must_stay_up(tmp_path: Path) -> None:
+    pyproject = (
+        '[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+    )
+    files = {"bot/__init__.py": "", "bot/__main__.py": "print('hi')\n", "tests/__main__.py": ""}
+    root = write_project(tmp_path, {"pyproject.toml": pyproject, **files}, lock=lock_text())
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.kind, spec.production_command) == (
+        "module",
+        "worker",
+        ("python", "-m", "bot"),
+    )
+    assert spec.found_in == "bot/__main__.py"
+
+
+def test_a_command_option_wins_over_a_main_module(tmp_path: Path) -> None:
+    pyproject = "[tool.poetry]\npackage-mode = false\n"
+    files = {"bot/__main__.py": "", "bot/__init__.py": ""}
+    root = write_project(tmp_path, {"pyproject.toml": pyproject, **files}, lock=lock_text())
+
+    spec = detect(load_project(root), Options(command=("python", "-m", "bot", "--fast")))
+
+    assert (spec.detector, spec.production_command) == (
+        "command",
+        ("python", "-m", "bot", "--fast"),
+    )

@@ -791,3 +791,45 @@ def test_an_asgi_module_of_a_project_using_only_djangos_orm_is_not_a_django_site
 
     assert DjangoDetector().detect(project, Options(app="api.asgi:app")) is None
     assert detect(project, Options(app="api.asgi:app")).detector == "asgi"
+
+
+def test_console_scripts_that_are_one_program_under_several_names_run_the_shortest(
+    tmp_path: Path,
+) -> None:
+    pyproject = pep621(
+        "cz-tool",
+        dependencies=["click"],
+        extra='[project.scripts]\ngit-cz = "cz_tool.cli:main"\ncz = "cz_tool.cli:main"\n',
+    )
+    root = write_project(
+        tmp_path,
+        {"pyproject.toml": pyproject, "cz_tool/__init__.py": "", "cz_tool/cli.py": ""},
+        lock=lock_text(locked("click")),
+    )
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.production_entrypoint) == ("console-script", ("cz",))
+
+
+def test_an_aiohttp_app_without_gunicorn_that_runs_itself_runs_as_python_m(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "pyproject.toml": "[tool.poetry]\npackage-mode = false\n"
+        '[tool.poetry.dependencies]\npython = "^3.11"\naiohttp = "*"\n',
+        "app/__init__.py": (
+            "from aiohttp import web\n\n\ndef app_factory():\n    return web.Application()\n"
+        ),
+        "app/__main__.py": "from aiohttp import web\nfrom app import app_factory\n"
+        "web.run_app(app_factory())\n",
+    }
+    root = write_project(tmp_path, files, lock=lock_text(locked("aiohttp")))
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.kind, spec.production_command) == (
+        "aiohttp",
+        "worker",
+        ("python", "-m", "app"),
+    )
