@@ -97,8 +97,15 @@ target_option = click.option(
     is_flag=True,
     help="Print the traceback of an error (or set QUATRAIN_DEBUG_TRACEBACK=1).",
 )
-def cli(debug_traceback: bool) -> None:
-    """The right Docker images for a Poetry project: development and production."""
+@click.pass_context
+def cli(context: click.Context, debug_traceback: bool) -> None:
+    """The right Docker images for a Poetry project: development and production.
+
+    QUATRAIN_DEBUG_KEEP_CONTAINER=1 makes verify leave behind the containers it serves from,
+    for a look inside; it says how to remove each.
+    """
+    if debug_traceback:  # read by `main`, which catches the error after click is done
+        context.ensure_object(dict)["debug_traceback"] = True
 
 
 @cli.command()
@@ -191,12 +198,12 @@ def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, **params
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug-traceback" in args or os.environ.get("QUATRAIN_DEBUG_TRACEBACK") == "1"
+    state = {"debug_traceback": os.environ.get("QUATRAIN_DEBUG_TRACEBACK") == "1"}
     try:
-        result = cli.main(args=args, prog_name="quatrain", standalone_mode=False)
+        result = cli.main(args=args, prog_name="quatrain", standalone_mode=False, obj=state)
     except QuatrainError as error:
         log.step_end(success=False)
-        if debug:
+        if state["debug_traceback"]:
             traceback.print_exc()
         log.error(str(error))
         return error.return_code

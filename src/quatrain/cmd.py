@@ -1,4 +1,10 @@
-"""The one place where quatrain starts a process: every command is echoed, then run."""
+"""The one place where quatrain starts a process: every command is echoed as `+ cmd`, then run.
+
+Echo is on for every command, captured or not, so that what quatrain did to the engine can be
+read in its output and run again by hand. `echo=False` is the quiet mode, for a question asked
+again and again whose answer the caller reports in its own words (whether a container is still
+running while verify waits on it): there, the echo would be noise around the answer.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from quatrain.errors import EngineError
 from quatrain.log import log
 
 
-def _resolve(argv: Sequence[str]) -> list[str]:
+def _start(argv: Sequence[str], *, echo: bool) -> list[str]:
+    """The command with its program found on PATH, echoed unless quiet."""
     program = shutil.which(argv[0])
     if program is None:
         msg = (
@@ -18,22 +25,20 @@ def _resolve(argv: Sequence[str]) -> list[str]:
             "(for Docker: --docker PATH or QUATRAIN_DOCKER=PATH)."
         )
         raise EngineError(msg)
+    if echo:
+        log.command(list(argv))
     return [program, *argv[1:]]
 
 
 def call(argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True) -> int:
     """Run a command with its output going straight to ours; return its exit code."""
-    resolved = _resolve(argv)
-    if echo:
-        log.command(list(argv))
-    return subprocess.run(resolved, env=env, check=False).returncode
+    return subprocess.run(_start(argv, echo=echo), env=env, check=False).returncode
 
 
 def capture(
-    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = False
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run a command and hand back its exit code, stdout and stderr as text."""
-    resolved = _resolve(argv)
-    if echo:
-        log.command(list(argv))
-    return subprocess.run(resolved, env=env, check=False, capture_output=True, text=True)
+    return subprocess.run(
+        _start(argv, echo=echo), env=env, check=False, capture_output=True, text=True
+    )

@@ -8,6 +8,7 @@ buildx refuses DOCKER_BUILDKIT=1, so that combination is an error with a way out
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,9 +17,20 @@ from pathlib import Path
 
 from quatrain import cmd
 from quatrain.errors import BuildError, EngineError
+from quatrain.log import log
 
 # The first client whose `docker build` needs buildx for BuildKit (moby v23.0.0 release notes).
 BUILDX_REQUIRED_FROM = 23
+# The first Docker Engine that builds the Dockerfile as written: its RUN --mount (cache, secret,
+# bind from another stage) needs the Dockerfile frontend 1.2, and an engine uses the frontend
+# built into its BuildKit unless a `# syntax=` line pulls another. 18.09 brought BuildKit, but
+# its frontend had RUN --mount only in the experimental channel; BuildKit 0.8 made 1.2, which
+# moved RUN --mount to the stable one, its built-in frontend (moby/buildkit v0.8.0 and
+# dockerfile/1.2.0 release notes, moby/buildkit#1717), and Docker 20.10 is the first engine to
+# vendor BuildKit 0.8 (moby v20.10 vendor.conf: buildkit v0.8.x).
+MINIMUM_ENGINE = (20, 10)
+# Set to 1, verify leaves its containers behind for a look inside (not an option of the image).
+KEEP_CONTAINER_VARIABLE = "QUATRAIN_DEBUG_KEEP_CONTAINER"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +40,7 @@ class Engine:
     server_version: str
     buildx: bool
     env: Mapping[str, str]  # the environment every engine command runs with
+    keep_containers: bool = False  # QUATRAIN_DEBUG_KEEP_CONTAINER=1: `running` removes none
 
 
 def connect(binary: str, env: Mapping[str, str]) -> Engine:
@@ -43,6 +56,7 @@ def connect(binary: str, env: Mapping[str, str]) -> Engine:
             "`sudo systemctl start docker`) or point DOCKER_HOST at a running one."
         )
         raise EngineError(msg)
+    _check_minimum(binary, str(server.get("Version", "")))
     buildx = cmd.capture([binary, "buildx", "version"], env=env).returncode == 0
     if not buildx and _major(client) >= BUILDX_REQUIRED_FROM:
         msg = (
@@ -58,7 +72,24 @@ def connect(binary: str, env: Mapping[str, str]) -> Engine:
         server_version=str(server.get("Version", "")),
         buildx=buildx,
         env=dict(env),
+        keep_containers=env.get(KEEP_CONTAINER_VARIABLE) == "1",
     )
+
+
+def _check_minimum(binary: str, server: str) -> None:
+    """An engine older than MINIMUM_ENGINE is an EngineError; a version that is not X.Y... (a
+    development build) is let through, since nothing can be said about it."""
+    found = re.match(r"(\d+)\.(\d+)", server)
+    if found is None or (int(found[1]), int(found[2])) >= MINIMUM_ENGINE:
+        return
+    minimum = ".".join(map(str, MINIMUM_ENGINE))
+    msg = (
+        f"`{binary}` talks to Docker Engine {server}, and quatrain needs {minimum} or later: "
+        f"the Dockerfile's RUN --mount (caches, secrets) needs the Dockerfile frontend 1.2 "
+        f"that engines build with from {minimum} on. Upgrade the engine, or point DOCKER_HOST "
+        "at a newer one."
+    )
+    raise EngineError(msg)
 
 
 def _parse_version(stdout: str) -> dict[str, dict[str, object]]:
@@ -154,9 +185,9 @@ def run(engine: Engine, argv: Sequence[str]) -> int:
     return cmd.call(argv, env=dict(engine.env))
 
 
-def capture(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `<docker> ARGS...` quietly and hand back what it printed."""
-    return cmd.capture([engine.binary, *args], env=dict(engine.env))
+def capture(engine: Engine, *args: str, echo: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `<docker> ARGS...` and hand back what it printed (`echo=False`: see cmd)."""
+    return cmd.capture([engine.binary, *args], env=dict(engine.env), echo=echo)
 
 
 @contextmanager
@@ -166,15 +197,15 @@ def running(
     *,
     env: Mapping[str, str] | None = None,
     command: Sequence[str] = (),
-    keep: bool = False,
 ) -> Iterator[str]:
-    """A detached container with no network of its own, removed on exit (unless `keep`).
+    """A detached container with no network of its own, removed on exit (unless the engine
+    keeps containers: QUATRAIN_DEBUG_KEEP_CONTAINER=1).
 
     With `--network none` the container has only its loopback: servers are reached from inside
     with `docker exec`, so nothing is published on the host and runs cannot clash over ports.
     """
     argv = run_argv(engine, image, command=command, env=env, network="none", detach=True)
-    started = cmd.capture(argv, env=dict(engine.env), echo=True)
+    started = cmd.capture(argv, env=dict(engine.env))
     if started.returncode != 0:
         msg = f"Could not start a container from {image}: {_last_line(started.stderr)}"
         raise EngineError(msg)
@@ -182,5 +213,11 @@ def running(
     try:
         yield container
     finally:
-        if not keep:
+        if engine.keep_containers:
+            log.info(
+                f"Kept container {container} ({KEEP_CONTAINER_VARIABLE}=1): `{engine.binary} "
+                f"logs {container}`, `{engine.binary} start {container}` and `exec` to look "
+                f"inside, `{engine.binary} rm --force {container}` when done."
+            )
+        else:
             capture(engine, "rm", "--force", container)

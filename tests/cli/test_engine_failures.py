@@ -50,3 +50,44 @@ def test_debug_traceback_shows_the_traceback_when_asked() -> None:
     result = quatrain("--debug-traceback", "build", str(EXAMPLE), env=env)
     assert result.returncode == 5
     assert "Traceback (most recent call last)" in result.stderr
+
+
+def stub_docker(directory: Path, server: str) -> Path:
+    """A docker that answers `version` as an engine of `server` would, and refuses the rest."""
+    path = directory / "docker"
+    versions = f'{{"Client":{{"Version":"{server}"}},"Server":{{"Version":"{server}"}}}}'
+    path.write_text(
+        f"#!/bin/sh\n[ \"$1\" = version ] && echo '{versions}' && exit 0\nexit 1\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+    return path
+
+
+def test_an_engine_older_than_20_10_is_exit_5_before_anything_is_built(tmp_path: Path) -> None:
+    docker = stub_docker(tmp_path, "19.03.13")
+
+    result = quatrain("build", str(EXAMPLE), env={"QUATRAIN_DOCKER": str(docker)})
+
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"quatrain: error: `{docker}` talks to Docker Engine 19.03.13, and quatrain needs 20.10 "
+        "or later: the Dockerfile's RUN --mount (caches, secrets) needs the Dockerfile frontend "
+        "1.2 that engines build with from 20.10 on. Upgrade the engine, or point DOCKER_HOST at "
+        "a newer one."
+    )
+    assert f"+ {docker} version --format '{{{{json .}}}}'" in result.stderr  # echoed, captured
+
+
+def test_debug_traceback_after_the_command_is_the_containers_not_quatrains(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "flask-app"
+    shutil.copytree(EXAMPLE, project)
+    (project / "poetry.lock").unlink()
+
+    result = quatrain("run", str(project), "--", "--debug-traceback", env={})
+
+    assert result.returncode == 3
+    assert "has no poetry.lock" in result.stderr
+    assert "Traceback" not in result.stderr

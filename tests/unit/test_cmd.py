@@ -30,9 +30,25 @@ def test_call_echoes_the_command_before_it_runs_it(capsys: pytest.CaptureFixture
     assert capsys.readouterr().err == f"+ {sys.executable} -c 'print(1)'\n"
 
 
-def test_capture_is_quiet_unless_asked_to_echo(capsys: pytest.CaptureFixture[str]) -> None:
+def test_capture_echoes_the_command_too(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(RuntimeError, match=NO_PROCESS):
         cmd.capture([sys.executable, "-V"])
+
+    assert capsys.readouterr().err == f"+ {sys.executable} -V\n"
+
+
+def test_the_quiet_mode_echoes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(RuntimeError, match=NO_PROCESS):
+        cmd.capture([sys.executable, "-V"], echo=False)
+    with pytest.raises(RuntimeError, match=NO_PROCESS):
+        cmd.call([sys.executable, "-V"], echo=False)
+
+    assert capsys.readouterr().err == ""
+
+
+def test_a_program_that_is_not_found_is_not_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(EngineError):
+        cmd.call(["quatrain-test-no-such-program"])
 
     assert capsys.readouterr().err == ""
 

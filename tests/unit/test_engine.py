@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from quatrain import cmd
-from quatrain.engine import Engine, build_argv, build_env, connect, run_argv
+from quatrain.engine import Engine, build_argv, build_env, connect, run_argv, running
 from quatrain.errors import EngineError
 
 BUILDX = Engine(
@@ -71,7 +71,7 @@ class FakeDocker:
     calls: list[tuple[list[str], dict[str, str]]] = field(default_factory=list)
 
     def capture(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = False
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
     ) -> subprocess.CompletedProcess[str]:
         self.calls.append((list(argv), dict(env or {})))
         return self.buildx if argv[1] == "buildx" else self.version
@@ -320,3 +320,79 @@ def test_a_detached_run_keeps_its_container_for_the_caller_to_remove() -> None:
         "PORT=18080",
         "shop:latest",
     ]
+
+
+def versions(server: str) -> str:
+    """`docker version --format '{{json .}}'`, only the two versions quatrain reads."""
+    return f'{{"Client":{{"Version":"{server}"}},"Server":{{"Version":"{server}"}}}}\n'
+
+
+@pytest.mark.parametrize("server", ["19.03.13", "18.09.9", "1.13.1"])
+def test_an_engine_older_than_20_10_is_an_engine_error_that_says_why(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    fake = fake_docker(monkeypatch, answer(0, versions(server)), buildx=False)
+
+    with pytest.raises(EngineError) as raised:
+        connect("docker", {})
+
+    assert str(raised.value) == (
+        f"`docker` talks to Docker Engine {server}, and quatrain needs 20.10 or later: the "
+        "Dockerfile's RUN --mount (caches, secrets) needs the Dockerfile frontend 1.2 that "
+        "engines build with from 20.10 on. Upgrade the engine, or point DOCKER_HOST at a newer "
+        "one."
+    )
+    assert raised.value.return_code == 5
+    assert [argv[1] for argv, _ in fake.calls] == ["version"]  # before buildx is asked
+
+
+@pytest.mark.parametrize("server", ["20.10.0", "20.10.24", "23.0.0", "master-dockerproject-2020"])
+def test_an_engine_from_20_10_on_or_of_no_release_is_used(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    fake_docker(monkeypatch, answer(0, versions(server)), buildx=True)
+
+    assert connect("docker", {}).server_version == server
+
+
+def test_the_keep_container_variable_makes_an_engine_that_keeps_its_containers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_docker(monkeypatch, answer(0, VERSION_28), buildx=True)
+
+    assert connect("docker", {"QUATRAIN_DEBUG_KEEP_CONTAINER": "1"}).keep_containers is True
+    assert connect("docker", {"QUATRAIN_DEBUG_KEEP_CONTAINER": "0"}).keep_containers is False
+    assert connect("docker", {}).keep_containers is False
+
+
+@dataclass
+class FakeContainers:
+    """Stands in for `cmd.capture` under `running`: `run --detach` answers a container id."""
+
+    calls: list[list[str]] = field(default_factory=list)
+
+    def capture(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        self.calls.append(list(argv))
+        return answer(0, "c0ffee\n" if argv[1] == "run" else "")
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_running_container_is_removed_unless_the_engine_keeps_containers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], keep: bool
+) -> None:
+    fake = FakeContainers()
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+    engine = Engine(
+        binary="docker", client_version="28.5.1", server_version="28.5.1", buildx=True, env={},
+        keep_containers=keep,
+    )  # fmt: skip
+
+    with running(engine, "shop:latest") as container:
+        assert container == "c0ffee"
+
+    removed = ["docker", "rm", "--force", "c0ffee"]
+    assert (removed in fake.calls) is not keep
+    kept = capsys.readouterr().err
+    assert ("Kept container c0ffee (QUATRAIN_DEBUG_KEEP_CONTAINER=1)" in kept) is keep
