@@ -422,7 +422,7 @@ class AiohttpDetector:
         target = _aiohttp_target(app)
         lock = _lock(project)
         if servers.locked_in_main(lock, "gunicorn") and app.kind != "argv":
-            production = servers.gunicorn(target, options, worker="aiohttp.GunicornWebWorker")
+            production = servers.gunicorn(target, options, lock, worker="aiohttp.GunicornWebWorker")
             development = (*production[:-1], "--reload", production[-1])
             server = "gunicorn"
         elif app.kind in ("argv", "given"):

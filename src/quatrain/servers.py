@@ -15,6 +15,8 @@ from quatrain.project import Lock
 
 # gunicorn's own ASGI worker is stable from 25.1 (docs/content/2026-news.md).
 GUNICORN_ASGI_FROM = (25, 1)
+# ... and its control socket (docs/content/guides/gunicornc.md), on by default.
+GUNICORN_CONTROL_SOCKET_FROM = (25, 1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,16 +40,26 @@ def in_shell(command: str) -> tuple[str, ...]:
     return ("sh", "-c", f"exec {command}")
 
 
-def gunicorn(app: str, options: Options, *, worker: str | None = None) -> tuple[str, ...]:
+def gunicorn(
+    app: str, options: Options, lock: Lock, *, worker: str | None = None
+) -> tuple[str, ...]:
     # gunicorn binds 0.0.0.0:$PORT and takes its worker count from $WEB_CONCURRENCY by itself.
     # The graceful timeout stays under `docker stop`'s 10 s before SIGKILL.
     worker_flags = (f"--worker-class={worker}",) if worker else (f"--threads={options.threads}",)
+    # gunicorn 25.1 opens a control socket under $HOME, which a read-only root filesystem
+    # refuses ("Control server error: Read-only file system"): /dev/shm is always writable.
+    control = (
+        ("--control-socket=/dev/shm/gunicorn.ctl",)
+        if _version_at_least(lock, "gunicorn", GUNICORN_CONTROL_SOCKET_FROM)
+        else ()
+    )
     return (
         "gunicorn",
         *(("--access-logfile=-",) if options.access_log else ()),
         "--graceful-timeout=8",
         *worker_flags,
         "--worker-tmp-dir=/dev/shm",
+        *control,
         app,
     )
 
@@ -60,7 +72,7 @@ def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
 def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
     if not locked_in_main(lock, "gunicorn"):
         raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
-    return Server(command=gunicorn(app, options), requires="gunicorn")
+    return Server(command=gunicorn(app, options, lock), requires="gunicorn")
 
 
 def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
@@ -69,13 +81,13 @@ def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Se
     if locked_in_main(lock, "gunicorn"):
         if locked_in_main(lock, "uvicorn-worker"):
             worker = "uvicorn_worker.UvicornWorker"
-            return Server(command=gunicorn(app, options, worker=worker), requires="gunicorn")
+            return Server(command=gunicorn(app, options, lock, worker=worker), requires="gunicorn")
         if locked_in_main(lock, "uvicorn"):
             # Deprecated since uvicorn 0.30 in favour of uvicorn-worker, and still shipped.
             worker = "uvicorn.workers.UvicornWorker"
-            return Server(command=gunicorn(app, options, worker=worker), requires="gunicorn")
+            return Server(command=gunicorn(app, options, lock, worker=worker), requires="gunicorn")
         if _version_at_least(lock, "gunicorn", GUNICORN_ASGI_FROM):
-            return Server(command=gunicorn(app, options, worker="asgi"), requires="gunicorn")
+            return Server(command=gunicorn(app, options, lock, worker="asgi"), requires="gunicorn")
     if locked_in_main(lock, "uvicorn"):
         # uvicorn reads $WEB_CONCURRENCY for --workers, but the port only from its flags.
         target = uvicorn_target(app)

@@ -19,6 +19,7 @@ from unit.conftest import lock_text, locked, pep621, write_project
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"
+CONTROL = "--control-socket=/dev/shm/gunicorn.ctl"  # gunicorn 25.1 and later
 UVICORN_WORKER = "--worker-class=uvicorn_worker.UvicornWorker"
 # gunicorn + uvicorn-worker, as Poetry locks `poetry add gunicorn uvicorn-worker`.
 GUNICORN_UVICORN_LOCK = (
@@ -174,7 +175,7 @@ def test_gunicorn_calls_a_factory_itself(tmp_path: Path) -> None:
         ),
         (
             (locked("gunicorn", "25.1.0"),),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
@@ -210,6 +211,7 @@ def test_gunicorn_25_1_alone_reloads_through_gunicorn_in_development(tmp_path: P
         *GUNICORN,
         "--worker-class=asgi",
         TMP_DIR,
+        CONTROL,
         "--reload",
         "api:app",
     )

@@ -13,6 +13,7 @@ from quatrain.project import Lock, LockedPackage
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"
+CONTROL = "--control-socket=/dev/shm/gunicorn.ctl"  # gunicorn 25.1 and later
 
 
 def lock_of(*packages: tuple[str, str] | tuple[str, str, Sequence[str]]) -> Lock:
@@ -32,18 +33,31 @@ def lock_of(*packages: tuple[str, str] | tuple[str, str, Sequence[str]]) -> Lock
 
 
 def test_gunicorn_runs_threads_unless_given_a_worker_class() -> None:
-    assert servers.gunicorn("pkg:app", Options(threads=8)) == (
+    lock = lock_of(("gunicorn", "23.0.0"))
+    assert servers.gunicorn("pkg:app", Options(threads=8), lock) == (
         *GUNICORN,
         "--threads=8",
         TMP_DIR,
         "pkg:app",
     )
-    assert servers.gunicorn("pkg:app", Options(threads=8), worker="asgi") == (
+    assert servers.gunicorn("pkg:app", Options(threads=8), lock, worker="asgi") == (
         *GUNICORN,
         "--worker-class=asgi",
         TMP_DIR,
         "pkg:app",
     )
+
+
+def test_gunicorn_from_25_1_keeps_its_control_socket_where_a_read_only_root_allows() -> None:
+    for version, control in (("25.0.3", ()), ("25.1.0", (CONTROL,)), ("27.0.1", (CONTROL,))):
+        lock = lock_of(("gunicorn", version))
+        assert servers.gunicorn("pkg:app", Options(), lock) == (
+            *GUNICORN,
+            "--threads=4",
+            TMP_DIR,
+            *control,
+            "pkg:app",
+        )
 
 
 def test_in_shell_hands_pid_1_to_the_command_through_exec() -> None:
@@ -57,7 +71,7 @@ def test_in_shell_hands_pid_1_to_the_command_through_exec() -> None:
 def test_the_access_log_option_turns_on_each_servers_request_log() -> None:
     logged = Options(access_log=True)
 
-    assert servers.gunicorn("pkg:app", logged) == (
+    assert servers.gunicorn("pkg:app", logged, lock_of(("gunicorn", "23.0.0"))) == (
         "gunicorn",
         "--access-logfile=-",
         "--graceful-timeout=8",
@@ -125,18 +139,18 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
         ),
         (
             lock_of(("gunicorn", "25.1.0")),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
             lock_of(("gunicorn", "26.0")),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
             # uvicorn's worker when both are there: it serves what the project chose.
             lock_of(("gunicorn", "25.1.0"), ("uvicorn", "0.38.0"), ("uvicorn-worker", "0.4.0")),
-            (*GUNICORN, "--worker-class=uvicorn_worker.UvicornWorker", TMP_DIR, "api:app"),
+            (*GUNICORN, "--worker-class=uvicorn_worker.UvicornWorker", TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
@@ -257,6 +271,7 @@ def test_asgi_development_without_uvicorn_reloads_the_production_gunicorn() -> N
         *GUNICORN,
         "--worker-class=asgi",
         TMP_DIR,
+        CONTROL,
         "--reload",
         "api:app",
     )
