@@ -4,6 +4,7 @@ None when the project is not its kind, or raises DetectionError when it is but i
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import ClassVar
 
 from quatrain import servers, source
@@ -123,6 +124,18 @@ class DjangoDetector:
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
         if "django" not in project.dependencies:
             return None
+        site = _site_directory(project)
+        if site is None:
+            return self._detect_in(project, options)
+        # The Django project lives one directory down (repo/site/manage.py): read it from
+        # there, as Django runs it, and serve it from there.
+        inner = dataclasses.replace(
+            project, root=project.root / site, package_mode=False, packages=()
+        )
+        spec = self._detect_in(inner, options)
+        return _served_from(spec, site) if spec is not None else None
+
+    def _detect_in(self, project: Project, options: Options) -> ServeSpec | None:
         entries = list(source.django_entries(project))
         named = [(where, m) for where, tree in entries if (m := _settings_named(tree))]
         found = next(((w, s) for w, m in named if (s := source.read_settings(project, m))), None)
@@ -193,6 +206,36 @@ class DjangoDetector:
             production_server=server.requires,
             production_steps=("python -m django collectstatic --noinput",) if static else (),
         )
+
+
+def _site_directory(project: Project) -> str | None:
+    """The directory one level down that holds manage.py, when the root has none."""
+    if (project.root / "manage.py").is_file():
+        return None
+    found = [
+        d.name
+        for d in sorted(project.root.iterdir())
+        if d.is_dir() and d.name.isidentifier() and (d / "manage.py").is_file()
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _served_from(spec: ServeSpec, site: str) -> ServeSpec:
+    """A spec read inside `site`, served from the project's root: gunicorn changes into it
+    (an identifier, so safe in a shell step too)."""
+    if spec.production_command[:1] != ("gunicorn",):
+        msg = (
+            f"The Django project is in {site}/, and quatrain serves one there only with gunicorn. "
+            f'Set command = ["...", ...] in [tool.quatrain] to run it from {site}/.'
+        )
+        raise DetectionError(msg)
+    return dataclasses.replace(
+        spec,
+        found_in=f"{site}/{spec.found_in}",
+        production_command=("gunicorn", f"--chdir={site}", *spec.production_command[1:]),
+        development_command=servers.in_shell(f'python {site}/manage.py runserver "0.0.0.0:$PORT"'),
+        production_steps=tuple(f"cd {site} && {step}" for step in spec.production_steps),
+    )
 
 
 def _settings_named(tree: ast.Module) -> str | None:

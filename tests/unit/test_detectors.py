@@ -835,3 +835,28 @@ def test_an_aiohttp_app_without_gunicorn_that_runs_itself_runs_as_python_m(
         "worker",
         ("python", "-m", "app"),
     )
+
+
+def test_a_django_project_one_directory_down_is_served_from_there(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": "[tool.poetry]\npackage-mode = false\n"
+        '[tool.poetry.dependencies]\npython = "^3.11"\ndjango = "*"\ngunicorn = "*"\n',
+        "site/manage.py": (
+            'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")\n'
+        ),
+        "site/web/__init__.py": "",
+        "site/web/settings.py": 'INSTALLED_APPS = ["django.contrib.staticfiles"]\n'
+        'STATIC_ROOT = "/opt/static"\nWSGI_APPLICATION = "web.wsgi.application"\n',
+        "site/web/wsgi.py": "application = None\n",
+    }
+    root = write_project(
+        tmp_path, files, lock=lock_text(locked("django"), locked("gunicorn", "23.0.0"))
+    )
+
+    spec = detect(load_project(root), Options())
+
+    assert spec.app == "web.wsgi:application"
+    assert spec.found_in == "site/manage.py -> web.settings.WSGI_APPLICATION"
+    assert spec.production_command[:2] == ("gunicorn", "--chdir=site")
+    assert spec.production_steps == ("cd site && python -m django collectstatic --noinput",)
+    assert spec.production_env == (("DJANGO_SETTINGS_MODULE", "web.settings"),)
