@@ -214,10 +214,11 @@ def running(
         yield container
     finally:
         if engine.keep_containers:
+            short, docker = container[:12], engine.binary  # docker takes an id's prefix
             log.info(
-                f"Kept container {container} ({KEEP_CONTAINER_VARIABLE}=1): `{engine.binary} "
-                f"logs {container}`, `{engine.binary} start {container}` and `exec` to look "
-                f"inside, `{engine.binary} rm --force {container}` when done."
+                f"Kept container {short} ({KEEP_CONTAINER_VARIABLE}=1): `{docker} logs {short}`; "
+                f"`{docker} start {short}`, then `{docker} exec -it {short} sh` to look inside; "
+                f"`{docker} rm --force {short}` when done."
             )
         else:
             capture(engine, "rm", "--force", container)

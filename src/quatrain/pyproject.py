@@ -117,13 +117,18 @@ class Reader:
         if text and inside(self.root, text):
             return text
         if text and not Path(text).is_absolute() and ".." not in Path(text).parts:
-            msg = (
-                f"{self.file}: `{key}` = {json.dumps(text)} is a symlink out of the project, to "
-                f"{(self.root / text).resolve()}, and the build copies only the project. Put "
-                "the file itself in the project (copy it over the link)."
-            )
-            raise ProjectError(msg)
+            self.leads_out(key, text, text)
         self.fail(key, INSIDE, value)
+
+    def leads_out(self, key: str, value: str, link: str) -> NoReturn:
+        """`link`, which `value` names or matches, is a symlink out of the project."""
+        what = "is" if value == link else f"matches {link},"
+        msg = (
+            f"{self.file}: `{key}` = {json.dumps(value)} {what} a symlink out of the project, "
+            f"to {(self.root / link).resolve()}, and the build copies only the project. Put the "
+            "file itself in the project (copy it over the link)."
+        )
+        raise ProjectError(msg)
 
 
 def first(
@@ -163,9 +168,9 @@ def _readable_constraint(constraint: str) -> bool:
     """PEP 440 or Poetry syntax whose every version is a version: `^3.x` is not."""
     for alternative in constraint.split("||"):
         for part in re.split(r"\s*,\s*|\s+(?=[<>=!~^])", alternative.strip()):
-            clause = _CLAUSE.fullmatch(part)
             if part in ("", "*"):
                 continue
+            clause = _CLAUSE.fullmatch(part)
             if clause is None or not clause.group(2):
                 return False
             try:
@@ -322,7 +327,7 @@ def included_tops(
             if not parts or parts[0].startswith("."):
                 continue
             if not inside(root, parts[0]):
-                read.fail(key, f"{INSIDE}, and {root / parts[0]} leads out", pattern)
+                read.leads_out(key, pattern, parts[0])
             (directories if (root / parts[0]).is_dir() else files).add(parts[0])
     return tuple(sorted(directories)), tuple(sorted(files))
 

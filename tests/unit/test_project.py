@@ -1075,3 +1075,22 @@ def test_a_toml_date_in_hashed_content_gives_a_hash_instead_of_a_type_error() ->
     data = tomllib.loads("[tool.poetry.group.dev.dependencies]\nx = 2024-01-01\n")
 
     assert len(content_hash(data)) == 64
+
+
+def test_an_include_pattern_that_matches_a_link_out_of_the_project_names_the_key(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "outside").mkdir()
+    root = write_tree(
+        tmp_path / "shop",
+        {"pyproject.toml": pep621(extra='[tool.poetry]\ninclude = ["dat*"]\n'), "shop/a.py": ""},
+    )
+    (root / "data").symlink_to(tmp_path / "outside")
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(root)
+
+    assert str(raised.value).startswith(
+        f'{root / "pyproject.toml"}: `tool.poetry.include[0]` = "dat*" matches data, a symlink '
+        f"out of the project, to {tmp_path / 'outside'}, "
+    )
