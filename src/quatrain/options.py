@@ -127,8 +127,9 @@ class Options:
     private_sources: tuple[str, ...] = field(
         default=(),
         metadata=_help(
-            "Poetry sources that need credentials (also every source whose credentials are "
-            "set); they reach the build as BuildKit secrets, never in a layer."
+            "Poetry sources that need credentials; they reach the build as BuildKit secrets, "
+            "never in a layer. Only these: credentials in the environment add none, so init "
+            "writes the same Dockerfile for everyone."
         ),
     )
     extras: tuple[str, ...] = field(default=(), metadata=_help("Extras installed in both images."))
