@@ -30,6 +30,9 @@ CASES = {
     "django-site": ("django", "mysite.wsgi:application"),
     "console-tool": ("console-script", "greet"),
     "non-package": ("flask", "app:app"),
+    # Written by us in the shape of most real services (see its README): code in app/, no
+    # package named like the project, get_application(), a settings file read at start.
+    "app-dir-service": ("asgi", "app.main:app"),
 }
 
 
