@@ -44,6 +44,7 @@ class Project:
     not_a_package: str | None = None  # why it is an application (sources, no wheel), for people
     packages: tuple[PackageDir, ...]
     build_files: tuple[str, ...]  # readme, license and included files `poetry build` reads
+    manifest_files: tuple[str, ...] = ()  # read whenever Poetry loads the project: a license
     dependencies: tuple[str, ...]  # canonical names of the main group's direct dependencies
     scripts: Mapping[str, str]  # console scripts: name -> "module:function"
     sources: tuple[PackageSource, ...] = ()
@@ -142,6 +143,7 @@ def load_project(root: Path) -> Project:
             sorted({*pyproject.build_files(read, project_table, poetry_table), *included_files})
         ),
         build_dirs=build_dirs,
+        manifest_files=pyproject.manifest_files(read, project_table),
         dependencies=pyproject.main_dependencies(read, project_table, poetry_table),
         scripts=pyproject.scripts(read, project_table, poetry_table),
         sources=pyproject.sources(read, poetry_table),

@@ -256,6 +256,16 @@ def sources(read: Reader, poetry_table: Mapping[str, Any]) -> tuple[PackageSourc
     return tuple(sources)
 
 
+def manifest_files(read: Reader, project_table: Mapping[str, Any]) -> tuple[str, ...]:
+    """Files Poetry reads whenever it loads the pyproject, before any command runs: a PEP 639
+    `license = {file = ...}` (Poetry refuses to start without it, `poetry export` too)."""
+    license_table = project_table.get("license")
+    if not (isinstance(license_table, Mapping) and "file" in license_table):
+        return ()
+    path = read.path(license_table["file"], "project.license.file")
+    return (path,) if (read.root / path).is_file() else ()
+
+
 def build_files(
     read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
 ) -> set[str]:

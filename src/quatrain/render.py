@@ -258,6 +258,10 @@ def render(
             }
         ),
         "layout": layout,
+        "manifest_paths": [
+            layout.prefix + name
+            for name in ("pyproject.toml", "poetry.lock", *project.manifest_files)
+        ],
     }
     return {
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),

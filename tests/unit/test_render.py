@@ -910,3 +910,16 @@ def test_a_git_dependency_of_the_development_group_only_leaves_the_build_stage_a
         "RUN poetry export --only main --format requirements.txt --output requirements.txt"
     )
     assert not any("requirements.git.txt" in line for line in build)
+
+
+def test_a_pep_639_license_file_is_copied_with_the_manifest_because_poetry_reads_it_on_load(
+    tmp_path: Path,
+) -> None:
+    pyproject = pep621(extra='license = { file = "LICENSE" }\n')
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": FACTORY, "LICENSE": "MIT\n"}, pyproject=pyproject
+    )
+
+    staging = stages(dockerfile_of(root))["staging"]
+
+    assert "COPY pyproject.toml poetry.lock LICENSE ./" in staging
