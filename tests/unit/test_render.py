@@ -923,3 +923,15 @@ def test_a_pep_639_license_file_is_copied_with_the_manifest_because_poetry_reads
     staging = stages(dockerfile_of(root))["staging"]
 
     assert "COPY pyproject.toml poetry.lock LICENSE ./" in staging
+
+
+def test_a_readme_in_a_subdirectory_is_copied_to_the_same_place_for_poetry_to_find(
+    tmp_path: Path,
+) -> None:
+    pyproject = pep621(extra='readme = "docs/README.md"\n')
+    files = {"shop/__init__.py": FACTORY, "docs/README.md": "# shop\n"}
+    root = flask_project(tmp_path, files, pyproject=pyproject)
+
+    build = stages(dockerfile_of(root))["build"]
+
+    assert "COPY docs/README.md ./docs/" in build
