@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 
 from quatrain.errors import EngineError
@@ -42,3 +43,24 @@ def capture(
     return subprocess.run(
         _start(argv, echo=echo), env=env, check=False, capture_output=True, text=True
     )
+
+
+def stream(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+) -> tuple[int, list[str]]:
+    """Run a command with its output (both streams) going on to our stderr line by line, as
+    it comes; return its exit code and the lines, for an error to explain what failed."""
+    lines = []
+    with subprocess.Popen(
+        _start(argv, echo=echo),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stderr.write(line)
+            lines.append(line.rstrip("\n"))
+    return process.returncode, lines

@@ -142,13 +142,33 @@ def build_env(engine: Engine) -> dict[str, str]:
 
 
 def build(engine: Engine, argv: Sequence[str]) -> None:
-    """Run a build, streaming the engine's progress to our stdout and stderr."""
-    if cmd.call(argv, env=build_env(engine)) != 0:
-        msg = (
+    """Run a build, streaming the engine's progress to our stderr."""
+    code, lines = cmd.stream(argv, env=build_env(engine))
+    if code != 0:
+        raise BuildError(build_failure(lines))
+
+
+# uv's words when a package's sdist does not build (uv/crates/uv/src/commands/diagnostics.rs).
+_FAILED_SOURCE_BUILD = re.compile(r"Failed to build `([^`]+)`")
+
+
+def build_failure(lines: Sequence[str]) -> str:
+    """What to tell the user about a failed build: which package did not build from source,
+    when that is what failed, and what to set."""
+    failed = sorted({m.group(1) for line in lines if (m := _FAILED_SOURCE_BUILD.search(line))})
+    if not failed:
+        return (
             "The image build failed; the engine's output above shows the step and its error. "
             "Fix the cause and build again (only the failed step and those after it re-run)."
         )
-        raise BuildError(msg)
+    return (
+        f"The image build failed building {', '.join(failed)} from source: the lock has no "
+        "wheel of it for the image's Python and platform, and its build needs tools or system "
+        "libraries the image lacks (the compiler's error is above). Add the Debian packages it "
+        "needs with build-apt-packages (and the libraries it loads at run time with "
+        "apt-packages), or choose a python-version the lock has wheels for: `quatrain inspect` "
+        "lists what builds from source."
+    )
 
 
 def run_argv(

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from quatrain import cmd
-from quatrain.engine import Engine, build_argv, build_env, connect, run_argv, running
+from quatrain.engine import (
+    Engine,
+    build_argv,
+    build_env,
+    build_failure,
+    connect,
+    run_argv,
+    running,
+)
 from quatrain.errors import EngineError
 
 BUILDX = Engine(
@@ -396,3 +404,26 @@ def test_a_running_container_is_removed_unless_the_engine_keeps_containers(
     assert (removed in fake.calls) is not keep
     kept = capsys.readouterr().err
     assert ("Kept container c0ffee (QUATRAIN_DEBUG_KEEP_CONTAINER=1)" in kept) is keep
+
+
+def test_a_failed_source_build_names_the_package_and_what_to_set() -> None:
+    lines = [
+        "#16 4.868 error: Failed to build `django-allauth==0.45.0`",
+        "#16 4.868   cause: The build backend returned an error",
+        "#16 ERROR: executor failed running [/bin/sh -c uv pip install ...]: exit code: 1",
+    ]
+
+    message = build_failure(lines)
+
+    assert message.startswith(
+        "The image build failed building django-allauth==0.45.0 from source: the lock has no "
+        "wheel of it for the image's Python and platform"
+    )
+    assert "build-apt-packages" in message
+    assert "python-version" in message
+
+
+def test_any_other_failed_build_points_at_the_engines_output() -> None:
+    message = build_failure(["#9 ERROR: failed to compute cache key"])
+
+    assert message.startswith("The image build failed; the engine's output above shows the step")
