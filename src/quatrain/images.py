@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from quatrain import system_packages, wheels
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.lock import Lock, LockedPackage
+from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
 
@@ -28,6 +29,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 ERAS_FILE = "lock-eras.toml"
+CONSTRAINTS_FILE = "build-constraints.toml"
 
 # minor -> newest patch release with official images, newest first.
 OFFICIAL_PYTHONS: dict[str, str] = {
@@ -114,6 +116,7 @@ class LockNeeds:
     build_packages: tuple[str, ...] = ()  # Debian packages for source builds, in staging
     runtime_packages: tuple[str, ...] = ()  # the shared libraries they link, in production
     setuptools: bool = False  # install setuptools (pkg_resources) the lock left out
+    build_constraints: tuple[str, ...] = ()  # for uv's isolated builds of old sdists
 
 
 def lock_needs(
@@ -139,8 +142,31 @@ def lock_needs(
         build_packages=found.build,
         runtime_packages=found.runtime,
         setuptools=wheels.needs_setuptools(project.lock, runtime),
+        build_constraints=build_constraints(project.lock, images.source_builds),
     )
     return needs, warnings
+
+
+def build_constraints(lock: Lock, source_builds: Sequence[LockedPackage]) -> tuple[str, ...]:
+    """The build tools old sdists need (resources/build-constraints.toml), when any builds."""
+    if not source_builds:
+        return ()
+    table = _build_constraints_table()
+    found: set[str] = set()
+    era = lock_era(lock)
+    if era is not None and _tuple(era[0]) <= _tuple(table["era"]["until-python"]):
+        found |= set(table["era"]["constraints"])
+    for package in source_builds:
+        rule = table["package"].get(canonical_name(package.name))
+        if rule and SpecifierSet(rule["versions"]).contains(package.version, prereleases=True):
+            found |= set(rule["constraints"])
+    return tuple(sorted(found))
+
+
+@cache
+def _build_constraints_table() -> dict[str, Any]:
+    text = files("quatrain").joinpath("resources").joinpath(CONSTRAINTS_FILE).read_text("utf-8")
+    return tomllib.loads(text)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -238,6 +238,7 @@ def render(
         "home": home(options),
         "data_dir": f"{layout.app_dir}/data",
         "setuptools_requirement": SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
+        "build_constraints": list(needs.build_constraints),
         "quality_stages": quality_stages(project, options),
         "ca_mount": CA_MOUNT if options.ca_bundle else "",
         "ca_bundle_path": CA_BUNDLE_PATH,

@@ -114,3 +114,34 @@ def test_a_lock_written_by_poetry_2_0_gets_the_export_plugin_that_accepts_it(
     dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert "ARG POETRY_VERSION=2.0.1\nARG POETRY_PLUGIN_EXPORT_VERSION=1.9.0\n" in dockerfile
+
+
+def test_old_sdists_that_build_from_source_get_the_build_tools_of_their_time(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(
+        locked("flask"),
+        locked("gunicorn", "23.0.0"),
+        locked("pyyaml", "5.4.1", wheel=False),
+        poetry="1.7.1",
+        lock_version="2.0",
+    )
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert (
+        "    && printf '%s\\n' 'cython<3' 'setuptools<70' > build-constraints.txt \\\n"
+        in dockerfile
+    )
+    assert (
+        "--requirement requirements.txt --build-constraints build-constraints.txt\n" in dockerfile
+    )
+
+
+def test_a_current_lock_whose_packages_all_have_wheels_gets_no_build_constraints(
+    tmp_path: Path,
+) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
+
+    assert "build-constraints" not in plan(root, env={}, cli={}).files["Dockerfile"]
