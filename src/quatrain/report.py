@@ -22,6 +22,7 @@ def describe(plan: Plan) -> dict[str, Any]:
             "version": project.version,
             "root": str(project.root),
             "package_mode": project.package_mode,
+            "not_a_package": project.not_a_package,
             "packages": [p.path for p in project.packages],
             "python_constraint": project.python_constraint,
             "lock_version": project.lock.lock_version if project.lock else None,
@@ -54,6 +55,13 @@ def _substitute(reference: str, images: Any) -> str:
     )
 
 
+def _layout(project: dict[str, Any], application: bool) -> str:
+    if not project["package_mode"]:
+        return f"an application ({project['not_a_package']}): its sources are shipped"
+    sources = " and its sources shipped" if application else ""
+    return f"a package ({', '.join(project['packages'])}): its wheel installed{sources}"
+
+
 def as_json(plan: Plan) -> str:
     return json.dumps(describe(plan), indent=2, sort_keys=True)
 
@@ -69,6 +77,7 @@ def as_text(plan: Plan) -> str:
         f"found in     {serve['found_in']}",
         "production   " + " ".join(part for part in (entrypoint, command) if part),
         f"development  {shlex.join(serve['development_command'])}",
+        f"layout       {_layout(project, plan.spec.http or plan.spec.kind == 'worker')}",
         f"images       build {images['build']}, runtime {images['runtime']}",
         f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",
         "from source  "

@@ -34,6 +34,7 @@ def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
         "version": "0.1.0",
         "root": str(EXAMPLE),
         "package_mode": True,
+        "not_a_package": None,
         "packages": ["coach_planner"],
         "python_constraint": ">=3.11,<4.0",
         "lock_version": "2.1",
@@ -97,6 +98,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "--worker-tmp-dir=/dev/shm --control-socket=/dev/shm/gunicorn.ctl "
         "'coach_planner:create_app()'\n"
         "development  sh -c 'exec flask run --host 0.0.0.0 --port \"$PORT\"'\n"
+        "layout       a package (coach_planner): its wheel installed and its sources shipped\n"
         "images       build python:3.15-slim-trixie, runtime python:3.15-slim-trixie\n"
         "python       3.15: the newest official Python that >=3.11,<4.0 admits is 3.15; its "
         "compiled package has wheels for 3.15\n"
@@ -199,4 +201,19 @@ def test_the_production_line_shows_the_command_option_the_image_runs(tmp_path: P
 
     assert as_text(the_plan).splitlines()[3] == (
         "production   gunicorn --workers=1 'shop:create_app()'"
+    )
+
+
+def test_inspect_says_a_project_without_a_package_is_an_application_and_why(
+    tmp_path: Path,
+) -> None:
+    pyproject = pep621("orders-service")
+    root = flask_project(tmp_path, {"app/main.py": FACTORY}, pyproject=pyproject)
+
+    lines = as_text(plan(root, env={}, cli={})).splitlines()
+
+    assert lines[5] == (
+        "layout       an application (no package named like the project (orders_service/, "
+        "orders_service.py or src/orders_service/) and none declared in [tool.poetry] "
+        "packages): its sources are shipped"
     )
