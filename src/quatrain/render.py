@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -188,6 +189,54 @@ def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str | E
     return pairs + sorted({**dict(spec.production_env), **options.env}.items())
 
 
+@dataclass(frozen=True, kw_only=True)
+class TemplateContext:
+    """Everything the templates read, typed: a name the template reads that is not here fails
+    the render (StrictUndefined), and mypy checks what is built here."""
+
+    quatrain_version: str
+    project: Project
+    spec: ServeSpec
+    build_image: str | Expansion
+    runtime_image: str | Expansion
+    syntax: str | None
+    python_version: str
+    debian_release: str
+    poetry_version: str
+    poetry_plugin_export_version: str
+    uv_version: str
+    copy_files: list[str]
+    copy_dirs: list[str]
+    backend_in_poetry_venv: bool
+    port: int
+    uid: int
+    user: str
+    labels: Mapping[str, str | Expansion]
+    development_env: Sequence[tuple[str, str]]
+    production_env: Sequence[tuple[str, str | Expansion]]
+    production_command: Sequence[str]
+    apt_packages: list[str]
+    ship_sources: bool
+    home: str
+    data_dir: str
+    setuptools_requirement: str | None
+    build_constraints: list[str]
+    quality_stages: Mapping[str, list[str]]
+    ca_mount: str
+    ca_bundle_path: str
+    keep_ca_bundle: bool
+    private_sources: list[str]
+    secret_variables: list[str]
+    gate: bool
+    extras_flags: str
+    export_groups: str
+    git_dependencies: list[str]
+    development_groups: str
+    build_apt_packages: list[str]
+    layout: Layout
+    manifest_paths: list[str]
+
+
 def render(
     project: Project,
     spec: ServeSpec,
@@ -203,70 +252,71 @@ def render(
     layout = layout or Layout()
     needs = needs or LockNeeds()
     copy_files, copy_dirs = sources_to_copy(project)
-    context = {
-        "quatrain_version": __version__,
-        "project": project,
-        "spec": spec,
+    context = TemplateContext(
+        quatrain_version=__version__,
+        project=project,
+        spec=spec,
         # quatrain's own FROM references carry ${PYTHON_VERSION}: Docker expands them. An
         # image option is the user's, checked against the reference grammar.
-        "build_image": images.build_override or Expansion(images.build),
-        "runtime_image": images.runtime_override or Expansion(images.runtime),
-        "syntax": options.syntax,
-        "python_version": images.python_version,
-        "debian_release": images.debian_release,
-        "poetry_version": poetry_version(project, options),
-        "poetry_plugin_export_version": poetry_pins.export_plugin_for(
+        build_image=images.build_override or Expansion(images.build),
+        runtime_image=images.runtime_override or Expansion(images.runtime),
+        syntax=options.syntax,
+        python_version=images.python_version,
+        debian_release=images.debian_release,
+        poetry_version=poetry_version(project, options),
+        poetry_plugin_export_version=poetry_pins.export_plugin_for(
             poetry_version(project, options), options.poetry_plugin_export_version
         ),
-        "uv_version": options.uv_version,
-        "copy_files": copy_files,
-        "copy_dirs": copy_dirs,
+        uv_version=options.uv_version,
+        copy_files=copy_files,
+        copy_dirs=copy_dirs,
         # poetry-core, the usual backend, is in Poetry's venv already: uv calls it there
         # without Poetry's own start-up (0.3 s of every code-edit rebuild, measured in bench/).
-        "backend_in_poetry_venv": project.build_backend == POETRY_CORE_BACKEND,
-        "port": options.port,
-        "uid": options.uid,
-        "user": options.user,
-        "labels": labels(project, options),
-        "development_env": development_env(spec, options),
-        "production_env": production_env(spec, options),
-        "production_command": options.command or spec.production_command,
-        "apt_packages": sorted({*options.apt_packages, *needs.runtime_packages}),
+        backend_in_poetry_venv=project.build_backend == POETRY_CORE_BACKEND,
+        port=options.port,
+        uid=options.uid,
+        user=options.user,
+        labels=labels(project, options),
+        development_env=development_env(spec, options),
+        production_env=production_env(spec, options),
+        production_command=options.command or spec.production_command,
+        apt_packages=sorted({*options.apt_packages, *needs.runtime_packages}),
         # An application (a web app or a worker, not a command-line tool) reads files beside
         # its code at run time: production ships its sources too.
-        "ship_sources": not project.package_mode or spec.kind != "cli",
-        "home": home(options),
-        "data_dir": f"{layout.app_dir}/data",
-        "setuptools_requirement": SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
-        "build_constraints": list(needs.build_constraints),
-        "quality_stages": quality_stages(project, options),
-        "ca_mount": CA_MOUNT if options.ca_bundle else "",
-        "ca_bundle_path": CA_BUNDLE_PATH,
-        "keep_ca_bundle": bool(options.ca_bundle and options.keep_ca_bundle),
-        "private_sources": sorted(private_sources),
-        "secret_variables": [v for name in sorted(private_sources) for v in variables(name)],
-        "gate": options.gate,
-        "extras_flags": install_flags(options),
-        "export_groups": group_list(["main", *sorted(options.groups)]),
-        "git_dependencies": git_dependencies(project, options),
-        "development_groups": group_list(sorted(options.groups)),
+        ship_sources=not project.package_mode or spec.kind != "cli",
+        home=home(options),
+        data_dir=f"{layout.app_dir}/data",
+        setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
+        build_constraints=list(needs.build_constraints),
+        quality_stages=quality_stages(project, options),
+        ca_mount=CA_MOUNT if options.ca_bundle else "",
+        ca_bundle_path=CA_BUNDLE_PATH,
+        keep_ca_bundle=bool(options.ca_bundle and options.keep_ca_bundle),
+        private_sources=sorted(private_sources),
+        secret_variables=[v for name in sorted(private_sources) for v in variables(name)],
+        gate=options.gate,
+        extras_flags=install_flags(options),
+        export_groups=group_list(["main", *sorted(options.groups)]),
+        git_dependencies=git_dependencies(project, options),
+        development_groups=group_list(sorted(options.groups)),
         # Git dependencies are cloned by the installs, and slim images have no git.
-        "build_apt_packages": sorted(
+        build_apt_packages=sorted(
             {
                 *options.build_apt_packages,
                 *needs.build_packages,
                 *(["git"] if project.needs_git else []),
             }
         ),
-        "layout": layout,
-        "manifest_paths": [
+        layout=layout,
+        manifest_paths=[
             layout.prefix + name
             for name in ("pyproject.toml", "poetry.lock", *project.manifest_files)
         ],
-    }
+    )
+    values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return {
-        DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
-        layout.ignore_file: env.get_template("dockerignore.j2").render(context),
+        DOCKERFILE: env.get_template("Dockerfile.j2").render(values),
+        layout.ignore_file: env.get_template("dockerignore.j2").render(values),
     }
 
 
