@@ -13,6 +13,11 @@ from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
 from quatrain import engine as engine_module
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 
 def hadolint() -> str:
     found = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -22,28 +27,24 @@ def hadolint() -> str:
     return found
 
 
-# case -> what `quatrain inspect` must report (detector, app)
-CASES = {
-    "flask-factory": ("flask", "factory_app:create_app()"),
-    "flask-object": ("flask", "object_app.web:app"),
-    "fastapi-app": ("asgi", "fastapi_app.main:app"),
-    "django-site": ("django", "mysite.wsgi:application"),
-    "console-tool": ("console-script", "greet"),
-    "non-package": ("flask", "app:app"),
-    # Written by us in the shape of most real services (see its README): code in app/, no
-    # package named like the project, get_application(), a settings file read at start.
-    "app-dir-service": ("asgi", "app.main:app"),
-}
+def expected(case: str) -> tuple[str, str]:
+    """(detector, app) that `quatrain inspect` must report, from the project's expected.toml."""
+    found = tomllib.loads((PROJECTS / case / "expected.toml").read_text(encoding="utf-8"))
+    return found["detector"], found["app"]
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+# Every project with an expected.toml: a new fixture is tested by adding the file.
+CASES = sorted(path.parent.name for path in PROJECTS.glob("*/expected.toml"))
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_the_project_builds_verifies_and_passes_its_checks_inside_both_images(
     case: str, quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
     index_url: str, image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy(case, tmp_path, index_url)
     described = quatrain("inspect", "--json", str(project)).stdout
-    detector, app = CASES[case]
+    detector, app = expected(case)
     assert f'"detector": "{detector}"' in described
     assert f'"app": "{app}"' in described
 
