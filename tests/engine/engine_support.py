@@ -79,7 +79,9 @@ def locked_copy(
 ) -> Path:
     """Copy a test project, point its Poetry source at the local index and lock it."""
     project = destination / case
-    shutil.copytree(PROJECTS / case, project, ignore=shutil.ignore_patterns("expected", "expected.toml"))
+    shutil.copytree(
+        PROJECTS / case, project, ignore=shutil.ignore_patterns("expected", "expected.toml")
+    )
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("@INDEX_URL@", index_url))
     locked = subprocess.run(
