@@ -70,6 +70,7 @@ class Quatrain:
             "quatrain",
             "init",
             "--stdout",
+            "--all",  # every file, each after a `# ----- NAME` line
             str(project),
             "--python-version",
             PYTHON_VERSION,
@@ -82,7 +83,7 @@ class Quatrain:
             raise ApproachError(str(error)) from error
         files = split_files(output)
         if "Dockerfile" not in files:
-            message = f"quatrain init --stdout printed no Dockerfile:\n{output[:500]}"
+            message = f"quatrain init --stdout --all printed no Dockerfile:\n{output[:500]}"
             raise ApproachError(message)
         for name, text in files.items():
             (project / name).write_text(text)
@@ -93,7 +94,7 @@ class Quatrain:
 
 
 def split_files(output: str) -> dict[str, str]:
-    """`quatrain init --stdout` prints each file after a `# ----- NAME` line."""
+    """`quatrain init --stdout --all` prints each file after a `# ----- NAME` line."""
     files: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in output.splitlines(keepends=True):

@@ -24,10 +24,12 @@ from harness.proc import CommandError, plain_pip_env, run
 from harness.targets import LABELS, MB, Check, all_checks, show
 
 CHART_VENV = Path("/tmp") / "quatrain-bench-matplotlib"
+# Measurements made beside the run (by hand, with their own method), kept with the report.
+NOTES = BENCH / "notes.md"
 ORDER = ("quatrain", "article", "dockerpyze", "naive")
 APPROACHES = {
-    "quatrain": "`quatrain init --stdout PROJECT --python-version 3.11 --debian-release bookworm`,"
-    " as generated at the measured revision",
+    "quatrain": "`quatrain init --stdout --all PROJECT --python-version 3.11 --debian-release"
+    " bookworm`, as generated at the measured revision",
     "article": "the article's four stages, rewritten from the article with only what no longer"
     " works changed, each change commented: [bench/templates/article/](bench/templates/article/)",
     "dockerpyze": "dockerpyze (poetry-dockerize-plugin) from PyPI, `dockerpyze --generate`, with"
@@ -111,6 +113,8 @@ def render(
         _targets(checks),
         "## Where quatrain misses, and why",
         _misses(checks),
+        "## Notes" if NOTES.exists() else "",
+        NOTES.read_text() if NOTES.exists() else "",
         "## All results",
         _all_results(cells, floors),
         "## Spread: lowest and highest of the repetitions",
