@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -398,4 +399,7 @@ def inside(root: Path, relative: str) -> bool:
     candidate = Path(relative)
     if candidate.is_absolute() or ".." in candidate.parts:
         return False
-    return (root / candidate).resolve().is_relative_to(root.resolve())
+    # realpath, not Path.resolve: before Python 3.13 resolve raises RuntimeError on a symlink
+    # loop, which leads nowhere (the file checks after this one say so), not out.
+    real = Path(os.path.realpath(root / candidate))
+    return real.is_relative_to(os.path.realpath(root))

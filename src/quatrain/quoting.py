@@ -241,8 +241,8 @@ def check_user_name(name: str, *, what: str = "the user") -> str:
 
 def check_id(number: int, *, what: str = "the uid") -> str:
     """A uid or gid of a non-root user, for USER and useradd."""
-    if isinstance(number, bool) or not 1 <= number <= 2**31 - 2:
-        raise _refusal(what, number, "is not a non-root id", "use a number from 1 to 2147483646")
+    if isinstance(number, bool) or not 1 <= number <= 2**31 - 1:  # schema.RULES["uid"]
+        raise _refusal(what, number, "is not a non-root id", "use a number from 1 to 2147483647")
     return str(number)
 
 
