@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,13 +77,21 @@ class Project:
         """The directories of locked path dependencies (a monorepo's own libraries)."""
         if self.lock is None:
             return ()
-        return tuple(
-            sorted(
-                (self.root / p.source_url).resolve()
-                for p in self.lock.packages
-                if p.source_type == "directory" and p.source_url
-            )
-        )
+        found = []
+        for package in self.lock.packages:
+            if package.source_type != "directory" or not package.source_url:
+                continue
+            # realpath, not Path.resolve: a symlink loop raises there before Python 3.13.
+            path = Path(os.path.realpath(self.root / package.source_url))
+            if not path.is_dir():
+                msg = (
+                    f"poetry.lock in {self.root} locks {package.name} from the directory "
+                    f"{package.source_url}, which is not a directory (missing, or a symlink "
+                    "loop). Fix the path dependency in pyproject.toml and run `poetry lock`."
+                )
+                raise ProjectError(msg)
+            found.append(path)
+        return tuple(sorted(found))
 
     @property
     def needs_git(self) -> bool:

@@ -53,12 +53,6 @@ def test_an_include_pattern_that_matches_a_symlink_loop_loads(tmp_path: Path) ->
     assert load_project(root).name == "shop"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="project.py (not ours to edit): Project.path_dependencies calls Path.resolve(), "
-    "which raises RuntimeError on a symlink loop before Python 3.13; os.path.realpath does not",
-)
 def test_a_path_dependency_that_is_a_symlink_loop_is_a_project_error(tmp_path: Path) -> None:
     lock = FLASK_LOCK.replace(
         "[metadata]",
