@@ -17,6 +17,9 @@ from quatrain.project import Lock
 GUNICORN_ASGI_FROM = (25, 1)
 # ... and its control socket (docs/content/guides/gunicornc.md), on by default.
 GUNICORN_CONTROL_SOCKET_FROM = (25, 1)
+# From 24.0 `--reuse-port` gives every worker its own listening socket (arbiter.spawn_worker);
+# before, it only set SO_REUSEPORT on the one socket all workers share, which balances nothing.
+GUNICORN_REUSE_PORT_FROM = (24, 0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,11 +56,20 @@ def gunicorn(
         if _version_at_least(lock, "gunicorn", GUNICORN_CONTROL_SOCKET_FROM)
         else ()
     )
+    # Workers sharing one socket take connections as they come: a keep-alive connection stays
+    # on the worker whose accept loop woke first, and a client that opens all its connections
+    # at once can find every one on one worker while the others idle (bench/notes.md: all 16
+    # of wrk's on one worker, at the requests/s of one worker: under half of two). With a
+    # socket per worker the kernel spreads new connections over the workers by address hash.
+    reuse_port = (
+        ("--reuse-port",) if _version_at_least(lock, "gunicorn", GUNICORN_REUSE_PORT_FROM) else ()
+    )
     return (
         "gunicorn",
         *(("--access-logfile=-",) if options.access_log else ()),
         "--graceful-timeout=8",
         *worker_flags,
+        *reuse_port,
         "--worker-tmp-dir=/dev/shm",
         *control,
         app,

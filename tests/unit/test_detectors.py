@@ -175,7 +175,7 @@ def test_gunicorn_calls_a_factory_itself(tmp_path: Path) -> None:
         ),
         (
             (locked("gunicorn", "25.1.0"),),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", "--reuse-port", TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
@@ -210,6 +210,7 @@ def test_gunicorn_25_1_alone_reloads_through_gunicorn_in_development(tmp_path: P
     assert detect(project, Options()).development_command == (
         *GUNICORN,
         "--worker-class=asgi",
+        "--reuse-port",
         TMP_DIR,
         CONTROL,
         "--reload",

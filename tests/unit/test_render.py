@@ -147,8 +147,9 @@ def test_the_production_stage_runs_as_a_non_root_user_without_poetry() -> None:
     assert "USER 10001:10001" in production
     assert [line for line in instructions if "poetry" in line.lower()] == []
     assert production.index("USER 10001:10001") < production.index(
-        'CMD ["gunicorn", "--graceful-timeout=8", "--threads=4", "--worker-tmp-dir=/dev/shm", '
-        '"--control-socket=/dev/shm/gunicorn.ctl", "coach_planner:create_app()"]'
+        'CMD ["gunicorn", "--graceful-timeout=8", "--threads=4", "--reuse-port", '
+        '"--worker-tmp-dir=/dev/shm", "--control-socket=/dev/shm/gunicorn.ctl", '
+        '"coach_planner:create_app()"]'
     )
 
 

@@ -94,7 +94,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         f"project      coach-planner 0.1.0 ({EXAMPLE})\n"
         "serve        flask: flask (wsgi) coach_planner:create_app()\n"
         "found in     coach_planner/__init__.py: create_app()\n"
-        "production   gunicorn --graceful-timeout=8 --threads=4 "
+        "production   gunicorn --graceful-timeout=8 --threads=4 --reuse-port "
         "--worker-tmp-dir=/dev/shm --control-socket=/dev/shm/gunicorn.ctl "
         "'coach_planner:create_app()'\n"
         "development  sh -c 'exec flask run --host 0.0.0.0 --port \"$PORT\"'\n"

@@ -14,6 +14,7 @@ from quatrain.project import Lock, LockedPackage
 GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"
 CONTROL = "--control-socket=/dev/shm/gunicorn.ctl"  # gunicorn 25.1 and later
+REUSE_PORT = "--reuse-port"  # gunicorn 24.0 and later: a listening socket per worker
 
 
 def lock_of(*packages: tuple[str, str] | tuple[str, str, Sequence[str]]) -> Lock:
@@ -54,8 +55,33 @@ def test_gunicorn_from_25_1_keeps_its_control_socket_where_a_read_only_root_allo
         assert servers.gunicorn("pkg:app", Options(), lock) == (
             *GUNICORN,
             "--threads=4",
+            REUSE_PORT,
             TMP_DIR,
             *control,
+            "pkg:app",
+        )
+
+
+def test_gunicorn_from_24_gives_each_worker_its_own_socket_so_connections_spread() -> None:
+    # Before 24.0 the flag set SO_REUSEPORT on the one shared socket and balanced nothing.
+    for version, reuse_port in (
+        ("23.0.0", ()),
+        ("24.0.0", (REUSE_PORT,)),
+        ("24.1.1", (REUSE_PORT,)),
+    ):
+        lock = lock_of(("gunicorn", version))
+        assert servers.gunicorn("pkg:app", Options(), lock) == (
+            *GUNICORN,
+            "--threads=4",
+            *reuse_port,
+            TMP_DIR,
+            "pkg:app",
+        )
+        assert servers.gunicorn("pkg:app", Options(), lock, worker="aiohttp.GunicornWebWorker") == (
+            *GUNICORN,
+            "--worker-class=aiohttp.GunicornWebWorker",
+            *reuse_port,
+            TMP_DIR,
             "pkg:app",
         )
 
@@ -139,18 +165,25 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
         ),
         (
             lock_of(("gunicorn", "25.1.0")),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", REUSE_PORT, TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
             lock_of(("gunicorn", "26.0")),
-            (*GUNICORN, "--worker-class=asgi", TMP_DIR, CONTROL, "api:app"),
+            (*GUNICORN, "--worker-class=asgi", REUSE_PORT, TMP_DIR, CONTROL, "api:app"),
             "gunicorn",
         ),
         (
             # uvicorn's worker when both are there: it serves what the project chose.
             lock_of(("gunicorn", "25.1.0"), ("uvicorn", "0.38.0"), ("uvicorn-worker", "0.4.0")),
-            (*GUNICORN, "--worker-class=uvicorn_worker.UvicornWorker", TMP_DIR, CONTROL, "api:app"),
+            (
+                *GUNICORN,
+                "--worker-class=uvicorn_worker.UvicornWorker",
+                REUSE_PORT,
+                TMP_DIR,
+                CONTROL,
+                "api:app",
+            ),
             "gunicorn",
         ),
         (
@@ -166,7 +199,13 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
         (
             # gunicorn before 25.1 has no ASGI worker of its own: uvicorn's deprecated one.
             lock_of(("gunicorn", "25.0.3"), ("uvicorn", "0.38.0")),
-            (*GUNICORN, "--worker-class=uvicorn.workers.UvicornWorker", TMP_DIR, "api:app"),
+            (
+                *GUNICORN,
+                "--worker-class=uvicorn.workers.UvicornWorker",
+                REUSE_PORT,
+                TMP_DIR,
+                "api:app",
+            ),
             "gunicorn",
         ),
         (
@@ -270,6 +309,7 @@ def test_asgi_development_without_uvicorn_reloads_the_production_gunicorn() -> N
     assert servers.asgi_development("api:app", lock, production) == (
         *GUNICORN,
         "--worker-class=asgi",
+        REUSE_PORT,
         TMP_DIR,
         CONTROL,
         "--reload",
