@@ -102,22 +102,24 @@ def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Se
             return Server(command=gunicorn(app, options, lock, worker="asgi"), requires="gunicorn")
     if locked_in_main(lock, "uvicorn"):
         # uvicorn reads $WEB_CONCURRENCY for --workers, but the port only from its flags.
-        target = uvicorn_target(app)
-        log = "" if options.access_log else " --no-access-log"  # uvicorn logs by default
-        command = in_shell(f'uvicorn {target} --host 0.0.0.0 --port "$PORT" --proxy-headers{log}')
+        log = " --no-access-log" if not options.access_log else ""  # uvicorn logs by default
+        command = uvicorn(app, f'--host 0.0.0.0 --port "$PORT" --proxy-headers{log}')
         return Server(command=command, requires="uvicorn")
     raise missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app", lock)
 
 
 def asgi_development(app: str, lock: Lock, production: Server) -> tuple[str, ...]:
     if locked_anywhere(lock, "uvicorn"):
-        return in_shell(f'uvicorn {uvicorn_target(app)} --reload --host 0.0.0.0 --port "$PORT"')
+        return uvicorn(app, '--reload --host 0.0.0.0 --port "$PORT"')
     return (*production.command[:-1], "--reload", production.command[-1])
 
 
-def uvicorn_target(app: str) -> str:
-    """gunicorn calls `pkg:create_app()` itself; uvicorn wants `pkg:create_app --factory`."""
-    return f"{app.removesuffix('()')} --factory" if app.endswith("()") else app
+def uvicorn(app: str, flags: str) -> tuple[str, ...]:
+    """uvicorn takes the port only from its flags, so a shell expands $PORT; the app, which may
+    be the user's text, is the shell's "$1", never read as shell. gunicorn calls
+    `pkg:create_app()` itself; uvicorn wants `pkg:create_app --factory`."""
+    factory = " --factory" if app.endswith("()") else ""
+    return in_shell_with(f'uvicorn "$1"{factory} {flags}', app.removesuffix("()"))
 
 
 def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:

@@ -70,7 +70,9 @@ def test_a_fastapi_object_is_served_by_gunicorn_with_uvicorns_worker(tmp_path: P
         development_command=(
             "sh",
             "-c",
-            'exec uvicorn api.main:app --reload --host 0.0.0.0 --port "$PORT"',
+            'exec uvicorn "$1" --reload --host 0.0.0.0 --port "$PORT"',
+            "sh",
+            "api.main:app",
         ),
         production_server="gunicorn",
     )
@@ -142,13 +144,16 @@ def test_a_factory_served_by_uvicorn_alone_is_loaded_with_factory(tmp_path: Path
     assert spec.production_command == (
         "sh",
         "-c",
-        'exec uvicorn api:create_app --factory --host 0.0.0.0 --port "$PORT" '
-        "--proxy-headers --no-access-log",
+        'exec uvicorn "$1" --factory --host 0.0.0.0 --port "$PORT" --proxy-headers --no-access-log',
+        "sh",
+        "api:create_app",
     )
     assert spec.development_command == (
         "sh",
         "-c",
-        'exec uvicorn api:create_app --factory --reload --host 0.0.0.0 --port "$PORT"',
+        'exec uvicorn "$1" --factory --reload --host 0.0.0.0 --port "$PORT"',
+        "sh",
+        "api:create_app",
     )
     assert spec.production_server == "uvicorn"
 
@@ -183,8 +188,9 @@ def test_gunicorn_calls_a_factory_itself(tmp_path: Path) -> None:
             (
                 "sh",
                 "-c",
-                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
-                "--proxy-headers --no-access-log",
+                'exec uvicorn "$1" --host 0.0.0.0 --port "$PORT" --proxy-headers --no-access-log',
+                "sh",
+                "api:app",
             ),
             "uvicorn",
         ),
@@ -269,7 +275,8 @@ def test_the_app_option_chooses_between_asgi_apps(tmp_path: Path) -> None:
         "the app option",
         "fastapi",
     )
-    assert "exec uvicorn api:create_app --factory --host" in spec.production_command[2]
+    assert 'exec uvicorn "$1" --factory --host' in spec.production_command[2]
+    assert spec.production_command[-1] == "api:create_app"
 
 
 def test_an_asgi_dependency_without_an_app_is_not_asgi(tmp_path: Path) -> None:

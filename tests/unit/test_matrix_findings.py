@@ -102,12 +102,6 @@ def reads_as_one_word(command: tuple[str, ...], app: str) -> bool:
     return app in command[3:] or shlex.quote(app) in command[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="servers.py (not ours to edit): asgi_server and asgi_development paste the app "
-    "into `sh -c 'exec uvicorn APP ...'`; pass it as \"$1\" (servers.in_shell_with) or "
-    "shlex.quote it",
-)
 @pytest.mark.parametrize("app", HOSTILE_APPS)
 def test_an_app_served_by_uvicorn_reaches_sh_as_one_word(app: str) -> None:
     server = asgi_server(app, uvicorn_lock(), Options(app=app), "shop")

@@ -697,8 +697,8 @@ def test_uvicorn_alone_serves_a_factory_through_sh_exec(tmp_path: Path) -> None:
     production = stages(dockerfile_of(fastapi_app(tmp_path)))["production"]
 
     assert [line for line in production if line.startswith('CMD ["sh"')] == [
-        'CMD ["sh", "-c", "exec uvicorn api:create_app --factory --host 0.0.0.0 '
-        '--port \\"$PORT\\" --proxy-headers --no-access-log"]'
+        'CMD ["sh", "-c", "exec uvicorn \\"$1\\" --factory --host 0.0.0.0 '
+        '--port \\"$PORT\\" --proxy-headers --no-access-log", "sh", "api:create_app"]'
     ]
 
 

@@ -107,20 +107,24 @@ def test_the_access_log_option_turns_on_each_servers_request_log() -> None:
     )
     uvicorn = servers.asgi_server("api:app", lock_of(("uvicorn", "0.38.0")), logged, "api")
     assert uvicorn.command == (
-        "sh", "-c", 'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" --proxy-headers',
+        "sh", "-c", 'exec uvicorn "$1" --host 0.0.0.0 --port "$PORT" --proxy-headers',
+        "sh", "api:app",
     )  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("app", "target"),
+    ("app", "script", "argument"),
     [
-        ("pkg:app", "pkg:app"),
-        ("pkg.web:create_app()", "pkg.web:create_app --factory"),
-        ("pkg:make_app()", "pkg:make_app --factory"),
+        ("pkg:app", 'exec uvicorn "$1" --port 1', "pkg:app"),
+        ("pkg.web:create_app()", 'exec uvicorn "$1" --factory --port 1', "pkg.web:create_app"),
+        ("pkg:make_app()", 'exec uvicorn "$1" --factory --port 1', "pkg:make_app"),
+        ("pkg:a && touch /x", 'exec uvicorn "$1" --port 1', "pkg:a && touch /x"),
     ],
 )
-def test_uvicorn_loads_a_factory_with_factory_and_an_object_as_named(app: str, target: str) -> None:
-    assert servers.uvicorn_target(app) == target
+def test_uvicorn_loads_a_factory_with_factory_and_gets_the_app_as_one_argument(
+    app: str, script: str, argument: str
+) -> None:
+    assert servers.uvicorn(app, "--port 1") == ("sh", "-c", script, "sh", argument)
 
 
 def test_locked_in_main_needs_the_main_group_and_compares_canonical_names() -> None:
@@ -191,8 +195,9 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
             (
                 "sh",
                 "-c",
-                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
-                "--proxy-headers --no-access-log",
+                'exec uvicorn "$1" --host 0.0.0.0 --port "$PORT" --proxy-headers --no-access-log',
+                "sh",
+                "api:app",
             ),
             "uvicorn",
         ),
@@ -213,8 +218,9 @@ def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
             (
                 "sh",
                 "-c",
-                'exec uvicorn api:app --host 0.0.0.0 --port "$PORT" '
-                "--proxy-headers --no-access-log",
+                'exec uvicorn "$1" --host 0.0.0.0 --port "$PORT" --proxy-headers --no-access-log',
+                "sh",
+                "api:app",
             ),
             "uvicorn",
         ),
@@ -298,7 +304,9 @@ def test_asgi_development_reloads_with_uvicorn_when_any_group_locks_it() -> None
     assert servers.asgi_development("api:create_app()", lock, production) == (
         "sh",
         "-c",
-        'exec uvicorn api:create_app --factory --reload --host 0.0.0.0 --port "$PORT"',
+        'exec uvicorn "$1" --factory --reload --host 0.0.0.0 --port "$PORT"',
+        "sh",
+        "api:create_app",
     )
 
 
