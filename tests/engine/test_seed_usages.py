@@ -76,8 +76,9 @@ def test_1_docker_build_without_target_gives_production_and_skips_development(
     config = image_config(engine, tag)
     assert config["User"] == "10001:10001"
     assert config["Cmd"] == [
-        "gunicorn", "--graceful-timeout=8", "--threads=4", "--worker-tmp-dir=/dev/shm",
-        "--control-socket=/dev/shm/gunicorn.ctl", "factory_app:create_app()",
+        "gunicorn", "--graceful-timeout=8", "--threads=4", "--reuse-port",
+        "--worker-tmp-dir=/dev/shm", "--control-socket=/dev/shm/gunicorn.ctl",
+        "factory_app:create_app()",
     ]  # fmt: skip
 
 
