@@ -8,25 +8,17 @@ a guess at run time: quatrain renders files without a network, and the user can 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from quatrain import system_packages, wheels
+from quatrain import system_packages, tables, wheels
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 ERAS_FILE = "lock-eras.toml"
 CONSTRAINTS_FILE = "build-constraints.toml"
@@ -163,10 +155,8 @@ def build_constraints(lock: Lock, source_builds: Sequence[LockedPackage]) -> tup
     return tuple(sorted(found))
 
 
-@cache
 def _build_constraints_table() -> dict[str, Any]:
-    text = files("quatrain").joinpath("resources").joinpath(CONSTRAINTS_FILE).read_text("utf-8")
-    return tomllib.loads(text)
+    return tables.read_table(CONSTRAINTS_FILE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,10 +281,8 @@ def lock_era(lock: Lock) -> tuple[str, str] | None:
     return max(evidence, key=lambda e: _tuple(e[0])) if evidence else None
 
 
-@cache
-def _eras() -> dict[str, dict[str, str]]:
-    text = files("quatrain").joinpath("resources").joinpath(ERAS_FILE).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def _eras() -> dict[str, Any]:
+    return tables.read_table(ERAS_FILE)
 
 
 def _tuple(version: str) -> tuple[int, int]:

@@ -11,12 +11,12 @@ import functools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from quatrain import tables
 from quatrain.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):
@@ -83,8 +83,7 @@ def _plugin(version: str, fields: Mapping[str, Any]) -> PluginRelease:
 @functools.cache
 def table() -> PinTable:
     """The packaged table, read once."""
-    text = files("quatrain").joinpath("resources").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    return parse_table(text)
+    return parse_table(tables.resource_text(TABLE_FILE))
 
 
 def poetry_releases() -> tuple[str, ...]:

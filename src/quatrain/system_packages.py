@@ -11,11 +11,11 @@ import functools
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from quatrain import tables
 from quatrain.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):
@@ -89,8 +89,7 @@ def _per_release(name: str, value: Any, releases: tuple[str, ...]) -> dict[str, 
 @functools.cache
 def table() -> Table:
     """The packaged table, read once."""
-    text = files("quatrain").joinpath("resources").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    return parse_table(text)
+    return parse_table(tables.resource_text(TABLE_FILE))
 
 
 def system_packages(names: Iterable[str], release: str) -> SystemPackages:

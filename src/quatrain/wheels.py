@@ -8,11 +8,9 @@ deployed on most; an image built for another architecture takes the same Python.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
@@ -20,12 +18,8 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
+from quatrain import tables
 from quatrain.lock import Lock, LockedPackage, canonical_name
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 PKG_RESOURCES_FILE = "pkg-resources.toml"
 
@@ -81,8 +75,8 @@ def needs_setuptools(lock: Lock, runtime: Iterable[LockedPackage]) -> bool:
 
 @cache
 def _pkg_resources_users() -> dict[str, str]:
-    text = files("quatrain").joinpath("resources").joinpath(PKG_RESOURCES_FILE).read_text("utf-8")
-    return {canonical_name(k): str(v) for k, v in tomllib.loads(text)["packages"].items()}
+    packages = tables.read_table(PKG_RESOURCES_FILE)["packages"]
+    return {canonical_name(k): str(v) for k, v in packages.items()}
 
 
 def _version_in(version: str, specifier: str) -> bool:
