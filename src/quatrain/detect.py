@@ -74,27 +74,22 @@ class Unserved:
     command: str  # the command to suggest; {module} is the module found
 
 
+def _bot(service: str, gateway: str, imports: str) -> Unserved:
+    """A chat bot library: what every bot needs to start is the same."""
+    return Unserved(
+        what=f"a {service} bot library",
+        why=f"a bot needs its token and {gateway} to start, and serves no port",
+        imports=imports,
+        command='["python", "-m", "{module}"]',
+    )
+
+
 # Why each gets a refusal rather than a detector: none of them can be shown to work from the
 # image alone, in a container with no network and no secrets.
 UNSERVED = {
-    "python-telegram-bot": Unserved(
-        what="a Telegram bot library",
-        why="a bot needs its token and Telegram's servers to start, and serves no port",
-        imports="telegram",
-        command='["python", "-m", "{module}"]',
-    ),
-    "aiogram": Unserved(
-        what="a Telegram bot library",
-        why="a bot needs its token and Telegram's servers to start, and serves no port",
-        imports="aiogram",
-        command='["python", "-m", "{module}"]',
-    ),
-    "discord-py": Unserved(
-        what="a Discord bot library",
-        why="a bot needs its token and Discord's gateway to start, and serves no port",
-        imports="discord",
-        command='["python", "-m", "{module}"]',
-    ),
+    "python-telegram-bot": _bot("Telegram", "Telegram's servers", "telegram"),
+    "aiogram": _bot("Telegram", "Telegram's servers", "aiogram"),
+    "discord-py": _bot("Discord", "Discord's gateway", "discord"),
     "rq": Unserved(
         what="a Redis job queue",
         why="an RQ worker connects to Redis as it starts and exits when it cannot",
