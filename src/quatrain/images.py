@@ -33,6 +33,16 @@ OFFICIAL_PYTHONS: dict[str, str] = {
     "3.10": "3.10.21",
 }
 DEBIAN_RELEASES = ("trixie", "bookworm")
+# The first patch release of each minor that has images on a Debian release. docker-library/python
+# adds a release's variants once Debian ships it and builds them for the patch releases current
+# then, never back: bookworm in June 2023 (Debian 12 came out on 10 June, when 3.11.4, 3.10.12,
+# 3.9.17 and 3.8.17 were current), trixie on 2025-08-08 (commit 093598a "Add Debian Trixie (and
+# remove Bullseye)"; 3.13.6, 3.12.11, 3.11.13, 3.10.18 and 3.9.23 were current). A minor missing
+# from a row had images on that release from its first release on.
+FIRST_PATCH_ON: Mapping[str, Mapping[str, int]] = {
+    "trixie": {"3.9": 23, "3.10": 18, "3.11": 13, "3.12": 11, "3.13": 6},
+    "bookworm": {"3.8": 17, "3.9": 17, "3.10": 12, "3.11": 4},
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,9 +70,14 @@ class BaseImages:
         return self.runtime_override or "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}"
 
 
-def choose(project: Project, options: Options) -> tuple[BaseImages, list[str]]:
+def choose(
+    project: Project, options: Options, *, release_is_default: bool = False
+) -> tuple[BaseImages, list[str]]:
     """The images of the stages, and warnings for people: the Python the lock can serve, and
-    a build image with compilers when a runtime package builds from source."""
+    a build image with compilers when a runtime package builds from source.
+
+    `release_is_default`: debian-release was not set, so a patch release that has no images
+    on the default release gets the newest release that has them."""
     release = check_debian_release(options.debian_release)
     runtime = (
         wheels.runtime_packages(project.lock, groups=options.groups, extras=options.extras)
@@ -76,10 +91,20 @@ def choose(project: Project, options: Options) -> tuple[BaseImages, list[str]]:
         runtime=runtime,
         debian_release=release,
     )
+    warnings = []
+    wanted = release
+    release, note = _release_with_tag(python.version, release, chosen=not release_is_default)
+    if release != wanted:
+        python = PythonChoice(
+            version=python.version,
+            reason=f"{python.reason}; {note}",
+            source_builds=python.source_builds,
+        )
+    elif note:
+        warnings.append(note)
     builds = wheels.source_builds(
         runtime, wheels.Target(python=python.version, debian_release=release)
     )
-    warnings = []
     if options.python_version and python.source_builds:
         warnings.append(
             f"python-version {python.version}: the lock has no wheel for it of "
@@ -99,6 +124,34 @@ def choose(project: Project, options: Options) -> tuple[BaseImages, list[str]]:
         source_builds=builds,
     )
     return images, warnings
+
+
+def _release_with_tag(python: str, release: str, *, chosen: bool) -> tuple[str, str]:
+    """The Debian release whose official images have this Python, and a sentence when that is
+    not simply `release`. Only a patch release (3.11.7) can lack one: X.Y tags move on."""
+    found = re.fullmatch(r"(3\.\d+)\.(\d+)", python)
+    if found is None:
+        return release, ""
+
+    def has_images(on: str) -> bool:
+        return int(found[2]) >= FIRST_PATCH_ON[on].get(found[1], 0)
+
+    if has_images(release):
+        return release, ""
+    first = f"{found[1]}.{FIRST_PATCH_ON[release][found[1]]}"
+    others = [r for r in DEBIAN_RELEASES if r != release and has_images(r)]
+    if not others:
+        return release, (
+            f"Python {python} has no official images on {' or '.join(DEBIAN_RELEASES)} "
+            f"(they start at {first} on {release}): pull python:{python}-slim-{release} "
+            "will fail; widen the project's Python constraint or set python-version."
+        )
+    if chosen:
+        return release, (
+            f"debian-release {release}: Python {python} has no official images on it "
+            f"({release}'s start at {first}); python:{python}-slim-{others[0]} exists."
+        )
+    return others[0], f"its images are on {others[0]} ({release}'s start at {first})"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -56,7 +56,9 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     options = resolved.options
     check_lock(project)
     spec = detect(project, options)
-    base_images, warnings = images.choose(project, options)
+    base_images, warnings = images.choose(
+        project, options, release_is_default=resolved.sources["debian_release"] == "default"
+    )
     needs, more_warnings = images.lock_needs(project, options, base_images)
     private = credentials.private_sources(project, options.private_sources)
     context, layout = layout_of(project)
