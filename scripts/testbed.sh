@@ -19,6 +19,10 @@
 #                            from this machine's apt sources)
 #   QUATRAIN_TESTBED_SUITES  Debian suites to provide images for (default
 #                            bookworm: Python 3.11; trixie adds Python 3.13)
+#   QUATRAIN_TESTBED_DIR     where the registry binary and the buildx client's
+#                            DOCKER_CONFIG (with cli-plugins/docker-buildx) go
+#                            (default ~/.cache/quatrain-testbed); the engine
+#                            tests read the same variable
 set -euo pipefail
 
 DOCKER=${QUATRAIN_DOCKER:-/usr/bin/docker}
@@ -32,6 +36,7 @@ HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 DOCKERD_LOG=/tmp/dockerd.log
 DOCKERD_WAIT_SECONDS=60
 PULL_TIMEOUT_SECONDS=60
+TESTBED_DIR=${QUATRAIN_TESTBED_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/quatrain-testbed}
 
 # Directories to remove on exit, whatever happens.
 TEMP_DIRS=()
@@ -402,6 +407,62 @@ use_suite() {
   esac
 }
 
+# --- 3. Registry and buildx, unpacked, never installed ----------------------
+
+# Installing docker-registry would start a service on :5000 on every interface
+# (with htpasswd auth that answers 401 to all); the tests start their own on
+# 127.0.0.1 from the unpacked binary instead.
+ensure_registry_binary() {
+  local binary=$TESTBED_DIR/registry/usr/bin/docker-registry
+  if [ -x "$binary" ]; then
+    log "registry: present ($binary)"
+    return 0
+  fi
+  make_temp_dir registry
+  log "registry: apt-get download docker-registry (unpacked, not installed)"
+  if ! (cd "$TEMP_DIR" && apt-get -o APT::Sandbox::User=root download -qq docker-registry) >"$TEMP_DIR.log" 2>&1; then
+    tail -n 5 "$TEMP_DIR.log" >&2
+    die "apt-get download docker-registry failed (run apt-get update?)"
+  fi
+  rm -f "$TEMP_DIR.log"
+  mkdir -p "$TESTBED_DIR/registry"
+  dpkg-deb -x "$TEMP_DIR"/docker-registry_*.deb "$TESTBED_DIR/registry"
+  log "registry: unpacked $("$binary" --version 2>/dev/null | awk '{ print $NF }') into $TESTBED_DIR/registry"
+}
+
+# bookworm has no buildx; trixie's docker-buildx is a static binary. It comes
+# from the trixie suite of the same mirror, through a private apt list, so the
+# host's own sources stay as they are.
+ensure_buildx_plugin() {
+  local plugins=$TESTBED_DIR/docker-config/cli-plugins
+  if [ -x "$plugins/docker-buildx" ]; then
+    log "buildx: present ($plugins/docker-buildx)"
+    return 0
+  fi
+  local wanted=$SUITE apt_dir
+  SUITE=trixie
+  find_mirror
+  SUITE=$wanted
+  make_temp_dir buildx
+  apt_dir=$TEMP_DIR
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/deb"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
+    "$MIRROR" /usr/share/keyrings/debian-archive-keyring.gpg >"$apt_dir/trixie.sources"
+  local apt_options=(-o "Dir::Etc::sourcelist=$apt_dir/trixie.sources" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$apt_dir/lists" -o APT::Sandbox::User=root)
+  log "buildx: apt-get download docker-buildx from trixie (private list in $apt_dir)"
+  if ! { apt-get "${apt_options[@]}" update -qq &&
+    (cd "$apt_dir/deb" && apt-get "${apt_options[@]}" download -qq docker-buildx); } >"$apt_dir.log" 2>&1; then
+    tail -n 5 "$apt_dir.log" >&2
+    die "could not download docker-buildx from $MIRROR trixie"
+  fi
+  rm -f "$apt_dir.log"
+  dpkg-deb -x "$apt_dir"/deb/docker-buildx_*.deb "$apt_dir/root"
+  mkdir -p "$plugins"
+  install -m 0755 "$apt_dir/root/usr/libexec/docker/cli-plugins/docker-buildx" "$plugins/docker-buildx"
+  log "buildx: $("$plugins/docker-buildx" version 2>/dev/null | awk '{ print $2 }') in $plugins (DOCKER_CONFIG=$TESTBED_DIR/docker-config)"
+}
+
 main() {
   take_lock
   ensure_engine
@@ -412,9 +473,11 @@ main() {
     ensure_full
     images="$images $SLIM_TAG $FULL_TAG"
   done
+  ensure_registry_binary
+  ensure_buildx_plugin
   local version
   version=$("$DOCKER" version -f '{{ .Server.Version }}' 2>/dev/null || echo unknown)
-  log "ready: engine $version, images$images"
+  log "ready: engine $version, images$images; registry and buildx in $TESTBED_DIR"
 }
 
 main "$@"
