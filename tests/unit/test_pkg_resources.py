@@ -1,0 +1,27 @@
+"""setuptools comes with the packages known to import pkg_resources at run time, by version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quatrain.pipeline import plan
+from unit.conftest import flask_project, lock_text, locked
+
+FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
+
+
+@pytest.mark.parametrize(
+    ("version", "gets_setuptools"),
+    [("3.4.1", False), ("4.0", True), ("6.2", True), ("8.0", True), ("9.0", False)],
+)
+def test_aiosql_4_to_8_gets_setuptools_because_it_imports_pkg_resources(
+    tmp_path: Path, version: str, gets_setuptools: bool
+) -> None:
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("aiosql", version))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
