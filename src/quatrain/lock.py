@@ -41,9 +41,13 @@ class LockedPackage:
     version: str
     groups: tuple[str, ...]  # lock 1.x's `category` becomes a one-group tuple
     files: tuple[str, ...] = ()  # distribution file names: wheels and sdists
+    hashes: tuple[str, ...] = ()  # the files' hashes as locked, "sha256:<hex>", in lock order
     optional: bool = False  # only installed through an extra
     markers: str | None = None  # environment marker for the main group, when the lock says
     requires: tuple[str, ...] = ()  # canonical names of its [package.dependencies]
+    # (canonical name, marker or "") of each [package.dependencies] constraint: locks before
+    # 2.1 keep no marker on the package itself, only on the edges to it.
+    dependency_markers: tuple[tuple[str, str], ...] = ()
     source_type: str | None = None  # "directory", "file", "git", "legacy"...; None for PyPI
     source_url: str | None = None  # for a directory: relative to the project, as locked
 
@@ -163,11 +167,13 @@ def _locked_package(
         version=reader.string(entry, "version", key),
         groups=groups,
         files=_file_names(reader, files, f"{key}.files"),
+        hashes=_file_hashes(files),
         optional=reader.boolean(entry, "optional", key),
         markers=_main_marker(reader, entry, key),
         requires=tuple(
             sorted(canonical_name(str(n)) for n in reader.table(entry, "dependencies", key))
         ),
+        dependency_markers=_dependency_markers(reader.table(entry, "dependencies", key)),
         source_type=reader.optional_string(source, "type", f"{key}.source"),
         source_url=reader.optional_string(source, "url", f"{key}.source"),
     )
@@ -182,6 +188,21 @@ def _file_names(reader: _Reader, files: Any, key: str) -> tuple[str, ...]:
             reader.fail(f"{key}[{index}]", "a {file, hash} table")
         names.append(reader.string(file, "file", f"{key}[{index}]"))
     return tuple(names)
+
+
+def _file_hashes(files: list[Any]) -> tuple[str, ...]:
+    """The `hash` of each file entry (checked to be a list of tables by _file_names)."""
+    return tuple(str(f["hash"]) for f in files if isinstance(f.get("hash"), str))
+
+
+def _dependency_markers(dependencies: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A dependency is a version string, a table, or a list of tables (one per marker)."""
+    found = []
+    for name, spec in dependencies.items():
+        for constraint in spec if isinstance(spec, list) else [spec]:
+            marker = constraint.get("markers") if isinstance(constraint, Mapping) else None
+            found.append((canonical_name(str(name)), marker if isinstance(marker, str) else ""))
+    return tuple(sorted(found))
 
 
 def _main_marker(reader: _Reader, entry: Mapping[str, Any], key: str) -> str | None:

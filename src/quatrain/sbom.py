@@ -1,0 +1,250 @@
+"""The production image's SBOM: CycloneDX 1.6 JSON of exactly what it holds, from the lock.
+
+Made from poetry.lock and the choices quatrain made for the image, never by scanning a
+filesystem: every runtime package production installs (the main group, the chosen groups and
+extras, less what the markers exclude for CPython X.Y on glibc x86_64) with its version and
+the lock's hashes; setuptools when quatrain adds it; the project's own wheel (package mode);
+the Python of the image and the base image's reference. Pure: no disk, no clock, no
+randomness, so the same inputs give the same bytes (the text is pasted into the Dockerfile,
+which users commit and tests compare).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from cyclonedx.model import HashAlgorithm, HashType
+from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.output.json import JsonV1Dot6
+from packageurl import PackageURL
+
+from quatrain import __version__, wheels
+from quatrain.images import BaseImages, LockNeeds
+from quatrain.lock import Lock, LockedPackage, canonical_name
+from quatrain.options import Options
+from quatrain.project import Project
+
+# Where the production image keeps it: the FHS place for a package's documentation, outside
+# /app (which holds the user's sources) and outside the venv (which is the lock's alone).
+SBOM_PATH = "/usr/share/doc/quatrain/sbom.cdx.json"
+MEDIA_TYPE = "application/vnd.cyclonedx+json"
+
+_ALGORITHMS = {
+    "sha256": HashAlgorithm.SHA_256,
+    "sha384": HashAlgorithm.SHA_384,
+    "sha512": HashAlgorithm.SHA_512,
+}
+# What quatrain installs beside the lock when a runtime package needs pkg_resources (see
+# render.SETUPTOOLS_REQUIREMENT, which pins the same wheel).
+SETUPTOOLS = LockedPackage(
+    name="setuptools",
+    version="80.10.2",
+    groups=("main",),
+    hashes=("sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07579bcd4a27da21d0173",),
+)
+
+
+def sbom(project: Project, options: Options, *, images: BaseImages, needs: LockNeeds) -> str:
+    """The SBOM of the production image that these choices render, as JSON text."""
+    target = wheels.Target(python=images.python_version, debian_release=images.debian_release)
+    packages = installed_packages(
+        project.lock,
+        direct=project.dependencies,
+        target=target,
+        groups=options.groups,
+        extras=options.extras,
+    )
+    if needs.setuptools:
+        packages = (*packages, SETUPTOOLS)
+    bom = _bom(project, packages, python=images.python_version, base_image=runtime_image(images))
+    return _stable_text(JsonV1Dot6(bom).output_as_string())
+
+
+def installed_packages(
+    lock: Lock | None,
+    *,
+    direct: Iterable[str],
+    target: wheels.Target,
+    groups: Iterable[str] = (),
+    extras: Iterable[str] = (),
+) -> tuple[LockedPackage, ...]:
+    """The locked packages `poetry export` lists and uv installs on the target, by name.
+
+    Lock 2.1 (Poetry 2) keeps on each package the marker under which it is installed. Older
+    locks keep markers on the edges only: a package is then installed when the project asks
+    for it or when an installed package depends on it by an edge whose marker applies.
+    """
+    if lock is None:
+        return ()
+    runtime = wheels.runtime_packages(lock, groups=tuple(groups), extras=tuple(extras))
+    if _version(lock.lock_version) < (2, 1):
+        runtime = _reachable(runtime, {canonical_name(n) for n in direct}, target)
+    chosen = [p for p in runtime if wheels.applies(p, target)]
+    return tuple(sorted(chosen, key=lambda p: canonical_name(p.name)))
+
+
+def _reachable(
+    runtime: Sequence[LockedPackage], direct: set[str], target: wheels.Target
+) -> tuple[LockedPackage, ...]:
+    by_name = {canonical_name(p.name): p for p in runtime}
+    # Optional packages came through a chosen extra and packages of other groups through a
+    # chosen group: the project asks for them, like for its direct dependencies.
+    found = {n for n, p in by_name.items() if n in direct or p.optional or "main" not in p.groups}
+    pending = list(found)
+    while pending:
+        for name, marker in by_name[pending.pop()].dependency_markers:
+            if name in by_name and name not in found and _edge_applies(marker, target):
+                found.add(name)
+                pending.append(name)
+    return tuple(p for n, p in by_name.items() if n in found)
+
+
+def _edge_applies(marker: str, target: wheels.Target) -> bool:
+    # An `extra == "x"` edge is taken: Poetry locks an optional dependency only when something
+    # asks for that extra. The rest of the marker is judged as wheels.applies judges a package's.
+    if not marker or "extra" in marker:
+        return True
+    return wheels.applies(LockedPackage(name="", version="", groups=(), markers=marker), target)
+
+
+def runtime_image(images: BaseImages) -> str:
+    """The production stage's FROM, with the build arguments' defaults filled in."""
+    if images.runtime_override:
+        return images.runtime_override
+    return f"python:{images.python_version}-slim-{images.debian_release}"
+
+
+def _bom(
+    project: Project, packages: Sequence[LockedPackage], *, python: str, base_image: str
+) -> Bom:
+    root = _project_component(project)
+    libraries = {canonical_name(p.name): _library(p) for p in packages}
+    bom = Bom(
+        # Replaced by one derived from the content (_stable_text); the library needs a value.
+        serial_number=UUID(int=0),
+        metadata=BomMetaData(component=root),
+        components=[
+            *libraries.values(),
+            Component(
+                type=ComponentType.PLATFORM,
+                name="cpython",
+                version=python,
+                purl=PackageURL(type="generic", name="cpython", version=python),
+                bom_ref="python",
+                description="The Python of the image, X.Y as rendered; the base image "
+                "decides the patch release",
+            ),
+            _image_component(base_image),
+        ],
+    )
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="quatrain", version=__version__)
+    )
+    bom.register_dependency(
+        root, [libraries[n] for n in sorted(project.dependencies) if n in libraries]
+    )
+    for package in packages:
+        needed = [libraries[n] for n in package.requires if n in libraries]
+        bom.register_dependency(libraries[canonical_name(package.name)], needed)
+    return bom
+
+
+def _library(package: LockedPackage) -> Component:
+    purl = PackageURL(type="pypi", name=canonical_name(package.name), version=package.version)
+    return Component(
+        type=ComponentType.LIBRARY,
+        name=package.name,
+        version=package.version,
+        purl=purl,
+        bom_ref=purl.to_string(),
+        hashes=_hashes(package.hashes),
+    )
+
+
+def _hashes(locked: Iterable[str]) -> list[HashType]:
+    found = []
+    for entry in locked:
+        algorithm, _, digest = entry.partition(":")
+        if algorithm in _ALGORITHMS and re.fullmatch(r"[0-9a-f]+", digest):
+            found.append(HashType(alg=_ALGORITHMS[algorithm], content=digest))
+    return found
+
+
+def _project_component(project: Project) -> Component:
+    """The project: in package mode also an installed distribution (its wheel), by its purl;
+    an application has no wheel, hence no purl."""
+    purl = (
+        PackageURL(type="pypi", name=canonical_name(project.name), version=project.version)
+        if project.package_mode
+        else None
+    )
+    return Component(
+        type=ComponentType.APPLICATION,
+        name=project.name,
+        version=project.version or None,
+        purl=purl,
+        bom_ref=purl.to_string() if purl else f"project:{canonical_name(project.name)}",
+        description=" ".join(project.description.split()) or None,
+    )
+
+
+def _image_component(reference: str) -> Component:
+    name, version = split_reference(reference)
+    return Component(
+        type=ComponentType.CONTAINER,
+        name=name,
+        version=version,
+        bom_ref=f"image:{reference}",
+        description="The base image of the production stage, by the reference it is built from",
+    )
+
+
+def split_reference(reference: str) -> tuple[str, str | None]:
+    """`python:3.12-slim` -> (`python`, `3.12-slim`); a digest is the version of `x@sha256:`."""
+    if "@" in reference:
+        name, _, digest = reference.partition("@")
+        return name, digest
+    slash = reference.rfind("/")
+    colon = reference.rfind(":")
+    if colon > slash:
+        return reference[:colon], reference[colon + 1 :]
+    return reference, None
+
+
+def _stable_text(text: str) -> str:
+    """The library's JSON, laid out a component a line, without the wall-clock timestamp and
+    with a serial number derived from the rest: identical inputs, identical bytes."""
+    document = json.loads(text)
+    document["metadata"].pop("timestamp", None)
+    document["serialNumber"] = ""
+    digest = hashlib.sha256(_layout(document).encode("utf-8")).hexdigest()
+    document["serialNumber"] = f"urn:uuid:{uuid5(NAMESPACE_URL, f'quatrain-sbom:{digest}')}"
+    return _layout(document)
+
+
+def _layout(document: dict[str, Any]) -> str:
+    """A top-level key a line, and a line per entry of a top-level list: a lock change shows as
+    the lines of the packages it changed."""
+    lines = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            entries = ",\n".join(f"    {_compact(v)}" for v in value)
+            lines.append(f"  {_compact(key)}: [\n{entries}\n  ]")
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")[:2]
+    return int(major), int(minor)
