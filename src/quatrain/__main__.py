@@ -137,15 +137,38 @@ def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: An
 @cli.command()
 @project_path
 @target_option
-@click.option("--tag", "-t", help="Image name and tag; default: <project>:latest / :development.")
+@click.option(
+    "--tag", "-t", "tags", multiple=True,
+    help="Image name and tag, e.g. REGISTRY/NAME:TAG (repeatable: the first is the build's); "
+    "default: <project>:latest / :development.",
+)  # fmt: skip
+@click.option(
+    "--push", is_flag=True,
+    help="Push every tag once built, with the engine's own login (`docker login HOST`).",
+)  # fmt: skip
+@click.option(
+    "--cache-from", "cache_from", multiple=True, metavar="SOURCE",
+    help="Passed to the builder as --cache-from (repeatable), e.g. type=registry,ref=REF.",
+)  # fmt: skip
+@click.option(
+    "--cache-to", "cache_to", multiple=True, metavar="DESTINATION",
+    help="Passed to buildx as --cache-to (repeatable), e.g. type=registry,ref=REF,mode=max.",
+)  # fmt: skip
 @click.option("--build-arg", "build_arg", multiple=True, help="KEY=VALUE, passed to the build.")
 @option_flags
-def build(path: Path, target: pipeline.Target, tag: str | None, build_arg: Sequence[str],
+def build(path: Path, target: pipeline.Target, tags: Sequence[str], push: bool,
+          cache_from: Sequence[str], cache_to: Sequence[str], build_arg: Sequence[str],
           **params: Any) -> None:  # fmt: skip
     """Build an image of the project (no `init` needed: your tree is not touched)."""
     the_plan = _plan(path, params)
     request = pipeline.BuildRequest(
-        target=target, tag=tag, build_args=_key_values(build_arg, "--build-arg")
+        target=target,
+        tag=tags[0] if tags else None,
+        extra_tags=tuple(tags[1:]),
+        push=push,
+        cache_from=tuple(cache_from),
+        cache_to=tuple(cache_to),
+        build_args=_key_values(build_arg, "--build-arg"),
     )
     pipeline.build(the_plan, _engine(the_plan), request)
 
@@ -188,10 +211,19 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
 @cli.command()
 @project_path
 @run_env_options
+@click.option(
+    "--from-registry", "pulled", metavar="REF",
+    help="Build nothing: pull this production image (REGISTRY/NAME:TAG) and verify it.",
+)  # fmt: skip
 @option_flags
-def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, **params: Any) -> None:
+def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, pulled: str | None,
+           **params: Any) -> None:  # fmt: skip
     """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
     the_plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    if pulled:
+        pipeline.verify_pulled(the_plan, _engine(the_plan), image=pulled, env=env)
+        log.info(f"{pulled} verified.")
+        return
     pipeline.verify(the_plan, _engine(the_plan), tags={}, env=env)
     log.info("Both images verified.")
 

@@ -3,6 +3,11 @@
 BuildKit comes two ways: the buildx plugin (`docker buildx build --load`), or, on engines up to
 22.x without buildx, the classic client with DOCKER_BUILDKIT=1. A Docker 23+ client without
 buildx refuses DOCKER_BUILDKIT=1, so that combination is an error with a way out.
+
+Where the result goes differs too. buildx pushes from the builder (`--push`); its `docker`
+driver (the engine's own BuildKit) also keeps the image in the engine, and exports no cache but
+the inline one. The classic client only builds; the tags are pushed after it with `docker push`,
+and it has no `--cache-to` at all.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from quatrain import cmd
-from quatrain.errors import BuildError, EngineError
+from quatrain.errors import BuildError, EngineError, QuatrainError
 from quatrain.log import log
 
 # The first client whose `docker build` needs buildx for BuildKit (moby v23.0.0 release notes).
@@ -110,6 +115,18 @@ def _last_line(text: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Outputs:
+    """Where a build's image and cache go besides the engine's image store."""
+
+    extra_tags: tuple[str, ...] = ()  # after the build's own tag
+    push: bool = False  # buildx pushes from the builder; the classic path pushes afterwards
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
+    builder: str | None = None  # a buildx builder by name; None: the current one
+    driver: str = "docker"  # that builder's driver (see builder_driver)
+
+
 def build_argv(
     engine: Engine,
     *,
@@ -120,20 +137,69 @@ def build_argv(
     build_args: Mapping[str, str],
     network: str | None,
     secrets: Mapping[str, Path] | None = None,
+    outputs: Outputs = Outputs(),
 ) -> list[str]:
-    argv = [engine.binary, *(("buildx", "build", "--load") if engine.buildx else ("build",))]
+    argv = [engine.binary, *_builder_argv(engine, outputs)]
     argv += ["--progress=plain", "--file", str(dockerfile)]
     if target:
         argv += ["--target", target]
-    if tag:
-        argv += ["--tag", tag]
+    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
+        argv += ["--tag", name]
     for name, value in sorted(build_args.items()):
         argv += ["--build-arg", f"{name}={value}"]
     if network:
         argv += ["--network", network]
     for secret_id, path in sorted((secrets or {}).items()):
         argv += ["--secret", f"id={secret_id},src={path}"]
+    for source in outputs.cache_from:
+        argv += ["--cache-from", source]
+    for destination in outputs.cache_to:
+        argv += ["--cache-to", destination]
     return [*argv, str(context)]
+
+
+def _builder_argv(engine: Engine, outputs: Outputs) -> list[str]:
+    if not engine.buildx:
+        _refuse_without_buildx(engine, outputs)
+        return ["build"]
+    argv = ["buildx", "build", *(["--builder", outputs.builder] if outputs.builder else [])]
+    if not outputs.push:
+        return [*argv, "--load"]
+    # The docker driver's image exporter stores the image in the engine as it pushes; a second
+    # exporter (--load beside --push) needs BuildKit 0.13, which the engine's own may not be.
+    return [*argv, "--push"] if outputs.driver == "docker" else [*argv, "--push", "--load"]
+
+
+def _refuse_without_buildx(engine: Engine, outputs: Outputs) -> None:
+    if outputs.builder:
+        msg = (
+            f"--builder {outputs.builder} chooses a buildx builder, and `{engine.binary}` has no "
+            "buildx plugin. Install buildx (docker-buildx-plugin or docker-buildx) or drop "
+            "--builder (QUATRAIN_BUILDER)."
+        )
+        raise EngineError(msg)
+    if outputs.cache_to:
+        msg = (
+            f"`{engine.binary} build` (BuildKit without buildx) cannot export a cache: it has no "
+            "--cache-to. Use --cache-ref REGISTRY/NAME, which gives it the inline cache "
+            "(the final image's layers), or a client with buildx and a docker-container builder."
+        )
+        raise EngineError(msg)
+
+
+def builder_driver(engine: Engine, builder: str | None) -> str:
+    """The driver of a buildx builder (`docker`, `docker-container`, ...): it decides which
+    outputs and caches the builder can export."""
+    result = capture(engine, "buildx", "inspect", *([builder] if builder else []))
+    if result.returncode != 0:
+        msg = (
+            f"buildx has no builder {builder or '(current)'} ({_last_line(result.stderr)}). "
+            "`docker buildx ls` lists the builders; `docker buildx create --name NAME "
+            "--driver docker-container` makes one."
+        )
+        raise EngineError(msg)
+    found = re.search(r"^Driver:\s*(\S+)", result.stdout, re.MULTILINE)
+    return found[1] if found else "docker"
 
 
 def build_env(engine: Engine) -> dict[str, str]:
@@ -141,11 +207,18 @@ def build_env(engine: Engine) -> dict[str, str]:
     return {**engine.env, "DOCKER_BUILDKIT": "1"}
 
 
-def build(engine: Engine, argv: Sequence[str]) -> None:
-    """Run a build, streaming the engine's progress to our stderr."""
+def build(
+    engine: Engine,
+    argv: Sequence[str],
+    *,
+    explain: Callable[[Sequence[str]], QuatrainError | None] | None = None,
+) -> None:
+    """Run a build, streaming the engine's progress to our stderr. A failure is BuildError,
+    or what `explain` makes of the lines when it knows better (a registry that refused)."""
     code, lines = cmd.stream(argv, env=build_env(engine))
-    if code != 0:
-        raise BuildError(build_failure(lines))
+    if code == 0:
+        return
+    raise (explain(lines) if explain else None) or BuildError(build_failure(lines))
 
 
 # uv's words when a package's sdist does not build (uv/crates/uv/src/commands/diagnostics.rs).

@@ -54,3 +54,9 @@ class WriteError(QuatrainError):
     """Writing the generated files would overwrite something of the user's."""
 
     return_code = 8
+
+
+class RegistryError(QuatrainError):
+    """A registry could not be reached, refused the engine's login, or lacks the image."""
+
+    return_code = 9

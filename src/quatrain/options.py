@@ -219,6 +219,22 @@ class Options:
     network: str | None = field(
         default=None, metadata=_help("Network for build and run steps, e.g. host.")
     )
+    cache_ref: str | None = field(
+        default=None,
+        metadata=_help(
+            "A registry repository (REGISTRY/NAME) for the build cache, read and written by "
+            "every build, tagged by target: every stage's steps with a buildx container builder "
+            "(type=registry, mode=max), the final image's layers (inline cache, pushed) with the "
+            "engine's own BuildKit; from QUATRAIN_CACHE_REF or --cache-ref only."
+        ),
+    )
+    builder: str | None = field(
+        default=None,
+        metadata=_help(
+            "The buildx builder to build with (`docker buildx ls`); needs buildx; from "
+            "QUATRAIN_BUILDER or --builder only."
+        ),
+    )
     syntax: str | None = field(
         default=None,
         metadata=_help(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import build_inputs, credentials, generated, images, quoting
+from quatrain import build_inputs, credentials, generated, images, quoting, registry
 from quatrain import engine as engine_module
 from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
@@ -46,6 +46,10 @@ class Plan:
 class BuildRequest:
     target: Target = "production"
     tag: str | None = None
+    extra_tags: tuple[str, ...] = ()  # more names of the same image
+    push: bool = False  # push every tag once built
+    cache_from: tuple[str, ...] = ()  # passed through to the builder
+    cache_to: tuple[str, ...] = ()
     build_args: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -142,22 +146,64 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     ):
         ca_bundle = build_inputs.ca_bundle(the_plan)
         secrets.update(ca_bundle)
+        outputs, cache = shipping(the_plan, engine, request)
         argv = engine_module.build_argv(
             engine,
             context=the_plan.context,
             dockerfile=dockerfile,
             target=request.target,
             tag=tag,
-            build_args=build_inputs.build_args(
-                the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
-            ),
+            build_args={
+                **build_inputs.build_args(
+                    the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
+                ),
+                **(cache.build_args if cache else {}),
+            },
             network=the_plan.resolved.options.network,
             secrets=secrets,
+            outputs=outputs,
         )
         log.step(f"Building {request.target} image {tag}")
-        engine_module.build(engine, argv)
+        shipped = (tag, *outputs.extra_tags) if outputs.push or outputs.cache_to else ()
+        engine_module.build(engine, argv, explain=registry.explainer(shipped))
         log.step_end()
+    registry.push(engine, pushed_after(engine, outputs, tags=(tag, *request.extra_tags)))
     return tag
+
+
+def shipping(
+    the_plan: Plan, engine: engine_module.Engine, request: BuildRequest
+) -> tuple[engine_module.Outputs, registry.Cache | None]:
+    """Where the build's image and cache go: the request's tags and caches, and cache-ref's
+    cache in the best mode the builder has."""
+    options = the_plan.resolved.options
+    driver = engine_module.builder_driver(engine, options.builder) if engine.buildx else "docker"
+    cache = None
+    if options.cache_ref:
+        cache = registry.cache_for(
+            options.cache_ref, request.target, buildx=engine.buildx, driver=driver
+        )
+    carrier = (cache.carrier,) if cache and cache.carrier else ()
+    outputs = engine_module.Outputs(
+        extra_tags=(*request.extra_tags, *carrier),
+        push=request.push,
+        cache_from=(*request.cache_from, *(cache.cache_from if cache else ())),
+        cache_to=(*request.cache_to, *(cache.cache_to if cache else ())),
+        builder=options.builder,
+        driver=driver,
+    )
+    return outputs, cache
+
+
+def pushed_after(
+    engine: engine_module.Engine, outputs: engine_module.Outputs, *, tags: Sequence[str]
+) -> list[str]:
+    """The tags to `docker push` after the build: none when buildx pushed them itself, else the
+    asked ones; and an inline cache's carrier tag always, since that push is its export."""
+    if outputs.push and engine.buildx:
+        return []
+    carrier = [name for name in outputs.extra_tags if name not in tags]
+    return [*(tags if outputs.push else ()), *carrier]
 
 
 def run(
@@ -196,19 +242,50 @@ def verify(
     results = []
     for target in TARGETS:
         image = build(the_plan, engine, BuildRequest(target=target, tag=tags.get(target)))
-        log.step(f"Verifying {target} image {image}")
-        result = verify_image(
-            engine, image, target=target, project=the_plan.project, spec=the_plan.spec, env=env
-        )
-        for check in result.checks:
-            log.info(f"  [{'ok' if check.passed else 'FAILED'}] {check.name}: {check.detail}")
-        log.step_end(success=result.passed)
-        results.append(result)
+        results.append(_verify_one(the_plan, engine, image, target=target, env=env))
+    _raise_for_failed(results)
+    return results
+
+
+def verify_pulled(
+    the_plan: Plan,
+    engine: engine_module.Engine,
+    *,
+    image: str,
+    env: Mapping[str, str] | None = None,
+) -> VerifyResult:
+    """Pull a production image someone pushed and check it as `verify` checks its own build:
+    nothing is built, so what is checked is what the registry holds."""
+    registry.pull(engine, image)
+    result = _verify_one(the_plan, engine, image, target="production", env=env)
+    _raise_for_failed([result], done="pulled")
+    return result
+
+
+def _verify_one(
+    the_plan: Plan,
+    engine: engine_module.Engine,
+    image: str,
+    *,
+    target: Target,
+    env: Mapping[str, str] | None,
+) -> VerifyResult:
+    log.step(f"Verifying {target} image {image}")
+    result = verify_image(
+        engine, image, target=target, project=the_plan.project, spec=the_plan.spec, env=env
+    )
+    for check in result.checks:
+        log.info(f"  [{'ok' if check.passed else 'FAILED'}] {check.name}: {check.detail}")
+    log.step_end(success=result.passed)
+    return result
+
+
+def _raise_for_failed(results: Sequence[VerifyResult], *, done: str = "built") -> None:
     failed = [f"{r.target}: {c.name}" for r in results for c in r.checks if not c.passed]
     if failed:
         exited = any(f.endswith(": start") for f in failed)
         msg = (
-            f"The images were built, but these checks failed: {', '.join(failed)}. "
+            f"The images were {done}, but these checks failed: {', '.join(failed)}. "
             "The details and the container's log are above."
             + (
                 " The app exited at start: give it the settings it needs with --run-env KEY=VALUE "
@@ -218,4 +295,3 @@ def verify(
             )
         )
         raise VerifyError(msg)
-    return results

@@ -43,6 +43,7 @@ ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 LABEL_KEY = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 USER_NAME = r"^[a-z_][a-z0-9_-]{0,31}$"
 NETWORK = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+BUILDER = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # A module path and an optional `:object` (anything on one line), or a console script.
 APP = r"^[A-Za-z_][A-Za-z0-9_.-]*(:.+)?$"
 
@@ -215,6 +216,16 @@ RULES: Mapping[str, Rule] = {
     # A program run on the user's machine: the repository being built must not choose it.
     "docker": text(None, "a program name or path on one line", in_pyproject=False),
     "network": text(NETWORK, "a network name such as host or bridge"),
+    # Where the engine pushes, with the user's login, and a builder of theirs: the user's
+    # choice, not the repository's.
+    "cache_ref": text(
+        IMAGE_REPOSITORY,
+        "a registry repository such as registry.example.org/team/shop-cache: lowercase, no tag",
+        in_pyproject=False,
+    ),
+    "builder": text(
+        BUILDER, "a buildx builder name: letters, digits, '_', '.' and '-'", in_pyproject=False
+    ),
     "syntax": _IMAGE,
 }
 

@@ -63,6 +63,8 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "build_env": {},
         "docker": "docker",
         "network": None,
+        "cache_ref": None,
+        "builder": None,
         "syntax": None,
     }
     assert set(resolved.sources.values()) == {"default"}
@@ -337,7 +339,32 @@ def test_a_value_the_rule_refuses_is_refused_in_every_layer_with_the_same_messag
 
 
 def test_every_option_has_a_constraint_case() -> None:
-    assert sorted({name for name, _, _ in RULES}) == sorted(set(FIELDS) - {"docker"})
+    machine_only = {"docker", *MACHINE_RULES}
+    assert sorted({name for name, _, _ in RULES}) == sorted(set(FIELDS) - machine_only)
+
+
+# Options of the user's machine, not the repository's: only the environment and flags set them.
+MACHINE_RULES = {
+    "cache_ref": ("127.0.0.1:5000/team/shop-cache", "127.0.0.1:5000/shop:cache"),
+    "builder": ("ci-builder.1", "ci builder"),
+}
+
+
+@pytest.mark.parametrize("layer", ["env", "flag"])
+@pytest.mark.parametrize("name", sorted(MACHINE_RULES))
+def test_cache_ref_and_builder_come_from_the_environment_or_a_flag_only(
+    name: str, layer: Source
+) -> None:
+    accepted, refused = MACHINE_RULES[name]
+
+    assert getattr(resolve(**in_layer(name, accepted, layer)).options, name) == accepted
+    with pytest.raises(ConfigurationError, match=f"is not a valid {option_key(name)}"):
+        resolve(**in_layer(name, refused, layer))
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(pyproject={option_key(name): accepted}, env={}, cli={})
+    assert str(raised.value).startswith(
+        f"[tool.quatrain] {option_key(name)}: not read from pyproject.toml"
+    )
 
 
 @pytest.mark.parametrize(

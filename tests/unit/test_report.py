@@ -139,6 +139,8 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  build-env                     {}                           default\n"
         '  docker                        "docker"                     default\n'
         "  network                       (auto)                       default\n"
+        "  cache-ref                     (auto)                       default\n"
+        "  builder                       (auto)                       default\n"
         "  syntax                        (auto)                       default\n"
     )
 

@@ -1,0 +1,139 @@
+"""Shipping an image: push its tags, pull one back, and a build cache kept in a registry.
+
+Credentials are the engine's own (`docker login HOST`, in the client's DOCKER_CONFIG): quatrain
+never takes or stores a registry password, so nothing of it can reach a log or a layer.
+
+Which cache a builder can keep in a registry (buildx and BuildKit docs, checked here on Docker
+20.10 and buildx 0.13):
+
+- buildx with a container builder (driver docker-container, kubernetes, remote) exports every
+  stage's steps as a cache manifest of its own: `type=registry,ref=REF,mode=max`.
+- The engine's built-in BuildKit (classic `docker build`, and buildx's `docker` driver) exports
+  only the inline cache: cache records in the pushed image's config, for the final image's
+  layers alone (the steps of the build stage that production copies from are not in it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from quatrain import cmd
+from quatrain.engine import Engine
+from quatrain.errors import RegistryError
+from quatrain.log import log
+
+CacheMode = Literal["registry", "inline"]
+INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
+
+
+def host_of(reference: str) -> str:
+    """The registry a reference names: its first component when that has a '.', a ':' or is
+    localhost (the rule of github.com/distribution/reference), else Docker Hub."""
+    first, sep, _ = reference.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cache:
+    """How one build reads and writes the cache at `cache-ref`."""
+
+    mode: CacheMode
+    cache_from: tuple[str, ...]
+    cache_to: tuple[str, ...] = ()
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    carrier: str | None = None  # inline: the tag that carries the cache, pushed with the image
+
+
+def cache_for(repository: str, target: str, *, buildx: bool, driver: str) -> Cache:
+    """The cache of `target` at `repository` (tag: the target), in the best mode the builder
+    has: registry (every stage) with a container builder, inline (final layers) otherwise."""
+    reference = f"{repository}:{target}"
+    if buildx and driver != "docker":
+        return Cache(
+            mode="registry",
+            cache_from=(f"type=registry,ref={reference}",),
+            cache_to=(f"type=registry,ref={reference},mode=max",),
+        )
+    return Cache(
+        mode="inline",
+        cache_from=(reference,),
+        build_args={INLINE_CACHE_ARG: "1"},
+        carrier=reference,
+    )
+
+
+def push(engine: Engine, tags: Sequence[str]) -> None:
+    """`docker push` each tag, as the classic builder cannot push itself."""
+    for tag in tags:
+        log.step(f"Pushing {tag}")
+        code, lines = cmd.stream([engine.binary, "push", tag], env=dict(engine.env))
+        if code != 0:
+            raise failure(lines, host=host_of(tag), action="push to", what=tag)
+        log.step_end()
+
+
+def pull(engine: Engine, reference: str) -> None:
+    log.step(f"Pulling {reference}")
+    code, lines = cmd.stream([engine.binary, "pull", reference], env=dict(engine.env))
+    if code != 0:
+        raise failure(lines, host=host_of(reference), action="pull", what=reference)
+    log.step_end()
+
+
+def explainer(tags: Sequence[str]) -> Callable[[Sequence[str]], RegistryError | None]:
+    """For engine.build: a build that failed on pushing `tags` or exporting a cache to their
+    registry is a registry's failure, said as one. Only buildx's closing `ERROR:` line counts:
+    a cache that is not there yet is an `#N ERROR` step line of a build that goes on."""
+
+    def explain(lines: Sequence[str]) -> RegistryError | None:
+        closing = [line for line in lines if line.startswith("ERROR:")]
+        for tag in tags:
+            host = host_of(tag)
+            if any(host in line for line in closing):
+                return failure(closing, host=host, action="push to", what=tag)
+        return None
+
+    return explain
+
+
+# The words of Docker 20.10, buildx 0.13 and distribution 2.8 for each kind of failure.
+_UNAUTHORIZED = re.compile(
+    r"unauthorized|authentication required|no basic auth credentials|\b40[13]\b|denied", re.I
+)
+_UNREACHABLE = re.compile(
+    r"connection refused|no such host|i/o timeout|dial tcp|network is unreachable|"
+    r"HTTP response to HTTPS client|tls:|x509:",
+    re.I,
+)
+_MISSING = re.compile(r"manifest unknown|not found|does not exist", re.I)
+
+
+def failure(lines: Sequence[str], *, host: str, action: str, what: str) -> RegistryError:
+    """The engine's last word about a registry, said plainly; `action` is "push to" or
+    "pull", `what` the reference."""
+    said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
+    if _UNAUTHORIZED.search(said):
+        msg = (
+            f"{host} refused to let the engine {action} {what}: it is not logged in there, or "
+            f"its login may not do that ({said}). Run `docker login {host}` and try again; "
+            "quatrain uses the engine's own login and takes no registry credentials."
+        )
+    elif _UNREACHABLE.search(said):
+        msg = (
+            f"The registry {host} could not be reached to {action} {what} ({said}). Check the "
+            "host and port, that the registry is running and that this machine reaches it (a "
+            "registry without TLS must be on 127.0.0.1 or in the engine's insecure-registries)."
+        )
+    elif _MISSING.search(said):
+        msg = (
+            f"{host} has no {what} ({said}). Check the name and tag; "
+            f"`quatrain build --push --tag {what}` pushes one."
+        )
+    else:
+        msg = f"Could not {action} {what} ({said})."
+    return RegistryError(msg)
