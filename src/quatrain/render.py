@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from quatrain import __version__, poetry_pins, quoting
+from quatrain import __version__, poetry_pins, quoting, sbom
 from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
 from quatrain.options import Options
@@ -63,6 +63,7 @@ def _environment() -> jinja2.Environment:
     # quoting's filters, each for its Dockerfile context; nothing is pasted raw.
     env.filters.update(quoting.FILTERS)
     env.filters["copy_arguments"] = copy_arguments
+    env.filters["exec_form_lines"] = exec_form_lines
     env.globals["apt_install"] = apt_install
     env.globals["env_block"] = env_block
     env.globals["label_block"] = label_block
@@ -99,6 +100,12 @@ def copy_arguments(sources: Sequence[str], dest: str, *, what: str = "a copied p
         if not relative.startswith("["):
             return " ".join([*sources, dest])
     return written
+
+
+def exec_form_lines(argv: Sequence[str], *, what: str = "the command") -> str:
+    """quoting.exec_form, an argument a line (continued with `\\`), for a long argv."""
+    words = [quoting.exec_form([arg], what=what)[1:-1] for arg in argv]
+    return "[" + ", \\\n    ".join(words) + "]"
 
 
 CA_BUNDLE_SECRET = "ca-bundle"
@@ -235,6 +242,7 @@ class TemplateContext:
     build_apt_packages: list[str]
     layout: Layout
     manifest_paths: list[str]
+    sbom_writer: list[str]
 
 
 def render(
@@ -312,6 +320,7 @@ def render(
             layout.prefix + name
             for name in ("pyproject.toml", "poetry.lock", *project.manifest_files)
         ],
+        sbom_writer=sbom.writer_argv(sbom.sbom(project, options, images=images, needs=needs)),
     )
     values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return {

@@ -248,3 +248,18 @@ def _compact(value: Any) -> str:
 def _version(text: str) -> tuple[int, int]:
     major, minor = text.split(".")[:2]
     return int(major), int(minor)
+
+
+# Run by the image's own Python in the production stage: the SBOM's lines are its arguments,
+# so the Dockerfile carries the file and no build context or secret has to (quatrain build
+# renders the Dockerfile alone into a temporary directory).
+_WRITER = (
+    "import pathlib, sys; path = pathlib.Path(sys.argv[1]); "
+    "path.parent.mkdir(parents=True, exist_ok=True); "
+    "path.write_text('\\n'.join(sys.argv[2:]) + '\\n', encoding='utf-8')"
+)
+
+
+def writer_argv(text: str) -> list[str]:
+    """The exec form that writes `text` to SBOM_PATH in the image, a line an argument."""
+    return ["python", "-c", _WRITER, SBOM_PATH, *text.splitlines()]

@@ -628,7 +628,8 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         " write",
         "# too, for platforms that run images under an arbitrary uid in group 0.",
         "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
-        "USER 10001:10001",
+        "# The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock:"
+        " the",
     ]
     assert "org.opencontainers.image.version" not in dockerfile
     assert production[-1] == "      org.opencontainers.image.title=scripts-app"
@@ -677,7 +678,8 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
         "    if [ -f /run/secrets/build-env ]; then set -a && . /run/secrets/build-env && set +a;"
         " fi \\",
         "    && python -m django collectstatic --noinput",
-        "USER 10001:10001",
+        "# The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock:"
+        " the",
     ]
     assert "    DJANGO_SETTINGS_MODULE=mysite.settings" in production
 

@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import dockerfile  # type: ignore[import-not-found]  # compiled Go, ships no stubs
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from quatrain import images, sbom
 from quatrain.options import resolve
+from quatrain.pipeline import plan
 from quatrain.project import load_project
 from unit.conftest import lock_text, locked, pep621, write_project
 
@@ -296,3 +298,23 @@ def test_an_image_reference_splits_into_name_and_tag_or_digest(
     reference: str, expected: tuple[str, str | None]
 ) -> None:
     assert sbom.split_reference(reference) == expected
+
+
+def test_the_production_stage_writes_exactly_this_sbom_by_buildkits_own_parser() -> None:
+    """BuildKit's parser (the Go code, in-process) reads the RUN as exec form, and its
+    arguments are the writer, the path and the SBOM's lines."""
+    text = plan(EXAMPLE, env={}, cli={}).files["Dockerfile"]
+    commands = list(dockerfile.parse_string(text))
+    production = max(i for i, c in enumerate(commands) if c.cmd == "FROM")
+    writes = [
+        c for c in commands[production:] if c.cmd == "RUN" and c.json and sbom.SBOM_PATH in c.value
+    ]
+
+    assert len(writes) == 1
+    argv = list(writes[0].value)
+    assert argv[:2] == ["python", "-c"]
+    assert argv[3] == sbom.SBOM_PATH
+    assert "\n".join(argv[4:]) + "\n" == sbom_text(EXAMPLE)
+    # Before USER: the app's user may not write /usr/share/doc.
+    user = next(i for i, c in enumerate(commands) if c.cmd == "USER")
+    assert commands.index(writes[0]) < user
