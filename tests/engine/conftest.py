@@ -15,6 +15,13 @@ from pathlib import Path
 import package_index
 import pytest
 from engine_support import PrivateIndex, Quatrain, docker_binary, locked_copy
+from shipping import (  # noqa: F401 - session fixtures: registries, engine B, buildx
+    auth_registry,
+    buildx_engine,
+    engine_b,
+    quatrain_buildx,
+    registry,
+)
 
 from quatrain import engine as engine_module
 

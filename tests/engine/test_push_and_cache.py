@@ -1,0 +1,119 @@
+"""Shipping: push to a real registry, pull back on a clean engine and verify, the engine's own
+login, and a build cache in the registry that a second engine builds from."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from engine_support import Quatrain, build_steps, docker, locked_copy
+from shipping import QuatrainWith, Registry
+
+from quatrain import engine as engine_module
+
+pytestmark = pytest.mark.registry
+
+
+def edit(project: Path) -> str:
+    """A source edit unique to this run (the build cache outlives it)."""
+    text = f"edited {uuid.uuid4().hex}"
+    source = project / "src" / "factory_app" / "__init__.py"
+    source.write_text(re.sub(r'GREETING = ".*"', f'GREETING = "{text}"', source.read_text()))
+    return text
+
+
+def on(engine: engine_module.Engine) -> Quatrain:
+    return QuatrainWith(engine, extra={"DOCKER_HOST": engine.env["DOCKER_HOST"]})
+
+
+def steps_matching(steps: dict[str, bool], fragment: str) -> list[bool]:
+    found = [cached for title, cached in steps.items() if fragment in title]
+    assert found, f"no step with {fragment!r} in {sorted(steps)}"
+    return found
+
+
+def test_pushed_tags_are_pulled_back_on_a_clean_engine_and_verified_without_a_build(
+    quatrain: Quatrain, registry: Registry, engine_b: engine_module.Engine, tmp_path: Path,
+    index_url: str,
+) -> None:  # fmt: skip
+    project = locked_copy("flask-factory", tmp_path, index_url)
+    greeting = edit(project)
+    repository = f"{registry.host}/shop-{uuid.uuid4().hex[:8]}"
+
+    quatrain("build", str(project), "--push", "-t", f"{repository}:1", "-t", f"{repository}:latest")
+
+    verified = on(engine_b)("verify", str(project), "--from-registry", f"{repository}:latest")
+    log = verified.stderr
+    assert f"+ {engine_b.binary} pull {repository}:latest" in log
+    assert "[ok] serve: answered HTTP 200 on $PORT=18080" in log
+    assert "Building" not in log
+    assert log.rstrip().endswith(f"{repository}:latest verified.")
+    same = docker(engine_b, "run", "--rm", "--network", "none", f"{repository}:latest",
+                  "python", "-c", "import factory_app; print(factory_app.GREETING)")  # fmt: skip
+    assert same.stdout.strip() == greeting
+
+
+def test_a_registry_behind_auth_says_docker_login_until_the_engine_is_logged_in(
+    quatrain: Quatrain, engine: engine_module.Engine, auth_registry: Registry,
+    flask_project: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    # A DOCKER_CONFIG of this test's own: the login must not reach the user's ~/.docker.
+    config = {"DOCKER_CONFIG": str(tmp_path / "docker-config")}
+    tag = f"{auth_registry.host}/private/shop:{uuid.uuid4().hex[:8]}"
+
+    refused = quatrain("build", str(flask_project), "--push", "-t", tag, extra_env=config,
+                       check=False)  # fmt: skip
+    assert refused.returncode == 9, refused.stderr[-2000:]
+    assert f"Run `docker login {auth_registry.host}` and try again" in refused.stderr
+
+    login = subprocess.run(
+        [engine.binary, "login", auth_registry.host, "--username", str(auth_registry.username),
+         "--password-stdin"],
+        input=str(auth_registry.password), env={**os.environ, **config},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    pushed = quatrain("build", str(flask_project), "--push", "-t", tag, extra_env=config)
+    assert f"{tag.rpartition(':')[2]}: digest: sha256:" in pushed.stderr
+
+
+def test_an_unreachable_registry_is_exit_9_in_plain_words(
+    quatrain: Quatrain, flask_project: Path
+) -> None:
+    refused = quatrain("verify", str(flask_project), "--from-registry", "127.0.0.1:9/shop:1",
+                       check=False)  # fmt: skip
+
+    assert refused.returncode == 9
+    assert "quatrain: error: The registry 127.0.0.1:9 could not be reached to pull" in (
+        refused.stderr
+    )
+
+
+def test_a_second_engine_builds_a_code_edit_from_the_registry_cache_the_first_pushed(
+    quatrain: Quatrain, engine_b: engine_module.Engine, registry: Registry, tmp_path: Path,
+    index_url: str,
+) -> None:  # fmt: skip
+    project = locked_copy("flask-factory", tmp_path, index_url)
+    edit(project)
+    cache = f"{registry.host}/cache-{uuid.uuid4().hex[:8]}"
+    quatrain("build", str(project), "--cache-ref", cache, "--push", "-t", f"{cache}-app:1")
+    greeting = edit(project)
+    docker(engine_b, "builder", "prune", "--all", "--force")  # B has built nothing
+
+    built = on(engine_b)("build", str(project), "--cache-ref", cache, "-t", "shop:edited")
+
+    progress = built.stderr
+    assert f"importing cache manifest from {cache}:production" in progress
+    steps = build_steps(progress)
+    # The inline cache holds the final image's layers: production's own steps before the
+    # venv are reused; the build stage, which production copies from, runs, and sees the edit.
+    assert all(steps_matching(steps, "[production 2/"))
+    assert not any(steps_matching(steps, "uv build --wheel"))
+    assert not any(steps_matching(steps, "uv pip install --require-hashes"))
+    ran = docker(engine_b, "run", "--rm", "--network", "none", "shop:edited",
+                 "python", "-c", "import factory_app; print(factory_app.GREETING)")  # fmt: skip
+    assert ran.stdout.strip() == greeting
