@@ -126,14 +126,18 @@ class DjangoDetector:
             return None
         site = _site_directory(project)
         if site is None:
-            return self._detect_in(project, options)
-        # The Django project lives one directory down (repo/site/manage.py): read it from
-        # there, as Django runs it, and serve it from there.
-        inner = dataclasses.replace(
-            project, root=project.root / site, package_mode=False, packages=()
-        )
-        spec = self._detect_in(inner, options)
-        return _served_from(spec, site) if spec is not None else None
+            spec = self._detect_in(project, options)
+        else:
+            # The Django project lives one directory down (repo/site/manage.py): read it from
+            # there, as Django runs it, and serve it from there.
+            inner = dataclasses.replace(
+                project, root=project.root / site, package_mode=False, packages=()
+            )
+            found = self._detect_in(inner, options)
+            spec = _served_from(found, site) if found is not None else None
+        if spec is None or not spec.production_steps:
+            return spec
+        return dataclasses.replace(spec, node_packages=_collects_from_npm(project))
 
     def _detect_in(self, project: Project, options: Options) -> ServeSpec | None:
         entries = list(source.django_entries(project))
@@ -206,6 +210,14 @@ class DjangoDetector:
             production_server=server.requires,
             production_steps=("python -m django collectstatic --noinput",) if static else (),
         )
+
+
+def _collects_from_npm(project: Project) -> bool:
+    """django-npm's NpmFinder makes collectstatic read node_modules: it is locked, and the
+    project's root has the npm lock to install them from."""
+    return any(p.name == "django-npm" for p in _lock(project).packages) and all(
+        (project.root / name).is_file() for name in ("package.json", "package-lock.json")
+    )
 
 
 def _site_directory(project: Project) -> str | None:

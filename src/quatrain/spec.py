@@ -26,6 +26,9 @@ class ServeSpec:
     development_env: tuple[tuple[str, str], ...] = ()
     production_server: str | None = None  # the distribution that must be locked: "gunicorn"
     production_steps: tuple[str, ...] = ()  # shell commands run once the project is installed
+    # The production steps read node_modules: npm installs package-lock.json (at the project's
+    # root) in a stage of its own, mounted for those steps only (django-npm's NpmFinder).
+    node_packages: bool = False
 
     @property
     def http(self) -> bool:
