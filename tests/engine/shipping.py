@@ -174,6 +174,10 @@ def start_engine_b(root: Path, engine_a: engine_module.Engine) -> Iterator[engin
         yield engine
     finally:
         running.stop()
+        # dockerd 20.10 leaves its exec root's netns/default bind-mounted when it exits.
+        netns = root / "exec" / "netns" / "default"
+        if netns.exists():
+            subprocess.run(["umount", str(netns)], capture_output=True, check=False)
         if process.returncode == 0:  # stopped cleanly: no mount is left under data/
             shutil.rmtree(root / "data", ignore_errors=True)
 
