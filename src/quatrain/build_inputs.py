@@ -32,10 +32,14 @@ def build_args(
     # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
     # would be served the old one from the cache.
     kept = ca_bundle if ca_bundle and the_plan.resolved.options.keep_ca_bundle else None
+    # The same for build-env, which only the production steps (collectstatic) read.
+    settings = the_plan.resolved.options.build_env
+    steps_read = bool(settings) and bool(the_plan.spec.production_steps)
     return {
         **the_plan.resolved.options.build_args,
         **({"REVISION": revision} if revision else {}),
         **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
+        **({"BUILD_ENV_SHA256": _digest(build_env_file(settings))} if steps_read else {}),
         **request.build_args,
     }
 
@@ -53,6 +57,10 @@ def ca_bundle(the_plan: Plan) -> dict[str, Path]:
 
 
 BUILD_ENV_SECRET = "build-env"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_env_file(settings: Mapping[str, str]) -> str:

@@ -41,3 +41,22 @@ def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(
     )
     assert collected.stdout.split()  # the static files were collected at build time
     assert occurrences(engine, tag, secret.encode()) == []
+
+
+def test_new_build_env_settings_re_run_collectstatic_though_the_secret_is_not_in_the_cache_key(
+    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    image_tag: str,
+) -> None:  # fmt: skip
+    project = locked_copy("django-site", tmp_path, index_url)
+    settings = project / "mysite" / "settings.py"
+    settings.write_text(settings.read_text() + f"\n# run {uuid.uuid4().hex}\n")
+    tag = f"{image_tag}:build-env-digest"
+
+    # The settings choose where collectstatic writes: the second build must run it again.
+    for static_root in ("/opt/static-a", "/opt/static-b"):
+        quatrain(
+            "build", str(project), "--tag", tag, "--build-env", f"DJANGO_STATIC_ROOT={static_root}"
+        )
+
+    listed = docker(engine, "run", "--rm", "--network", "none", "--entrypoint", "ls", tag, "/opt")
+    assert "static-b" in listed.stdout.split()

@@ -16,6 +16,7 @@ from quatrain.build_inputs import (
 from quatrain.errors import ProjectError
 from quatrain.pipeline import BuildRequest, plan
 from unit.conftest import flask_project, write_tree
+from unit.test_node_packages import _site
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -65,6 +66,20 @@ def test_a_kept_ca_bundle_passes_its_digest_so_a_new_bundle_misses_the_cache(
         "CA_BUNDLE_SHA256": "b93f51c3ac1bdd90edcce2019d2452a328cbf97443f3744cc7ec63033a5b2c16"
     }
     assert build_args(dropped, BuildRequest(), ca_bundle=bundle) == {}
+
+
+def test_build_env_passes_its_digest_where_a_production_step_reads_it(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", npm_files=(), django_npm=False)
+    shop = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
+    settings = {"build_env": "SECRET_KEY=x"}
+
+    # `printf 'SECRET_KEY=x\n' | sha256sum`: the lines the secret file holds
+    assert build_args(plan(site, env={}, cli=settings), BuildRequest()) == {
+        "BUILD_ENV_SHA256": "7df63740f48ba8277aa9c0631c619a5b429d9e8df2b33aa83429d987c2c06918"
+    }
+    assert build_args(plan(shop, env={}, cli=settings), BuildRequest()) == {}
+    dockerfile = plan(site, env={}, cli={}).files["Dockerfile"]
+    assert dockerfile.index('ARG BUILD_ENV_SHA256=""\n') < dockerfile.index("collectstatic")
 
 
 def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_out(
