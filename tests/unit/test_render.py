@@ -661,12 +661,17 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
     wheel = production.index(
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl"
     )
-    assert production[wheel : wheel + 12] == [
+    assert production[wheel : wheel + 15] == [
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl",
         "# The one place the app may write beside its code (/app/data), and HOME; group 0 may"
         " write",
         "# too, for platforms that run images under an arbitrary uid in group 0.",
         "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
+        "# The digest of build-env: BuildKit's cache never sees a secret's content, so quatrain"
+        " build",
+        "# passes it and new settings re-run the steps below (with plain docker build, pass it"
+        " yourself).",
+        'ARG BUILD_ENV_SHA256=""',
         "# Settings this step needs at build time only (build-env: SECRET_KEY, DATABASE_URL, ...)"
         " come",
         "# as a secret, sourced for this step and never in a layer or the image's history."
