@@ -146,29 +146,57 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
     ):
         ca_bundle = build_inputs.ca_bundle(the_plan)
         secrets.update(ca_bundle)
-        outputs, cache = shipping(the_plan, engine, request)
-        argv = engine_module.build_argv(
-            engine,
-            context=the_plan.context,
-            dockerfile=dockerfile,
-            target=request.target,
-            tag=tag,
-            build_args={
-                **build_inputs.build_args(
-                    the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
-                ),
-                **(cache.build_args if cache else {}),
-            },
-            network=the_plan.resolved.options.network,
-            secrets=secrets,
-            outputs=outputs,
+        build_args = build_inputs.build_args(
+            the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
         )
-        log.step(f"Building {request.target} image {tag}")
-        shipped = (tag, *outputs.extra_tags) if outputs.push or outputs.cache_to else ()
-        engine_module.build(engine, argv, explain=registry.explainer(shipped))
-        log.step_end()
+        outputs, cache = shipping(the_plan, engine, request)
+        stage_build = _StageBuild(the_plan, engine, dockerfile, build_args, secrets)
+        # The inline cache holds only the final image's layers: each stage production copies
+        # from carries its own, under its own tag, so a new engine reuses its steps too.
+        for stage, carrier in cache.stage_carriers if cache else ():
+            stage_outputs = engine_module.Outputs(
+                extra_tags=(), cache_from=outputs.cache_from, builder=outputs.builder,
+                driver=outputs.driver,
+            )  # fmt: skip
+            stage_build(stage, carrier, cache, stage_outputs)
+            registry.push(engine, [carrier])
+        stage_build(request.target, tag, cache, outputs)
     registry.push(engine, pushed_after(engine, outputs, tags=(tag, *request.extra_tags)))
     return tag
+
+
+@dataclass(frozen=True)
+class _StageBuild:
+    """One `build` of a stage of the plan's Dockerfile, with its inputs."""
+
+    the_plan: Plan
+    engine: engine_module.Engine
+    dockerfile: Path
+    build_args: Mapping[str, str]
+    secrets: Mapping[str, Path]
+
+    def __call__(
+        self,
+        target: str,
+        tag: str,
+        cache: registry.Cache | None,
+        outputs: engine_module.Outputs,
+    ) -> None:
+        argv = engine_module.build_argv(
+            self.engine,
+            context=self.the_plan.context,
+            dockerfile=self.dockerfile,
+            target=target,
+            tag=tag,
+            build_args={**self.build_args, **(cache.build_args if cache else {})},
+            network=self.the_plan.resolved.options.network,
+            secrets=self.secrets,
+            outputs=outputs,
+        )
+        log.step(f"Building {target} image {tag}")
+        shipped = (tag, *outputs.extra_tags) if outputs.push or outputs.cache_to else ()
+        engine_module.build(self.engine, argv, explain=registry.explainer(shipped))
+        log.step_end()
 
 
 def shipping(

@@ -10,7 +10,9 @@ Which cache a builder can keep in a registry (buildx and BuildKit docs, checked 
   stage's steps as a cache manifest of its own: `type=registry,ref=REF,mode=max`.
 - The engine's built-in BuildKit (classic `docker build`, and buildx's `docker` driver) exports
   only the inline cache: cache records in the pushed image's config, for the final image's
-  layers alone (the steps of the build stage that production copies from are not in it).
+  layers alone (the steps of the build stage that production copies from are not in it). So
+  quatrain also builds and pushes the build stage as an image of its own (tag `build`), whose
+  inline cache holds staging's and build's steps, and reads both when it builds production.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from quatrain.log import log
 
 CacheMode = Literal["registry", "inline"]
 INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
+# The stages a target copies its files from, whose steps the target's own inline cache lacks:
+# production takes the venv and the wheel from build (staging is build's base, so build's
+# image carries its layers too). Development is staging and its own steps: its image has all.
+COPIED_FROM: Mapping[str, tuple[str, ...]] = {"production": ("build",)}
 
 
 def host_of(reference: str) -> str:
@@ -47,6 +53,9 @@ class Cache:
     cache_to: tuple[str, ...] = ()
     build_args: Mapping[str, str] = field(default_factory=dict)
     carrier: str | None = None  # inline: the tag that carries the cache, pushed with the image
+    # inline: (stage, tag) of each stage the target copies from, built and pushed before it so
+    # that its steps are in a cache too.
+    stage_carriers: tuple[tuple[str, str], ...] = ()
 
 
 def cache_for(repository: str, target: str, *, buildx: bool, driver: str) -> Cache:
@@ -59,11 +68,13 @@ def cache_for(repository: str, target: str, *, buildx: bool, driver: str) -> Cac
             cache_from=(f"type=registry,ref={reference}",),
             cache_to=(f"type=registry,ref={reference},mode=max",),
         )
+    stages = tuple((stage, f"{repository}:{stage}") for stage in COPIED_FROM.get(target, ()))
     return Cache(
         mode="inline",
-        cache_from=(reference,),
+        cache_from=(*(carrier for _, carrier in stages), reference),
         build_args={INLINE_CACHE_ARG: "1"},
         carrier=reference,
+        stage_carriers=stages,
     )
 
 

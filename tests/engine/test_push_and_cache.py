@@ -106,14 +106,19 @@ def test_a_second_engine_builds_a_code_edit_from_the_registry_cache_the_first_pu
 
     built = on(engine_b)("build", str(project), "--cache-ref", cache, "-t", "shop:edited")
 
-    progress = built.stderr
-    assert f"importing cache manifest from {cache}:production" in progress
-    steps = build_steps(progress)
-    # The inline cache holds the final image's layers: production's own steps before the
-    # venv are reused; the build stage, which production copies from, runs, and sees the edit.
-    assert all(steps_matching(steps, "[production 2/"))
+    # Two builds: the build stage (its own inline cache, tag `build`), then production.
+    stage_build, production_build = built.stderr.split("==> Building production image", 1)
+    assert f"importing cache manifest from {cache}:build" in stage_build
+    assert f"importing cache manifest from {cache}:production" in production_build
+    # B installs Poetry and the locked dependencies from neither index: those steps come from
+    # the build stage's image A pushed; only the edited sources and what follows them run.
+    steps = build_steps(stage_build)
+    assert all(steps_matching(steps, '"poetry==2.5.1" "poetry-plugin-export=='))
+    assert all(steps_matching(steps, "uv pip install --require-hashes"))
+    assert not any(steps_matching(steps, "COPY src/ ./src/"))
     assert not any(steps_matching(steps, "uv build --wheel"))
-    assert not any(steps_matching(steps, "uv pip install --require-hashes"))
+    # Production's own steps before the venv come from its inline cache.
+    assert all(steps_matching(build_steps(production_build), "[production 2/"))
     ran = docker(engine_b, "run", "--rm", "--network", "none", "shop:edited",
                  "python", "-c", "import factory_app; print(factory_app.GREETING)")  # fmt: skip
     assert ran.stdout.strip() == greeting

@@ -154,6 +154,19 @@ def test_the_engines_own_buildkit_gets_the_inline_cache_carried_by_a_pushed_tag(
     )
 
 
+@pytest.mark.parametrize("buildx", [False, True])
+def test_production_inline_cache_also_carries_the_build_stage_it_copies_from(buildx: bool) -> None:
+    cache = registry.cache_for(REF, "production", buildx=buildx, driver="docker")
+
+    assert cache == registry.Cache(
+        mode="inline",
+        cache_from=(f"{REF}:build", f"{REF}:production"),
+        build_args={"BUILDKIT_INLINE_CACHE": "1"},
+        carrier=f"{REF}:production",
+        stage_carriers=(("build", f"{REF}:build"),),
+    )
+
+
 @pytest.mark.parametrize(
     ("reference", "host"),
     [
