@@ -58,7 +58,12 @@ def _plan(path: Path, params: Mapping[str, Any]) -> pipeline.Plan:
 
 
 def _engine(the_plan: pipeline.Plan) -> engine_module.Engine:
-    return engine_module.connect(the_plan.resolved.options.docker, dict(os.environ))
+    resolved = the_plan.resolved
+    # The docker option's default names Docker's binary; Podman's is its own unless one is given.
+    given = resolved.options.docker if resolved.sources["docker"] != "default" else None
+    kind = resolved.options.engine
+    binary = engine_module.binary_for(kind, given)
+    return engine_module.connect(binary, dict(os.environ), kind=kind)
 
 
 def run_env_options(function: F) -> F:

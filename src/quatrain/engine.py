@@ -1,4 +1,4 @@
-"""The container engine, driven through its command line: Docker with BuildKit.
+"""The container engine, driven through its command line: Docker with BuildKit, or Podman.
 
 BuildKit comes two ways: the buildx plugin (`docker buildx build --load`), or, on engines up to
 22.x without buildx, the classic client with DOCKER_BUILDKIT=1. A Docker 23+ client without
@@ -8,17 +8,24 @@ Where the result goes differs too. buildx pushes from the builder (`--push`); it
 driver (the engine's own BuildKit) also keeps the image in the engine, and exports no cache but
 the inline one. The classic client only builds; the tags are pushed after it with `docker push`,
 and it has no `--cache-to` at all.
+
+Podman builds with its own builder (Buildah): `podman build --format docker`, since the OCI
+format it writes by default has no HEALTHCHECK; there is no BuildKit, buildx or builder to
+choose, and `--cache-from/--cache-to` name a registry repository, not `type=...` entries. Its
+run, exec, inspect, logs, stop and rm take the flags quatrain passes to Docker's.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from quatrain import cmd
 from quatrain.errors import BuildError, EngineError, QuatrainError
@@ -34,12 +41,23 @@ BUILDX_REQUIRED_FROM = 23
 # dockerfile/1.2.0 release notes, moby/buildkit#1717), and Docker 20.10 is the first engine to
 # vendor BuildKit 0.8 (moby v20.10 vendor.conf: buildkit v0.8.x).
 MINIMUM_ENGINE = (20, 10)
+# The first Podman whose builder has every RUN --mount the Dockerfile uses: secret mounts came
+# with Buildah 1.21 (containers/buildah#3177), cache mounts with Buildah 1.24
+# (containers/buildah#3574), which Podman 4.0 carries (containers/podman#14431: "4.1 supports
+# type=cache"; 3.4 answers `invalid mount type "cache"`, containers/podman#12062). The engine
+# tests run on Debian bookworm's 4.3.1 (Buildah 1.28).
+MINIMUM_PODMAN = (4, 0)
 # Set to 1, verify leaves its containers behind for a look inside (not an option of the image).
 KEEP_CONTAINER_VARIABLE = "QUATRAIN_DEBUG_KEEP_CONTAINER"
 
 
+EngineKind = Literal["docker", "podman"]
+DEFAULT_BINARY: dict[EngineKind, str] = {"docker": "docker", "podman": "podman"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Engine:
+    kind: EngineKind = "docker"
     binary: str
     client_version: str
     server_version: str
@@ -48,8 +66,23 @@ class Engine:
     keep_containers: bool = False  # QUATRAIN_DEBUG_KEEP_CONTAINER=1: `running` removes none
 
 
-def connect(binary: str, env: Mapping[str, str]) -> Engine:
-    """Check the engine is there, its daemon answers and BuildKit is usable."""
+def binary_for(kind: EngineKind, configured: str | None) -> str:
+    """The program to run: the one the user named (the docker option, QUATRAIN_DOCKER or
+    --docker), else the engine's own name on PATH; for podman, /usr/bin/podman when PATH
+    lacks it (sudo and cron keep a short PATH)."""
+    if configured:
+        return configured
+    found = shutil.which(DEFAULT_BINARY[kind])
+    if found is None and kind == "podman" and Path("/usr/bin/podman").is_file():
+        return "/usr/bin/podman"
+    return DEFAULT_BINARY[kind]
+
+
+def connect(binary: str, env: Mapping[str, str], *, kind: EngineKind = "docker") -> Engine:
+    """Check the engine is there, its daemon answers and BuildKit is usable (Docker), or that
+    it is a Podman recent enough for the Dockerfile."""
+    if kind == "podman":
+        return _connect_podman(binary, env)
     result = cmd.capture([binary, "version", "--format", "{{json .}}"], env=env)
     versions = _parse_version(result.stdout)
     client = str(versions.get("Client", {}).get("Version", ""))
@@ -76,6 +109,40 @@ def connect(binary: str, env: Mapping[str, str]) -> Engine:
         client_version=client,
         server_version=str(server.get("Version", "")),
         buildx=buildx,
+        env=dict(env),
+        keep_containers=env.get(KEEP_CONTAINER_VARIABLE) == "1",
+    )
+
+
+def _connect_podman(binary: str, env: Mapping[str, str]) -> Engine:
+    # Local Podman answers with a Client only; `podman --remote` (a VM, a socket) adds Server.
+    result = cmd.capture([binary, "version", "--format", "json"], env=env)
+    versions = _parse_version(result.stdout)
+    client = str(versions.get("Client", {}).get("Version", ""))
+    server = str((versions.get("Server") or {}).get("Version", "")) or client
+    if result.returncode != 0 or not client:
+        msg = (
+            f"`{binary} version` did not answer as Podman does "
+            f"({_last_line(result.stderr) or 'no version'}). Install Podman "
+            f"{'.'.join(map(str, MINIMUM_PODMAN))} or later (Debian, Ubuntu: apt-get install "
+            "podman), or point quatrain at it with --docker PATH or QUATRAIN_DOCKER=PATH."
+        )
+        raise EngineError(msg)
+    found = re.match(r"(\d+)\.(\d+)", server)
+    if found and (int(found[1]), int(found[2])) < MINIMUM_PODMAN:
+        minimum = ".".join(map(str, MINIMUM_PODMAN))
+        msg = (
+            f"`{binary}` is Podman {server}, and quatrain needs {minimum} or later: the "
+            "Dockerfile's RUN --mount=type=cache needs Buildah 1.24, which Podman 4.0 brought. "
+            "Upgrade Podman, or build with Docker (--engine docker)."
+        )
+        raise EngineError(msg)
+    return Engine(
+        kind="podman",
+        binary=binary,
+        client_version=client,
+        server_version=server,
+        buildx=False,
         env=dict(env),
         keep_containers=env.get(KEEP_CONTAINER_VARIABLE) == "1",
     )
@@ -139,6 +206,11 @@ def build_argv(
     secrets: Mapping[str, Path] | None = None,
     outputs: Outputs = Outputs(),
 ) -> list[str]:
+    if engine.kind == "podman":
+        return podman_build_argv(
+            engine, context=context, dockerfile=dockerfile, target=target, tag=tag,
+            build_args=build_args, network=network, secrets=secrets, outputs=outputs,
+        )  # fmt: skip
     argv = [engine.binary, *_builder_argv(engine, outputs)]
     argv += ["--progress=plain", "--file", str(dockerfile)]
     if target:
@@ -156,6 +228,70 @@ def build_argv(
     for destination in outputs.cache_to:
         argv += ["--cache-to", destination]
     return [*argv, str(context)]
+
+
+def podman_build_argv(
+    engine: Engine,
+    *,
+    context: Path,
+    dockerfile: Path,
+    target: str | None,
+    tag: str | None,
+    build_args: Mapping[str, str],
+    network: str | None,
+    secrets: Mapping[str, Path] | None = None,
+    outputs: Outputs = Outputs(),
+) -> list[str]:
+    """`podman build`, which has no --progress (its output is plain) and keeps layers by
+    default; the tags are pushed after it (`podman push`), as with the classic builder."""
+    _refuse_for_podman(engine, outputs, build_args)
+    # The Docker format: Podman's default OCI format drops HEALTHCHECK (and SHELL).
+    argv = [engine.binary, "build", "--format", "docker", "--file", str(dockerfile)]
+    # BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile; Podman 4.3 reads only the
+    # context's .dockerignore (checked), so the rules that keep files out are named.
+    ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
+    if ignore.is_file():
+        argv += ["--ignorefile", str(ignore)]
+    if target:
+        argv += ["--target", target]
+    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
+        argv += ["--tag", name]
+    for name, value in sorted(build_args.items()):
+        argv += ["--build-arg", f"{name}={value}"]
+    if network:
+        argv += ["--network", network]
+    for secret_id, path in sorted((secrets or {}).items()):
+        argv += ["--secret", f"id={secret_id},src={path}"]
+    for source in outputs.cache_from:
+        argv += ["--cache-from", source]
+    for destination in outputs.cache_to:
+        argv += ["--cache-to", destination]
+    return [*argv, str(context)]
+
+
+def _refuse_for_podman(engine: Engine, outputs: Outputs, build_args: Mapping[str, str]) -> None:
+    if "BUILDKIT_INLINE_CACHE" in build_args:  # what cache-ref asks of BuildKit
+        msg = (
+            "cache-ref keeps a BuildKit cache (inline or type=registry), which Podman neither "
+            "writes nor reads. Drop --cache-ref (QUATRAIN_CACHE_REF) and pass Podman's own: "
+            "--cache-from REGISTRY/NAME --cache-to REGISTRY/NAME (a repository of its layers)."
+        )
+        raise EngineError(msg)
+    if outputs.builder:
+        msg = (
+            f"--builder {outputs.builder} chooses a buildx builder, and Podman has none: "
+            f"`{engine.binary} build` is the builder. Drop --builder (QUATRAIN_BUILDER), or "
+            "build with Docker (--engine docker)."
+        )
+        raise EngineError(msg)
+    for given in (*outputs.cache_from, *outputs.cache_to):
+        if "=" in given:
+            msg = (
+                f"Podman takes a cache as a registry repository (REGISTRY/NAME), not {given!r}: "
+                "its --cache-from/--cache-to have no type=... entries. Pass the repository "
+                "alone, e.g. --cache-to 127.0.0.1:5000/shop-cache."
+            )
+            raise EngineError(msg)
 
 
 def _builder_argv(engine: Engine, outputs: Outputs) -> list[str]:
@@ -203,6 +339,8 @@ def builder_driver(engine: Engine, builder: str | None) -> str:
 
 
 def build_env(engine: Engine) -> dict[str, str]:
+    if engine.kind == "podman":
+        return dict(engine.env)
     # Engines before 23.0 use the legacy builder unless asked; the Dockerfile needs BuildKit.
     return {**engine.env, "DOCKER_BUILDKIT": "1"}
 

@@ -39,6 +39,7 @@ Serve = Literal[
     "module",
     "command",
 ]
+EngineKind = Literal["docker", "podman"]
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
 
@@ -209,11 +210,19 @@ class Options:
             "image's history."
         ),
     )
+    engine: EngineKind = field(
+        default="docker",
+        metadata=_help(
+            "The container engine that builds, runs and verifies: docker (BuildKit) or podman; "
+            "the Dockerfile is the same for both."
+        ),
+    )
     docker: str = field(
         default="docker",
         metadata=_help(
-            "The docker binary to drive (a path or a name on PATH); from QUATRAIN_DOCKER or "
-            "--docker only, never from pyproject.toml."
+            "The engine's binary to drive (a path or a name on PATH); default: docker, or podman "
+            "with engine = podman; from QUATRAIN_DOCKER or --docker only, never from "
+            "pyproject.toml."
         ),
     )
     network: str | None = field(

@@ -213,6 +213,8 @@ RULES: Mapping[str, Rule] = {
     "build_apt_packages": _PACKAGES,
     "build_args": _VARIABLES,
     "build_env": _VARIABLES,
+    # A closed set that names no program: which binary runs stays the user's (docker below).
+    "engine": choice("docker", "podman"),
     # A program run on the user's machine: the repository being built must not choose it.
     "docker": text(None, "a program name or path on one line", in_pyproject=False),
     "network": text(NETWORK, "a network name such as host or bridge"),

@@ -61,6 +61,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "build_apt_packages": [],
         "build_args": {},
         "build_env": {},
+        "engine": "docker",
         "docker": "docker",
         "network": None,
         "cache_ref": None,
@@ -312,6 +313,7 @@ RULES = [
     ("build_args", {"PIP_INDEX_URL": "https://x.example/simple"}, {"PIP INDEX": "x"}),
     ("build_env", {"SECRET_KEY": "s3cr$t"}, {"SECRET KEY": "x"}),
     ("network", "host", "host;rm"),
+    ("engine", "podman", "/usr/bin/podman"),  # a name from a closed set, never a program path
 ]
 RULE_IDS = [f"{name}-{index}" for index, (name, _, _) in enumerate(RULES)]
 

@@ -137,6 +137,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  build-apt-packages            []                           default\n"
         "  build-args                    {}                           default\n"
         "  build-env                     {}                           default\n"
+        '  engine                        "docker"                     default\n'
         '  docker                        "docker"                     default\n'
         "  network                       (auto)                       default\n"
         "  cache-ref                     (auto)                       default\n"

@@ -20,7 +20,7 @@ FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__na
 def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Stands in for the engine and pipeline.verify/run; records the env they are given."""
     recorded: dict[str, Any] = {}
-    monkeypatch.setattr(engine_module, "connect", lambda binary, env: "engine")
+    monkeypatch.setattr(engine_module, "connect", lambda binary, env, kind: "engine")
 
     def verify(
         plan: object, engine: object, *, tags: object, env: Mapping[str, str]

@@ -169,6 +169,7 @@ def test_a_table_with_every_option_set_validates() -> None:
         "build-apt-packages": ["libpq-dev"],
         "build-args": {"PIP_INDEX_URL": "https://pypi.example.org/simple"},
         "build-env": {"SECRET_KEY": "only-at-build-time"},
+        "engine": "podman",
         "network": "host",
         "syntax": "docker/dockerfile:1",
     }

@@ -1,0 +1,217 @@
+"""Podman as the engine: what quatrain asks of `podman`, without running it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from quatrain import cmd
+from quatrain.engine import (
+    Engine,
+    Outputs,
+    binary_for,
+    build_argv,
+    build_env,
+    connect,
+    run_argv,
+)
+from quatrain.errors import EngineError
+
+PODMAN = Engine(
+    kind="podman",
+    binary="/usr/bin/podman",
+    client_version="4.3.1",
+    server_version="4.3.1",
+    buildx=False,
+    env={"HOME": "/root"},
+)
+# `podman version --format json` of Debian bookworm's 4.3.1, as it prints it: a Client only.
+VERSION_4_3 = (
+    '{"Client":{"APIVersion":"4.3.1","Version":"4.3.1","GoVersion":"go1.19.8","GitCommit":"",'
+    '"BuiltTime":"Thu Jan  1 00:00:00 1970","Built":0,"OsArch":"linux/amd64","Os":"linux"}}\n'
+)
+# `podman --remote` (Podman machine, a socket) adds the server it talks to.
+VERSION_REMOTE = (
+    '{"Client":{"APIVersion":"5.2.2","Version":"5.2.2","Os":"darwin"},'
+    '"Server":{"APIVersion":"4.9.4","Version":"4.9.4","Os":"linux"}}\n'
+)
+VERSION_3_4 = '{"Client":{"APIVersion":"3.4.4","Version":"3.4.4","Os":"linux"}}\n'
+
+
+def answering(
+    monkeypatch: pytest.MonkeyPatch, code: int, stdout: str, stderr: str = ""
+) -> list[list[str]]:
+    calls: list[list[str]] = []
+
+    def capture(
+        argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        calls.append(list(argv))
+        return subprocess.CompletedProcess(list(argv), code, stdout, stderr)
+
+    monkeypatch.setattr(cmd, "capture", capture)
+    return calls
+
+
+def test_connect_reads_podmans_own_version_shape_and_asks_nothing_of_buildx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = answering(monkeypatch, 0, VERSION_4_3)
+
+    engine = connect("/usr/bin/podman", {"HOME": "/root"}, kind="podman")
+
+    assert engine == PODMAN
+    assert calls == [["/usr/bin/podman", "version", "--format", "json"]]
+
+
+def test_a_remote_podman_is_judged_by_the_server_it_builds_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answering(monkeypatch, 0, VERSION_REMOTE)
+
+    engine = connect("podman", {}, kind="podman")
+
+    assert (engine.client_version, engine.server_version) == ("5.2.2", "4.9.4")
+
+
+def test_podman_3_is_refused_for_its_missing_cache_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    answering(monkeypatch, 0, VERSION_3_4)
+
+    with pytest.raises(EngineError) as raised:
+        connect("podman", {}, kind="podman")
+
+    assert str(raised.value) == (
+        "`podman` is Podman 3.4.4, and quatrain needs 4.0 or later: the Dockerfile's "
+        "RUN --mount=type=cache needs Buildah 1.24, which Podman 4.0 brought. Upgrade Podman, "
+        "or build with Docker (--engine docker)."
+    )
+
+
+def test_a_podman_that_cannot_answer_is_an_error_saying_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answering(monkeypatch, 125, "", "Error: unknown flag: --format\n")
+
+    with pytest.raises(EngineError, match=r"did not answer as Podman does \(Error: unknown flag"):
+        connect("docker", {}, kind="podman")
+
+
+def test_the_binary_is_the_users_choice_else_the_engines_own_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: f"/opt/bin/{name}")
+
+    assert binary_for("podman", None) == "podman"
+    assert binary_for("docker", None) == "docker"
+    assert binary_for("podman", "/home/me/bin/podman") == "/home/me/bin/podman"
+
+
+def test_podman_off_path_is_found_in_usr_bin_when_it_is_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    there = Path("/usr/bin/podman").is_file()
+
+    assert binary_for("podman", None) == ("/usr/bin/podman" if there else "podman")
+
+
+NO_OUTPUTS = Outputs()
+
+
+def argv(outputs: Outputs = NO_OUTPUTS, *, dockerfile: Path, **extra: object) -> list[str]:
+    return build_argv(
+        PODMAN,
+        context=Path("/src/shop"),
+        dockerfile=dockerfile,
+        target="production",
+        tag="shop:latest",
+        build_args=extra.get("build_args", {"REVISION": "abc"}),  # type: ignore[arg-type]
+        network="host",
+        secrets={"ca-bundle": Path("/etc/ssl/ca.pem"), "build-env": Path("/tmp/s/build-env")},
+        outputs=outputs,
+    )
+
+
+def test_podman_builds_in_the_docker_format_with_the_rendered_ignore_rules(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    (tmp_path / "Dockerfile.dockerignore").write_text(".env\n")
+
+    assert argv(dockerfile=dockerfile) == [
+        "/usr/bin/podman", "build", "--format", "docker", "--file", str(dockerfile),
+        "--ignorefile", str(tmp_path / "Dockerfile.dockerignore"),
+        "--target", "production", "--tag", "shop:latest", "--build-arg", "REVISION=abc",
+        "--network", "host",
+        "--secret", "id=build-env,src=/tmp/s/build-env",
+        "--secret", "id=ca-bundle,src=/etc/ssl/ca.pem",
+        "/src/shop",
+    ]  # fmt: skip
+
+
+def test_a_users_own_dockerfile_leaves_the_contexts_dockerignore_to_podman(
+    tmp_path: Path,
+) -> None:
+    built = argv(dockerfile=tmp_path / "Dockerfile")
+
+    assert "--ignorefile" not in built
+    assert "--progress=plain" not in built  # podman build has no --progress
+
+
+def test_podman_builds_without_docker_buildkit_in_its_environment() -> None:
+    assert build_env(PODMAN) == {"HOME": "/root"}
+
+
+def test_podman_passes_extra_tags_and_its_registry_cache_repositories(tmp_path: Path) -> None:
+    outputs = Outputs(
+        extra_tags=("127.0.0.1:5000/shop:1.2",),
+        cache_from=("127.0.0.1:5000/shop-cache",),
+        cache_to=("127.0.0.1:5000/shop-cache",),
+    )
+
+    built = argv(outputs, dockerfile=tmp_path / "Dockerfile")
+
+    assert built[-5:] == [
+        "--cache-from", "127.0.0.1:5000/shop-cache",
+        "--cache-to", "127.0.0.1:5000/shop-cache",
+        "/src/shop",
+    ]  # fmt: skip
+    assert built[built.index("shop:latest") + 1 : built.index("shop:latest") + 3] == [
+        "--tag",
+        "127.0.0.1:5000/shop:1.2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "build_args", "words"),
+    [
+        (Outputs(builder="ci"), {}, "--builder ci chooses a buildx builder, and Podman has none"),
+        (
+            Outputs(cache_to=("type=registry,ref=r/c,mode=max",)),
+            {},
+            "Podman takes a cache as a registry repository (REGISTRY/NAME), not "
+            "'type=registry,ref=r/c,mode=max'",
+        ),
+        (
+            Outputs(cache_from=("r/c:production",)),
+            {"BUILDKIT_INLINE_CACHE": "1"},
+            "cache-ref keeps a BuildKit cache (inline or type=registry), which Podman neither",
+        ),
+    ],
+    ids=["builder", "buildx-cache-entry", "cache-ref"],
+)
+def test_what_podman_cannot_do_is_refused_before_anything_runs(
+    tmp_path: Path, outputs: Outputs, build_args: dict[str, str], words: str
+) -> None:
+    with pytest.raises(EngineError) as raised:
+        argv(outputs, dockerfile=tmp_path / "Dockerfile", build_args=build_args)
+
+    assert words in str(raised.value)
+
+
+def test_podman_runs_containers_with_the_same_flags_as_docker() -> None:
+    assert run_argv(PODMAN, "shop:latest", network="none", detach=True, env={"PORT": "1"}) == [
+        "/usr/bin/podman", "run", "--detach", "--network", "none", "--env", "PORT=1",
+        "shop:latest",
+    ]  # fmt: skip
