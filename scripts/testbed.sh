@@ -23,6 +23,9 @@
 #                            DOCKER_CONFIG (with cli-plugins/docker-buildx) go
 #                            (default ~/.cache/quatrain-testbed); the engine
 #                            tests read the same variable
+#   QUATRAIN_PODMAN          podman binary (default podman); Debian's package
+#                            is installed when it is missing, and the stand-ins
+#                            are copied into its store from Docker's
 set -euo pipefail
 
 DOCKER=${QUATRAIN_DOCKER:-/usr/bin/docker}
@@ -463,10 +466,74 @@ ensure_buildx_plugin() {
   log "buildx: $("$plugins/docker-buildx" version 2>/dev/null | awk '{ print $2 }') in $plugins (DOCKER_CONFIG=$TESTBED_DIR/docker-config)"
 }
 
+# --- 4. Podman, with the stand-ins in its store ----------------------------
+
+PODMAN=${QUATRAIN_PODMAN:-podman}
+CONTAINERS_CONF=/etc/containers/containers.conf
+
+# Debian's podman runs no service at install (its podman.socket and
+# podman-restart units need systemd, which this kind of machine does not run).
+ensure_podman() {
+  if ! command -v "$PODMAN" >/dev/null 2>&1; then
+    apt_install podman
+  fi
+  log "podman: $("$PODMAN" version --format '{{ .Client.Version }}' 2>/dev/null || echo '?')"
+}
+
+# Podman as root raises a container's nofile and nproc limits to 1048576 and
+# 4194304; a VM without CAP_SYS_RESOURCE refuses that ("error setting rlimit
+# type 7: operation not permitted") and no container starts. Where a probe
+# shows it, containers get this machine's hard nofile limit and the largest
+# nproc limit, halving from this shell's, that lets one start (24090 on the
+# project's VMs, whose shells have 96363 and runc is refused above ~32768).
+ensure_podman_limits() {
+  local probe nofile nproc
+  probe=$("$PODMAN" run --rm --network none "$1" true 2>&1) && return 0
+  case $probe in
+    *"error setting rlimit"*) ;;
+    *) die "podman cannot start a container from $1: $probe" ;;
+  esac
+  if [ -e "$CONTAINERS_CONF" ] && ! grep -q '^# Written by quatrain' "$CONTAINERS_CONF"; then
+    die "podman cannot raise the containers' limits here ($probe), and $CONTAINERS_CONF is not ours: set default_ulimits (nofile, nproc) in its [containers] table"
+  fi
+  is_root || die "podman cannot raise the containers' limits here ($probe); as root, run this again"
+  log "podman: $probe; containers get lower limits ($CONTAINERS_CONF)"
+  mkdir -p "$(dirname "$CONTAINERS_CONF")"
+  nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
+  while [ "$nproc" -ge 1024 ]; do
+    printf '# Written by quatrain scripts/testbed.sh: podman could not raise the limits\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' \
+      "$nofile" "$nofile" "$nproc" "$nproc" >"$CONTAINERS_CONF"
+    if "$PODMAN" run --rm --network none "$1" true >/dev/null 2>&1; then
+      log "podman: containers start with nofile=$nofile nproc=$nproc"
+      return 0
+    fi
+    nproc=$((nproc / 2))
+  done
+  die "podman still cannot start a container from $1 (see $CONTAINERS_CONF)"
+}
+
+# `docker save` of a short name loads as localhost/NAME; a pulled image is
+# docker.io/library/NAME, which is what `FROM python:...` resolves to through
+# the short-name alias in /etc/containers/registries.conf.d/shortnames.conf.
+# With that name in the store, podman build uses it and never pulls.
+copy_to_podman() {
+  local tag=$1 qualified=docker.io/library/$1 wanted have
+  wanted=$("$DOCKER" image inspect -f '{{ .Id }}' "$tag")
+  have=$("$PODMAN" image inspect -f '{{ .Id }}' "$qualified" 2>/dev/null || true)
+  if [ -n "$have" ] && [ "sha256:$have" = "$wanted" ]; then
+    log "podman: $qualified present"
+    return 0
+  fi
+  log "podman: docker save $tag | podman load"
+  "$DOCKER" save "$tag" | "$PODMAN" load -q >/dev/null
+  "$PODMAN" tag "localhost/$tag" "$qualified"
+  "$PODMAN" untag "localhost/$tag" "localhost/$tag"
+}
+
 main() {
   take_lock
   ensure_engine
-  local suite images=""
+  local suite tag images=""
   for suite in $SUITES; do
     use_suite "$suite"
     ensure_slim
@@ -475,9 +542,15 @@ main() {
   done
   ensure_registry_binary
   ensure_buildx_plugin
+  ensure_podman
+  for tag in $images; do
+    copy_to_podman "$tag"
+  done
+  tag=${images# }
+  ensure_podman_limits "${tag%% *}"
   local version
   version=$("$DOCKER" version -f '{{ .Server.Version }}' 2>/dev/null || echo unknown)
-  log "ready: engine $version, images$images; registry and buildx in $TESTBED_DIR"
+  log "ready: engine $version, images$images (in Docker and Podman); registry and buildx in $TESTBED_DIR"
 }
 
 main "$@"

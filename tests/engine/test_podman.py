@@ -1,0 +1,213 @@
+"""Podman as the engine: quatrain builds, runs and verifies with it, and the article's usages
+work with `podman` in place of `docker` on the same generated Dockerfile.
+
+Podman keeps a layer cache of its own across runs, as BuildKit does: every project here gets
+a README line unique to the run, so that what is checked was built by this run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from engine_support import PROJECTS, Quatrain, docker, locked_copy
+from test_seed_usages import http_status
+
+from quatrain import engine as engine_module
+
+
+@pytest.fixture(scope="session")
+def podman() -> engine_module.Engine:
+    binary = engine_module.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
+    try:
+        return engine_module.connect(binary, dict(os.environ), kind="podman")
+    except Exception as error:  # noqa: BLE001 - any failure here means: no podman
+        pytest.fail(f"the podman tests need Podman 4 (run scripts/testbed.sh): {error}")
+
+
+@pytest.fixture(scope="session")
+def quatrain_podman(podman: engine_module.Engine) -> Quatrain:
+    return Quatrain(podman)
+
+
+@pytest.fixture(scope="session")
+def podman_tag(podman: engine_module.Engine) -> Iterator[str]:
+    """A repository unique to this run in Podman's store, emptied at the end."""
+    repository = f"quatrain-podman-{uuid.uuid4().hex[:8]}"
+    yield repository
+    listed = engine_module.capture(podman, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
+    # Podman names a local image without a registry localhost/NAME.
+    tags = [t for t in listed.stdout.split() if t.startswith(f"localhost/{repository}")]
+    if tags:
+        engine_module.capture(podman, "image", "rm", "--force", *tags)
+
+
+def unique_copy(case: str, destination: Path, index_url: str) -> Path:
+    project = locked_copy(case, destination, index_url)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + f"\nBuilt by run {uuid.uuid4().hex}.\n")
+    return project
+
+
+def podman_build(
+    podman: engine_module.Engine, project: Path, tag: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`podman build` as the README tells a user to type it after `quatrain init`."""
+    result = subprocess.run(
+        [podman.binary, "build", "--format", "docker", "--network", "host", "--tag", tag,
+         *extra, str(project)],
+        env=dict(os.environ), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+def podman_stages(output: str) -> set[str]:
+    """The stages Podman ran: it prints `[2/4] STEP 1/9: FROM python:... AS build` for each."""
+    return set(re.findall(r"STEP 1/\d+: FROM \S+ AS (\S+)", output))
+
+
+def image_inspect(podman: engine_module.Engine, image: str, field: str) -> object:
+    return json.loads(
+        docker(podman, "image", "inspect", "--format", f"{{{{json {field}}}}}", image).stdout
+    )
+
+
+@pytest.mark.parametrize("case", ["flask-factory", "console-tool"])
+def test_verify_with_engine_podman_builds_and_checks_both_images_with_podman_only(
+    quatrain_podman: Quatrain, tmp_path: Path, index_url: str, podman_tag: str, case: str
+) -> None:
+    project = unique_copy(case, tmp_path, index_url)
+    result = quatrain_podman(
+        "verify", str(project), "--engine", "podman", "--image-name", f"{podman_tag}-{case}"
+    )
+    log = result.stderr
+    commands = [line for line in log.splitlines() if line.startswith("+ ")]
+    assert commands, log
+    assert all(line.startswith(f"+ {quatrain_podman.engine.binary} ") for line in commands)
+    builds = [line for line in commands if " build --format docker " in line]
+    assert len(builds) == 2
+    assert all("--ignorefile" in line for line in builds)  # the rendered Dockerfile's rules
+    assert log.count("[ok] import:") == 2
+    if case == "flask-factory":
+        assert log.count("[ok] serve: answered HTTP 200 on $PORT=18080") == 2
+        assert "[ok] stop: stopped cleanly on SIGTERM (exit 0)" in log
+    else:
+        assert log.count("[ok] command:") == 2
+    assert log.rstrip().endswith("Both images verified.")
+
+
+def test_the_engine_may_come_from_pyproject_and_the_dockerfile_is_the_same_for_both(
+    quatrain_podman: Quatrain, flask_project: Path, tmp_path: Path, index_url: str
+) -> None:
+    docker_file = quatrain_podman("init", "--stdout", str(flask_project)).stdout
+    podman_file = quatrain_podman("init", "--stdout", "--engine", "podman", str(flask_project))
+    from_env = quatrain_podman(
+        "init", "--stdout", str(flask_project), extra_env={"QUATRAIN_ENGINE": "podman"}
+    )
+    assert podman_file.stdout == docker_file == from_env.stdout
+    project = locked_copy("flask-factory", tmp_path, index_url)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.quatrain]\nengine = "podman"\n')
+    inspected = quatrain_podman("inspect", "--json", str(project)).stdout
+    assert json.loads(inspected)["options"]["engine"] == {"value": "podman", "source": "pyproject"}
+
+
+@pytest.fixture(scope="module")
+def initialized(
+    tmp_path_factory: pytest.TempPathFactory, index_url: str, quatrain: Quatrain
+) -> Path:
+    project = unique_copy("flask-factory", tmp_path_factory.mktemp("podman-init"), index_url)
+    (project / ".env").write_text("SECRET=do-not-ship\n")
+    quatrain("init", str(project))
+    return project
+
+
+@pytest.fixture(scope="module")
+def built(podman: engine_module.Engine, initialized: Path, podman_tag: str) -> Mapping[str, str]:
+    """Usage 1 and 2: both images built with plain `podman build`, and what Podman printed."""
+    production, development = f"{podman_tag}:usage-1", f"{podman_tag}:usage-2"
+    return {
+        "production": production,
+        "production-output": podman_build(podman, initialized, production).stdout,
+        "development": development,
+        "development-output": podman_build(
+            podman, initialized, development, "--target", "development"
+        ).stdout,
+    }
+
+
+def test_1_podman_build_gives_production_with_its_healthcheck_and_skips_development(
+    podman: engine_module.Engine, built: Mapping[str, str], initialized: Path
+) -> None:
+    stages = podman_stages(built["production-output"])
+    assert {"build", "production"} <= stages
+    assert "development" not in stages
+    config = image_inspect(podman, built["production"], ".Config")
+    assert isinstance(config, dict)
+    assert config["User"] == "10001:10001"
+    assert config["Cmd"][0] == "gunicorn"
+    healthcheck = image_inspect(podman, built["production"], ".HealthCheck")
+    assert isinstance(healthcheck, dict)
+    assert healthcheck["Test"][:3] == ["CMD", "python", "-c"]
+    assert "socket.create_connection" in healthcheck["Test"][3]
+    listing = docker(
+        podman, "run", "--rm", "--network", "none", built["production"], "ls", "-A", "/app"
+    )
+    assert ".env" not in listing.stdout.split()  # the context's .dockerignore, read by Podman
+
+
+def test_2_target_development_runs_only_staging_and_development(
+    podman: engine_module.Engine, built: Mapping[str, str]
+) -> None:
+    assert podman_stages(built["development-output"]) <= {"staging", "development"}
+    config = image_inspect(podman, built["development"], ".Config")
+    assert isinstance(config, dict)
+    assert config["Entrypoint"] == ["poetry", "run"]
+
+
+def test_3_production_serves_on_port_when_it_is_set_and_not_on_8888(
+    podman: engine_module.Engine, built: Mapping[str, str]
+) -> None:
+    with engine_module.running(podman, built["production"], env={"PORT": "5555"}) as container:
+        assert http_status(podman, container, 5555) == "200"
+        assert http_status(podman, container, 8888, wait=0) == ""
+
+
+def test_4_development_runs_the_flask_dev_server_with_debug_on(
+    podman: engine_module.Engine, built: Mapping[str, str]
+) -> None:
+    with engine_module.running(podman, built["development"]) as container:
+        assert http_status(podman, container, 8888) == "200"
+        logs = docker(podman, "logs", container)
+        assert "Debug mode: on" in logs.stdout + logs.stderr
+
+
+@pytest.mark.parametrize("which", ["production", "development"])
+def test_5_and_6_commands_keep_their_arguments_and_a_bash_entrypoint_has_the_venv(
+    podman: engine_module.Engine, built: Mapping[str, str], which: str
+) -> None:
+    image = built[which]
+    tricky = ["a b", "$HOME", '"quoted"', "$(echo no)"]
+    printed = docker(
+        podman, "run", "--rm", "--network", "none", image,
+        "python", "-c", "import sys; print(sys.argv[1:])", *tricky,
+    )  # fmt: skip
+    assert printed.stdout.strip() == repr(tricky)
+    verify = PROJECTS / "flask-factory" / "verify"
+    checked = docker(
+        podman, "run", "--rm", "--network", "none", "--volume", f"{verify}:/verify:ro",
+        image, "python", "/verify", which,
+    )  # fmt: skip
+    assert checked.stdout.strip().endswith(f"verify {which}: ok")
+    script = 'command -v python; python -c "import factory_app; print(factory_app.GREETING)"'
+    shell = docker(
+        podman, "run", "--rm", "--network", "none", "--entrypoint", "/bin/bash", image, "-c", script
+    )
+    assert shell.stdout.splitlines() == ["/opt/venv/bin/python", "hello from factory_app"]
