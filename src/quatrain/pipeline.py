@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import build_inputs, credentials, generated, images, quoting, registry
+from quatrain import (
+    build_inputs,
+    credentials,
+    generated,
+    images,
+    quoting,
+    registry,
+    sbom,
+    sbom_push,
+)
 from quatrain import engine as engine_module
 from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
@@ -154,15 +163,42 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
         # The inline cache holds only the final image's layers: each stage production copies
         # from carries its own, under its own tag, so a new engine reuses its steps too.
         for stage, carrier in cache.stage_carriers if cache else ():
+            # buildx pushes from the builder; the classic builder's image is pushed after.
             stage_outputs = engine_module.Outputs(
-                extra_tags=(), cache_from=outputs.cache_from, builder=outputs.builder,
+                push=engine.buildx, cache_from=outputs.cache_from, builder=outputs.builder,
                 driver=outputs.driver,
             )  # fmt: skip
             stage_build(stage, carrier, cache, stage_outputs)
-            registry.push(engine, [carrier])
+            registry.push(engine, [] if engine.buildx else [carrier])
         stage_build(request.target, tag, cache, outputs)
     registry.push(engine, pushed_after(engine, outputs, tags=(tag, *request.extra_tags)))
+    if request.push and request.target == "production":
+        attach_sbom(engine, image=tag, pushed=(tag, *request.extra_tags))
     return tag
+
+
+def attach_sbom(engine: engine_module.Engine, *, image: str, pushed: Sequence[str]) -> None:
+    """The SBOM the production image carries, attached in each registry repository it was
+    pushed to, as an OCI artifact whose subject is the pushed manifest."""
+    read = engine_module.capture(
+        engine, "run", "--rm", "--network", "none", "--entrypoint", "cat", image, sbom.SBOM_PATH
+    )
+    if read.returncode != 0:
+        log.warning(
+            f"{image} has no SBOM at {sbom.SBOM_PATH} (a Dockerfile of your own?), so none is "
+            "attached in the registry."
+        )
+        return
+    config = engine.env.get("DOCKER_CONFIG")
+    config_dir = Path(config) if config else None
+    repositories: dict[str, str] = {}
+    for reference in pushed:
+        repositories.setdefault(reference.rpartition(":")[0], reference)
+    for repository, reference in repositories.items():
+        digest = sbom_push.pushed_digest(reference, config_dir)
+        attached = sbom_push.attach(f"{repository}@{digest}", read.stdout.encode(), config_dir)
+        where = f"tag {attached.referrers_tag}" if attached.referrers_tag else "referrers API"
+        log.info(f"SBOM attached to {repository}@{digest[:19]}...: {attached.digest} ({where})")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -44,6 +45,7 @@ MANIFEST_TYPES = (
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 TIMEOUT_SECONDS = 30
 _REFERENCE = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+)@(?P<digest>sha256:[0-9a-f]{64})")
+_TAGGED = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+):(?P<tag>[\w][\w.-]{0,127})")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +87,22 @@ def attach(reference: str, sbom: bytes, docker_config_dir: Path | None = None) -
     return Attached(digest=digest, referrers_tag=tag)
 
 
+def pushed_digest(reference: str, docker_config_dir: Path | None = None) -> str:
+    """The digest of the manifest a pushed `HOST/NAME:TAG` names in its registry (the subject
+    an SBOM is attached to: what a pull of that tag gets)."""
+    found = _TAGGED.fullmatch(reference)
+    if found is None:
+        msg = f"{reference!r} is not an image in a registry by tag (HOST[:PORT]/NAME:TAG)."
+        raise RegistryError(msg)
+    registry = _Registry(
+        host=found["host"], name=found["name"], auth=_login(found["host"], docker_config_dir)
+    )
+    status, _, body = registry._request("GET", f"/manifests/{found['tag']}", accept=MANIFEST_TYPES)
+    if status != 200:
+        registry._fail(status, body, f"find the pushed image {reference}")
+    return _digest(body)
+
+
 def artifact_manifest(sbom: bytes, subject: Mapping[str, Any]) -> dict[str, Any]:
     """The OCI image manifest of the SBOM artifact, referring to `subject`."""
     return {
@@ -114,6 +132,12 @@ def referrers_tag(digest: str) -> str:
     the encoded digest to 64, as the spec says (a sha256 digest keeps all of its 64)."""
     algorithm, _, encoded = digest.partition(":")
     return f"{algorithm[:32]}-{encoded[:64]}"
+
+
+def _lower(headers: Message) -> dict[str, str]:
+    """Header names in lower case: HTTP's are case-insensitive, and Go's server sends
+    `Www-Authenticate` where the RFC writes `WWW-Authenticate`."""
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def _digest(data: bytes) -> str:
@@ -170,7 +194,7 @@ class _Registry:
         if _digest(body) != digest:
             msg = f"{self.host} answered {digest} with a manifest of another digest."
             raise RegistryError(msg)
-        media_type = headers.get("Content-Type", "").split(";")[0]
+        media_type = headers.get("content-type", "").split(";")[0]
         return {"mediaType": media_type, "digest": digest, "size": len(body)}
 
     def put_blob(self, data: bytes) -> None:
@@ -180,7 +204,7 @@ class _Registry:
         status, headers, body = self._request("POST", "/blobs/uploads/", data=b"")
         if status != 202:
             self._fail(status, body, "start a blob upload")
-        location = urllib.parse.urljoin(self.base + "/", headers.get("Location", ""))
+        location = urllib.parse.urljoin(self.base + "/", headers.get("location", ""))
         joiner = "&" if "?" in location else "?"
         url = f"{location}{joiner}digest={urllib.parse.quote(digest)}"
         # The content type matters: Distribution reads the digest with Go's FormValue, which
@@ -197,11 +221,11 @@ class _Registry:
         )
         if status != 201:
             self._fail(status, body, f"push the manifest {reference}")
-        return headers.get("Docker-Content-Digest") or _digest(manifest)
+        return headers.get("docker-content-digest") or _digest(manifest)
 
     def has_referrers_api(self, digest: str) -> bool:
         status, headers, _ = self._request("GET", f"/referrers/{digest}", accept=(OCI_INDEX,))
-        return status == 200 and headers.get("Content-Type", "").startswith(OCI_INDEX)
+        return status == 200 and headers.get("content-type", "").startswith(OCI_INDEX)
 
     def get_index(self, tag: str) -> dict[str, Any] | None:
         status, _, body = self._request("GET", f"/manifests/{tag}", accept=(OCI_INDEX,))
@@ -234,16 +258,16 @@ class _Registry:
             elif self.basic:
                 request.add_header("Authorization", f"Basic {self._basic()}")
             status, headers, body = self._send(request)
-            if status != 401 or not self._authenticate(headers.get("WWW-Authenticate", "")):
+            if status != 401 or not self._authenticate(headers.get("www-authenticate", "")):
                 return status, headers, body
         return status, headers, body
 
     def _send(self, request: urllib.request.Request) -> tuple[int, Mapping[str, str], bytes]:
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, _lower(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, _lower(error.headers), error.read()
         except (urllib.error.URLError, OSError) as error:
             msg = f"Cannot reach the registry {self.host}: {error}. Check that it is running."
             raise RegistryError(msg) from error

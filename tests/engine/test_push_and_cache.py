@@ -3,9 +3,12 @@ login, and a build cache in the registry that a second engine builds from."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import subprocess
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -55,6 +58,29 @@ def test_pushed_tags_are_pulled_back_on_a_clean_engine_and_verified_without_a_bu
     same = docker(engine_b, "run", "--rm", "--network", "none", f"{repository}:latest",
                   "python", "-c", "import factory_app; print(factory_app.GREETING)")  # fmt: skip
     assert same.stdout.strip() == greeting
+    # The image's SBOM is in the registry too, an artifact whose subject is the pushed manifest
+    # (Distribution 2.8 has no referrers API: the index under the referrers tag lists it).
+    name = repository.partition("/")[2]
+    digest = "sha256:" + hashlib.sha256(_get(registry, f"{name}/manifests/latest")).hexdigest()
+    index = json.loads(_get(registry, f"{name}/manifests/sha256-{digest[7:]}"))
+    [entry] = index["manifests"]
+    assert entry["artifactType"] == "application/vnd.cyclonedx+json"
+    artifact = json.loads(_get(registry, f"{name}/manifests/{entry['digest']}"))
+    assert artifact["subject"]["digest"] == digest
+    [layer] = artifact["layers"]
+    in_image = docker(engine_b, "run", "--rm", "--network", "none", "--entrypoint", "cat",
+                      f"{repository}:latest", "/usr/share/doc/quatrain/sbom.cdx.json")  # fmt: skip
+    assert _get(registry, f"{name}/blobs/{layer['digest']}").decode() == in_image.stdout
+
+
+def _get(registry: Registry, path: str) -> bytes:
+    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
+    accept += "application/vnd.docker.distribution.manifest.v2+json"
+    request = urllib.request.Request(
+        f"http://{registry.host}/v2/{path}", headers={"Accept": accept}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return bytes(response.read())
 
 
 def test_a_registry_behind_auth_says_docker_login_until_the_engine_is_logged_in(
