@@ -81,6 +81,7 @@ class FlaskDetector:
             development_command=servers.in_shell('flask run --host 0.0.0.0 --port "$PORT"'),
             development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
             production_server=server.requires,
+            brought_packages=server.brought,
         )
 
 
@@ -110,6 +111,7 @@ class AsgiDetector:
             production_command=server.command,
             development_command=servers.asgi_development(app, lock, server),
             production_server=server.requires,
+            brought_packages=server.brought,
         )
 
 
@@ -208,6 +210,7 @@ class DjangoDetector:
             production_env=env,
             development_env=env,
             production_server=server.requires,
+            brought_packages=server.brought,
             production_steps=("python -m django collectstatic --noinput",) if static else (),
         )
 
@@ -363,6 +366,7 @@ class DashDetector:
             production_command=server.command,
             development_command=(*server.command[:-1], "--reload", server.command[-1]),
             production_server=server.requires,
+            brought_packages=server.brought,
         )
 
 

@@ -84,6 +84,12 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         layout=layout,
         needs=needs,
     )
+    brought = [
+        f"{project.name} locks no server for its {spec.framework} app: production runs "
+        f"{p.name} {p.version}, which quatrain installs pinned by the hash of its wheel. Run "
+        f"`poetry add {p.name}` to lock one of your own."
+        for p in spec.brought_packages
+    ]
     return Plan(
         project=project,
         resolved=resolved,
@@ -93,7 +99,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         private_sources=private,
         context=context,
         layout=layout,
-        warnings=(*warnings, *more_warnings),
+        warnings=(*warnings, *more_warnings, *brought),
     )
 
 

@@ -12,6 +12,7 @@ import jinja2
 from quatrain import __version__, poetry_pins, quoting, sbom
 from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
+from quatrain.lock import LockedPackage
 from quatrain.options import Options
 from quatrain.project import Project, canonical_name
 from quatrain.quoting import Expansion
@@ -166,6 +167,12 @@ def development_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
     return pairs + sorted({**dict(spec.development_env), **options.env}.items())
 
 
+def pinned(package: LockedPackage) -> str:
+    """A requirement line that uv installs only with these exact files: NAME==V --hash=..."""
+    hashes = " ".join(f"--hash={h}" for h in package.hashes)
+    return f"{package.name}=={package.version} {hashes}"
+
+
 SETUPTOOLS_REQUIREMENT = (
     # The last setuptools with pkg_resources in it, pinned by the hash of its wheel on PyPI.
     "setuptools==80.10.2 "
@@ -227,6 +234,7 @@ class TemplateContext:
     home: str
     data_dir: str
     setuptools_requirement: str | None
+    server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
     build_constraints: list[str]
     quality_stages: Mapping[str, list[str]]
     ca_mount: str
@@ -295,6 +303,7 @@ def render(
         home=home(options),
         data_dir=f"{layout.app_dir}/data",
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
+        server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
         build_constraints=list(needs.build_constraints),
         quality_stages=quality_stages(project, options),
         ca_mount=CA_MOUNT if options.ca_bundle else "",
@@ -320,7 +329,9 @@ def render(
             layout.prefix + name
             for name in ("pyproject.toml", "poetry.lock", *project.manifest_files)
         ],
-        sbom_writer=sbom.writer_argv(sbom.sbom(project, options, images=images, needs=needs)),
+        sbom_writer=sbom.writer_argv(
+            sbom.sbom(project, options, images=images, needs=needs, brought=spec.brought_packages)
+        ),
     )
     values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return {

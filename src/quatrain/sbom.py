@@ -50,8 +50,16 @@ SETUPTOOLS = LockedPackage(
 )
 
 
-def sbom(project: Project, options: Options, *, images: BaseImages, needs: LockNeeds) -> str:
-    """The SBOM of the production image that these choices render, as JSON text."""
+def sbom(
+    project: Project,
+    options: Options,
+    *,
+    images: BaseImages,
+    needs: LockNeeds,
+    brought: Sequence[LockedPackage] = (),
+) -> str:
+    """The SBOM of the production image that these choices render, as JSON text; `brought`:
+    what quatrain installs beside the lock (a server the lock lacks)."""
     target = wheels.Target(python=images.python_version, debian_release=images.debian_release)
     packages = installed_packages(
         project.lock,
@@ -62,6 +70,7 @@ def sbom(project: Project, options: Options, *, images: BaseImages, needs: LockN
     )
     if needs.setuptools:
         packages = (*packages, SETUPTOOLS)
+    packages = (*packages, *brought)
     bom = _bom(project, packages, python=images.python_version, base_image=runtime_image(images))
     return _stable_text(JsonV1Dot6(bom).output_as_string())
 

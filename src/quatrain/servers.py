@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quatrain.errors import ProjectError
+from quatrain.lock import LockedPackage
 from quatrain.options import Options
 from quatrain.project import Lock
 
@@ -22,10 +23,22 @@ GUNICORN_CONTROL_SOCKET_FROM = (25, 1)
 GUNICORN_REUSE_PORT_FROM = (24, 0)
 
 
+# The server of a WSGI app whose lock has none at all (many lock only `runserver`'s Django or
+# Flask's own): gunicorn, pinned by the hash of its wheel on PyPI. It needs no distribution at
+# run time (27.0's requirements are all behind extras) and Python 3.10+, as every image here.
+BROUGHT_GUNICORN = LockedPackage(
+    name="gunicorn",
+    version="27.0.1",
+    groups=("main",),
+    hashes=("sha256:378b26b9a38adcf4592f28828233c1716acc55e833ea06bf48719782efaa0d10",),
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Server:
     command: tuple[str, ...]
     requires: str  # the distribution that must be locked in the main group
+    brought: tuple[LockedPackage, ...] = ()  # or that quatrain installs, pinned, beside the lock
 
 
 def locked_in_main(lock: Lock, name: str) -> bool:
@@ -44,8 +57,13 @@ def in_shell(command: str) -> tuple[str, ...]:
 
 
 def gunicorn(
-    app: str, options: Options, lock: Lock, *, worker: str | None = None
-) -> tuple[str, ...]:
+    app: str, options: Options, lock: Lock, *, worker: str | None = None,
+    version: str | None = None,
+) -> tuple[str, ...]:  # fmt: skip
+    """gunicorn's command for the locked gunicorn, or for `version` when quatrain brings it."""
+    if version is None:
+        locked = lock.package("gunicorn")
+        version = locked.version if locked else ""
     # gunicorn binds 0.0.0.0:$PORT and takes its worker count from $WEB_CONCURRENCY by itself.
     # The graceful timeout stays under `docker stop`'s 10 s before SIGKILL.
     worker_flags = (f"--worker-class={worker}",) if worker else (f"--threads={options.threads}",)
@@ -53,7 +71,7 @@ def gunicorn(
     # refuses ("Control server error: Read-only file system"): /dev/shm is always writable.
     control = (
         ("--control-socket=/dev/shm/gunicorn.ctl",)
-        if _version_at_least(lock, "gunicorn", GUNICORN_CONTROL_SOCKET_FROM)
+        if _at_least(version, GUNICORN_CONTROL_SOCKET_FROM)
         else ()
     )
     # Workers sharing one socket take connections as they come: a keep-alive connection stays
@@ -61,9 +79,7 @@ def gunicorn(
     # at once can find every one on one worker while the others idle (bench/notes.md: all 16
     # of wrk's on one worker, at the requests/s of one worker: under half of two). With a
     # socket per worker the kernel spreads new connections over the workers by address hash.
-    reuse_port = (
-        ("--reuse-port",) if _version_at_least(lock, "gunicorn", GUNICORN_REUSE_PORT_FROM) else ()
-    )
+    reuse_port = ("--reuse-port",) if _at_least(version, GUNICORN_REUSE_PORT_FROM) else ()
     return (
         "gunicorn",
         *(("--access-logfile=-",) if options.access_log else ()),
@@ -82,9 +98,15 @@ def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
 
 
 def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
-    if not locked_in_main(lock, "gunicorn"):
-        raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
-    return Server(command=gunicorn(app, options, lock), requires="gunicorn")
+    """The locked gunicorn; BROUGHT_GUNICORN where the lock has none at all. A gunicorn locked
+    only in another group or an extra is the project's choice, so that is an error naming it."""
+    if locked_in_main(lock, "gunicorn"):
+        return Server(command=gunicorn(app, options, lock), requires="gunicorn")
+    if not locked_anywhere(lock, "gunicorn"):
+        brought = BROUGHT_GUNICORN
+        command = gunicorn(app, options, lock, version=brought.version)
+        return Server(command=command, requires="gunicorn", brought=(brought,))
+    raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
 
 
 def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
@@ -124,10 +146,12 @@ def uvicorn(app: str, flags: str) -> tuple[str, ...]:
 
 def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:
     package = lock.package(name)
-    if package is None:
-        return False
-    numbers = [int(part) for part in package.version.split(".")[:2] if part.isdigit()]
-    return tuple(numbers) >= minimum
+    return package is not None and _at_least(package.version, minimum)
+
+
+def _at_least(version: str, minimum: tuple[int, int]) -> bool:
+    numbers = [int(part) for part in version.split(".")[:2] if part.isdigit()]
+    return bool(numbers) and tuple(numbers) >= minimum
 
 
 def missing_server(project_name: str, packages: str, what: str, lock: Lock) -> ProjectError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from quatrain.lock import LockedPackage
+
 # wsgi/asgi: served by a WSGI/ASGI server; http: a server of its own (Streamlit, aiohttp);
 # worker: a long-running process that serves no port (a Celery worker); cli: a console script.
 Kind = Literal["wsgi", "asgi", "http", "worker", "cli"]
@@ -25,6 +27,8 @@ class ServeSpec:
     production_env: tuple[tuple[str, str], ...] = ()  # sorted (name, value) pairs
     development_env: tuple[tuple[str, str], ...] = ()
     production_server: str | None = None  # the distribution that must be locked: "gunicorn"
+    # What quatrain installs beside the lock, pinned by hash, because the lock has no server.
+    brought_packages: tuple[LockedPackage, ...] = ()
     production_steps: tuple[str, ...] = ()  # shell commands run once the project is installed
     # The production steps read node_modules: npm installs package-lock.json (at the project's
     # root) in a stage of its own, mounted for those steps only (django-npm's NpmFinder).

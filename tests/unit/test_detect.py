@@ -15,6 +15,7 @@ import pytest
 from quatrain.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.options import Options, Serve
+from quatrain.pipeline import plan
 from quatrain.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
@@ -263,19 +264,29 @@ def test_a_project_with_a_web_app_and_a_console_script_gets_the_web_app(tmp_path
     assert (spec.detector, spec.app) == ("flask", "shop:create_app()")
 
 
-def test_gunicorn_not_locked_for_runtime_is_a_project_error_that_says_poetry_add(
+def test_a_lock_without_gunicorn_gets_the_pinned_one_and_a_warning_that_says_poetry_add(
     tmp_path: Path,
 ) -> None:
     lock = lock_text(locked("flask"))
-    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    with pytest.raises(ProjectError) as raised:
-        detect(project, Options())
+    the_plan = plan(root, env={}, cli={})
 
-    assert str(raised.value) == (
-        "shop is a WSGI app, and its production image needs a server that the project locks "
-        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    assert the_plan.spec.production_command[0] == "gunicorn"
+    assert the_plan.warnings == (
+        "shop locks no server for its flask app: production runs gunicorn 27.0.1, which "
+        "quatrain installs pinned by the hash of its wheel. Run `poetry add gunicorn` to lock "
+        "one of your own.",
     )
+    dockerfile = the_plan.files["Dockerfile"]
+    assert (
+        "    echo 'gunicorn==27.0.1 --hash=sha256:378b26b9a38adcf4592f28828233c1716acc55e833ea06"
+        "bf48719782efaa0d10' > requirements.server.txt \\\n"
+        "    && uv pip install --require-hashes --no-deps --compile-bytecode "
+        "--requirement requirements.server.txt\n"
+    ) in dockerfile
+    # The SBOM, a JSON line an argument of its writer's exec form (escaped as JSON once more).
+    assert '\\"name\\": \\"gunicorn\\", \\"purl\\": \\"pkg:pypi/gunicorn@27.0.1\\"' in dockerfile
 
 
 def test_gunicorn_locked_only_in_a_dev_group_is_an_error_that_names_the_group(
@@ -315,11 +326,12 @@ def test_gunicorn_locked_only_through_an_extra_is_an_error_that_names_the_extra(
     )
 
 
-def test_gunicorn_is_checked_even_when_the_app_is_named(tmp_path: Path) -> None:
+def test_gunicorn_is_brought_even_when_the_app_is_named(tmp_path: Path) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock_text(locked("flask")))
 
-    with pytest.raises(ProjectError, match="poetry add gunicorn"):
-        detect(load_project(root), Options(app="shop:create_app()"))
+    spec = detect(load_project(root), Options(app="shop:create_app()"))
+
+    assert [p.name for p in spec.brought_packages] == ["gunicorn"]
 
 
 def test_gunicorn_locked_in_main_and_dev_is_enough(tmp_path: Path) -> None:

@@ -667,14 +667,14 @@ def test_a_django_dependency_without_a_manage_py_is_not_django(tmp_path: Path) -
     assert DjangoDetector().detect(project, Options()) is None
 
 
-def test_a_django_project_without_gunicorn_is_a_project_error(tmp_path: Path) -> None:
-    with pytest.raises(ProjectError) as raised:
-        detect(django_project(tmp_path, lock=(locked("django", "5.2.8"),)), Options())
+def test_a_django_project_whose_lock_has_no_server_gets_the_pinned_gunicorn(
+    tmp_path: Path,
+) -> None:
+    spec = detect(django_project(tmp_path, lock=(locked("django", "5.2.8"),)), Options())
 
-    assert str(raised.value) == (
-        "mysite is a WSGI app, and its production image needs a server that the project locks "
-        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
-    )
+    assert spec.production_command[0] == "gunicorn"
+    assert spec.production_command[-1] == "mysite.wsgi:application"
+    assert [(p.name, p.version) for p in spec.brought_packages] == [("gunicorn", "27.0.1")]
 
 
 def test_settings_without_wsgi_application_serve_the_wsgi_module_beside_them(

@@ -90,15 +90,17 @@ def test_a_dash_app_without_a_name_for_its_server_says_to_add_one(tmp_path: Path
     )
 
 
-def test_a_dash_app_without_gunicorn_is_a_project_error_never_dashs_dev_server(
+def test_a_dash_app_whose_lock_has_no_gunicorn_gets_the_pinned_one_never_dashs_dev_server(
     tmp_path: Path,
 ) -> None:
     project = project_with(
         tmp_path, {"board/__init__.py": "", "board/app.py": DASH_APP}, dependencies=["dash"]
     )
 
-    with pytest.raises(ProjectError, match="poetry add gunicorn"):
-        detect(project, Options())
+    spec = detect(project, Options())
+
+    assert spec.production_command[0] == "gunicorn"
+    assert [p.name for p in spec.brought_packages] == ["gunicorn"]
 
 
 def test_a_dash_dependency_without_an_app_is_refused_rather_than_run_as_a_script(

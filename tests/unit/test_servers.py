@@ -144,14 +144,19 @@ def test_a_wsgi_app_is_served_by_gunicorn_with_threads() -> None:
     )
 
 
-def test_a_wsgi_app_without_gunicorn_in_main_is_a_project_error() -> None:
-    with pytest.raises(ProjectError) as raised:
-        servers.wsgi_server("shop:app", lock_of(), Options(), "shop")
+def test_a_wsgi_app_whose_lock_has_no_gunicorn_gets_the_pinned_one_with_its_flags() -> None:
+    server = servers.wsgi_server("shop:app", lock_of(), Options(), "shop")
 
-    assert str(raised.value) == (
-        "shop is a WSGI app, and its production image needs a server that the project locks "
-        "as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
+    assert server.brought == (servers.BROUGHT_GUNICORN,)
+    assert server.brought[0].hashes == (
+        "sha256:378b26b9a38adcf4592f28828233c1716acc55e833ea06bf48719782efaa0d10",
     )
+    # The flags follow the gunicorn that is installed: 27.0.1 has the socket per worker and
+    # the control socket.
+    assert server.command == (
+        "gunicorn", "--graceful-timeout=8", "--threads=4", "--reuse-port",
+        "--worker-tmp-dir=/dev/shm", "--control-socket=/dev/shm/gunicorn.ctl", "shop:app",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
