@@ -21,6 +21,7 @@ from quatrain.detectors import (
     StreamlitDetector,
 )
 from quatrain.errors import DetectionError
+from quatrain.import_root import run_from_import_root
 from quatrain.main_module import MainModuleDetector, main_modules
 from quatrain.options import Options
 from quatrain.project import Project
@@ -118,7 +119,7 @@ def detect(project: Project, options: Options) -> ServeSpec:
             continue  # the command is the bot or worker itself, not arguments to a script
         spec = detector.detect(project, options)
         if spec is not None:
-            return spec
+            return run_from_import_root(project, spec)
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in chosen)
     forced = f" (serve = {options.serve!r})" if options.serve != "auto" else ""
     msg = (

@@ -305,6 +305,18 @@ class ConsoleScriptDetector:
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
         scripts = project.scripts
+        if scripts and not project.package_mode:
+            if options.command:
+                return None  # the command option says what runs
+            # Poetry installs a project's scripts with the project; an application is never
+            # installed, so the image would have no such command.
+            msg = (
+                f"{project.name} declares console scripts ({', '.join(scripts)}), but it is an "
+                "application (no package Poetry would install), so production has no such "
+                "command. Declare the package that holds them in [tool.poetry] packages, or set "
+                'command = ["python", "-m", "MODULE"] (or the script\'s file) in [tool.quatrain].'
+            )
+            raise DetectionError(msg)
         if options.app is not None and scripts:
             if options.app not in scripts:
                 msg = (

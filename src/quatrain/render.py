@@ -167,6 +167,10 @@ def development_env(spec: ServeSpec, options: Options) -> list[tuple[str, str]]:
     return pairs + sorted({**dict(spec.development_env), **options.env}.items())
 
 
+def app_workdir(layout: Layout, spec: ServeSpec) -> str:
+    return f"{layout.app_dir}/{spec.workdir}" if spec.workdir else layout.app_dir
+
+
 def pinned(package: LockedPackage) -> str:
     """A requirement line that uv installs only with these exact files: NAME==V --hash=..."""
     hashes = " ".join(f"--hash={h}" for h in package.hashes)
@@ -233,6 +237,7 @@ class TemplateContext:
     ship_sources: bool
     home: str
     data_dir: str
+    app_workdir: str  # where the app runs: the project's directory, or spec.workdir in it
     setuptools_requirement: str | None
     server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
     build_constraints: list[str]
@@ -301,7 +306,8 @@ def render(
         # its code at run time: production ships its sources too.
         ship_sources=not project.package_mode or spec.kind != "cli",
         home=home(options),
-        data_dir=f"{layout.app_dir}/data",
+        data_dir=f"{app_workdir(layout, spec)}/data",
+        app_workdir=app_workdir(layout, spec),
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
         build_constraints=list(needs.build_constraints),

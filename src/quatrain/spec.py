@@ -27,6 +27,8 @@ class ServeSpec:
     production_env: tuple[tuple[str, str], ...] = ()  # sorted (name, value) pairs
     development_env: tuple[tuple[str, str], ...] = ()
     production_server: str | None = None  # the distribution that must be locked: "gunicorn"
+    # The directory (relative to the project) the app runs from: it imports its siblings.
+    workdir: str = ""
     # What quatrain installs beside the lock, pinned by hash, because the lock has no server.
     brought_packages: tuple[LockedPackage, ...] = ()
     production_steps: tuple[str, ...] = ()  # shell commands run once the project is installed

@@ -92,6 +92,24 @@ def test_production_serves_under_an_arbitrary_uid_in_group_0_with_home_and_data_
         assert_clean_log(logs(engine, container))
 
 
+def test_the_apps_user_adds_files_beside_its_code_and_changes_none_of_it(
+    engine: engine_module.Engine, production_image: str
+) -> None:
+    with started(engine, production_image) as container:
+        # Apps write logs and stores in their working directory (wanmark-bot's bot.log,
+        # triviamx's store/): new entries there work.
+        docker(engine, "exec", container, "sh", "-c", "touch app.log && mkdir store && pwd")
+        for change in (
+            "echo x >> pyproject.toml",  # a file of the code: root's, 0644
+            "rm -f pyproject.toml",  # the sticky bit: only its owner may unlink it
+            "mv pyproject.toml moved.toml",
+            "touch src/x",  # the code's directories stay root's, 0755
+        ):
+            refused = docker(engine, "exec", container, "sh", "-c", change, check=False)
+            assert refused.returncode != 0, change
+        assert_clean_log(logs(engine, container))
+
+
 def test_docker_stop_ends_production_by_itself_before_the_kill(
     engine: engine_module.Engine, production_image: str
 ) -> None:

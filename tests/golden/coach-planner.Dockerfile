@@ -118,9 +118,12 @@ COPY . .
 RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
     --mount=type=bind,from=staging,source=/opt/uv/bin/uv,target=/usr/local/bin/uv \
     uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl
-# The one place the app may write beside its code (/app/data), and HOME; group 0 may write
-# too, for platforms that run images under an arbitrary uid in group 0.
-RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data
+# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images
+# under an arbitrary uid in group 0), and new files in its working directory, as apps write
+# logs and stores beside their code. The sticky bit keeps the code itself read-only: the
+# app's user may add files there, never change, rename or delete one it did not create.
+RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \
+    && chgrp 10001 /app && chmod 1775 /app
 # The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock: the
 # venv's packages with the lock's hashes, the project, the Python and the base image. A line
 # an argument, so a lock change shows as the lines it changed; last before USER, so a new

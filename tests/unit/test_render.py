@@ -616,7 +616,7 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
     ]
     production = found["production"]
     venv = production.index("COPY --from=build /opt/venv /opt/venv")
-    assert production[venv : venv + 9] == [
+    assert production[venv : venv + 12] == [
         "COPY --from=build /opt/venv /opt/venv",
         "# The sources, as the context holds them (less .dockerignore): what the app reads beside"
         " its",
@@ -624,10 +624,14 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         " they",
         "# are read-only for the app's user.",
         "COPY . .",
-        "# The one place the app may write beside its code (/app/data), and HOME; group 0 may"
+        "# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images",
+        "# under an arbitrary uid in group 0), and new files in its working directory, as apps"
         " write",
-        "# too, for platforms that run images under an arbitrary uid in group 0.",
-        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
+        "# logs and stores beside their code. The sticky bit keeps the code itself read-only:"
+        " the",
+        "# app's user may add files there, never change, rename or delete one it did not create.",
+        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
+        "    && chgrp 10001 /app && chmod 1775 /app",
         "# The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock:"
         " the",
     ]
@@ -661,12 +665,16 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
     wheel = production.index(
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl"
     )
-    assert production[wheel : wheel + 15] == [
+    assert production[wheel : wheel + 18] == [
         "    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl",
-        "# The one place the app may write beside its code (/app/data), and HOME; group 0 may"
+        "# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images",
+        "# under an arbitrary uid in group 0), and new files in its working directory, as apps"
         " write",
-        "# too, for platforms that run images under an arbitrary uid in group 0.",
-        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data",
+        "# logs and stores beside their code. The sticky bit keeps the code itself read-only:"
+        " the",
+        "# app's user may add files there, never change, rename or delete one it did not create.",
+        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
+        "    && chgrp 10001 /app && chmod 1775 /app",
         "# The digest of build-env: BuildKit's cache never sees a secret's content, so quatrain"
         " build",
         "# passes it and new settings re-run the steps below (with plain docker build, pass it"

@@ -1,0 +1,65 @@
+"""The directory an application runs from, when its app module imports its siblings.
+
+An application (no package) kept in a directory of plain modules, `src/app.py` beside
+`src/config.py`, is written to run from that directory: `import config` finds config.py only
+when `src/` is on sys.path, as it is when the server starts there. Read with `ast`, never run.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+from quatrain.project import Project
+from quatrain.spec import ServeSpec
+
+
+def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
+    """`spec` served from the app module's directory when the module imports, as top-level
+    modules, files that are only beside it; else `spec` as it is."""
+    module, colon, attribute = spec.app.partition(":")
+    parent, dot, leaf = module.rpartition(".")
+    if project.package_mode or not colon or not dot or spec.workdir:
+        return spec
+    directory = project.root.joinpath(*parent.split("."))
+    source = directory / f"{leaf}.py"
+    if (directory / "__init__.py").exists() or not source.is_file():
+        return spec  # a package's module: its imports are the package's
+    siblings = [n for n in _top_level_imports(source) if _module_in(directory, n)]
+    if not siblings or any(_module_in(project.root, n) for n in siblings):
+        return spec
+    app = f"{leaf}:{attribute}"
+
+    def moved(command: tuple[str, ...]) -> tuple[str, ...]:
+        old = (spec.app, spec.app.removesuffix("()"))
+        new = {old[0]: app, old[1]: app.removesuffix("()")}
+        return tuple(new.get(part, part) for part in command)
+
+    return dataclasses.replace(
+        spec,
+        app=app,
+        workdir=parent.replace(".", "/"),
+        found_in=f"{spec.found_in} (it imports {', '.join(siblings)} beside it: run from "
+        f"{parent.replace('.', '/')}/)",
+        production_command=moved(spec.production_command),
+        development_command=moved(spec.development_command),
+    )
+
+
+def _top_level_imports(source: Path) -> list[str]:
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module.split(".")[0])
+    return sorted(set(names))
+
+
+def _module_in(directory: Path, name: str) -> bool:
+    return (directory / f"{name}.py").is_file() or (directory / name).is_dir()
