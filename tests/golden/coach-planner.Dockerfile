@@ -108,26 +108,10 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 # The venv of the build stage, dependencies only: it changes only when poetry.lock does.
 COPY --from=build /opt/venv /opt/venv
-# The sources, as the context holds them (less .dockerignore): what the app reads beside its
-# code at run time (config files, alembic.ini, templates) is there. Root owns them, so they
-# are read-only for the app's user.
-COPY . .
-# The wheels built above, without dependencies (they are all in the venv), installed by
-# the staging stage's uv, which is mounted for this step only: entry points and package
-# metadata work as they do for any installed distribution.
-RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
-    --mount=type=bind,from=staging,source=/opt/uv/bin/uv,target=/usr/local/bin/uv \
-    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl
-# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images
-# under an arbitrary uid in group 0), and new files in its working directory, as apps write
-# logs and stores beside their code. The sticky bit keeps the code itself read-only: the
-# app's user may add files there, never change, rename or delete one it did not create.
-RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \
-    && chgrp 10001 /app && chmod 1775 /app
 # The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock: the
 # venv's packages with the lock's hashes, the project, the Python and the base image. A line
-# an argument, so a lock change shows as the lines it changed; last before USER, so a new
-# lock or version re-runs this step only.
+# an argument, so a lock change shows as the lines it changed; before the sources, so a code
+# edit never re-runs it (what it lists changes only with the lock and the project's metadata).
 RUN ["python", \
     "-c", \
     "import pathlib, sys; path = pathlib.Path(sys.argv[1]); path.parent.mkdir(parents=True, exist_ok=True); path.write_text('\\n'.join(sys.argv[2:]) + '\\n', encoding='utf-8')", \
@@ -165,6 +149,22 @@ RUN ["python", \
     "  \"bomFormat\": \"CycloneDX\",", \
     "  \"specVersion\": \"1.6\"", \
     "}"]
+# The sources, as the context holds them (less .dockerignore): what the app reads beside its
+# code at run time (config files, alembic.ini, templates) is there. Root owns them, so they
+# are read-only for the app's user.
+COPY . .
+# The wheels built above, without dependencies (they are all in the venv), installed by
+# the staging stage's uv, which is mounted for this step only: entry points and package
+# metadata work as they do for any installed distribution.
+RUN --mount=type=bind,from=build,source=/app/dist,target=/tmp/dist \
+    --mount=type=bind,from=staging,source=/opt/uv/bin/uv,target=/usr/local/bin/uv \
+    uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl
+# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images
+# under an arbitrary uid in group 0), and new files in its working directory, as apps write
+# logs and stores beside their code. The sticky bit keeps the code itself read-only: the
+# app's user may add files there, never change, rename or delete one it did not create.
+RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \
+    && chgrp 10001 /app && chmod 1775 /app
 USER 10001:10001
 EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

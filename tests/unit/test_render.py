@@ -616,6 +616,9 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
     ]
     production = found["production"]
     venv = production.index("COPY --from=build /opt/venv /opt/venv")
+    # The SBOM right after the venv, before the sources: a code edit never re-runs it.
+    assert production[venv + 1].startswith("# The SBOM (CycloneDX JSON)")
+    production = without_sbom(production)
     assert production[venv : venv + 12] == [
         "COPY --from=build /opt/venv /opt/venv",
         "# The sources, as the context holds them (less .dockerignore): what the app reads beside"
@@ -627,16 +630,21 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         "# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images",
         "# under an arbitrary uid in group 0), and new files in its working directory, as apps"
         " write",
-        "# logs and stores beside their code. The sticky bit keeps the code itself read-only:"
-        " the",
+        "# logs and stores beside their code. The sticky bit keeps the code itself read-only: the",
         "# app's user may add files there, never change, rename or delete one it did not create.",
         "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
         "    && chgrp 10001 /app && chmod 1775 /app",
-        "# The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock:"
-        " the",
+        "USER 10001:10001",
     ]
     assert "org.opencontainers.image.version" not in dockerfile
     assert production[-1] == "      org.opencontainers.image.title=scripts-app"
+
+
+def without_sbom(lines: list[str]) -> list[str]:
+    """The stage's lines less the SBOM step: its comment and its exec form, a line per line."""
+    start = next(i for i, line in enumerate(lines) if line.startswith("# The SBOM (CycloneDX"))
+    end = next(i for i in range(start, len(lines)) if lines[i].endswith("]"))
+    return lines[:start] + lines[end + 1 :]
 
 
 MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
@@ -670,8 +678,7 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
         "# Where the app writes: /app/data and HOME (group 0 too, for platforms that run images",
         "# under an arbitrary uid in group 0), and new files in its working directory, as apps"
         " write",
-        "# logs and stores beside their code. The sticky bit keeps the code itself read-only:"
-        " the",
+        "# logs and stores beside their code. The sticky bit keeps the code itself read-only: the",
         "# app's user may add files there, never change, rename or delete one it did not create.",
         "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
         "    && chgrp 10001 /app && chmod 1775 /app",
@@ -691,8 +698,7 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
         "    if [ -f /run/secrets/build-env ]; then set -a && . /run/secrets/build-env && set +a;"
         " fi \\",
         "    && python -m django collectstatic --noinput",
-        "# The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock:"
-        " the",
+        "USER 10001:10001",
     ]
     assert "    DJANGO_SETTINGS_MODULE=mysite.settings" in production
 
