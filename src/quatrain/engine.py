@@ -192,6 +192,7 @@ class Outputs:
     cache_to: tuple[str, ...] = ()
     builder: str | None = None  # a buildx builder by name; None: the current one
     driver: str = "docker"  # that builder's driver (see builder_driver)
+    plain_http: bool = False  # Podman: every cache is on loopback, reached without TLS
 
 
 def build_argv(
@@ -266,15 +267,19 @@ def podman_build_argv(
         argv += ["--cache-from", source]
     for destination in outputs.cache_to:
         argv += ["--cache-to", destination]
+    if outputs.plain_http:
+        # Buildah 1.28's --tls-verify covers the FROM pulls as well as the cache, and has no
+        # per-host form: --pull=never keeps the base images to the store (never pulled then).
+        argv += ["--tls-verify=false", "--pull=never"]
     return [*argv, str(context)]
 
 
 def _refuse_for_podman(engine: Engine, outputs: Outputs, build_args: Mapping[str, str]) -> None:
-    if "BUILDKIT_INLINE_CACHE" in build_args:  # what cache-ref asks of BuildKit
+    if "BUILDKIT_INLINE_CACHE" in build_args:  # BuildKit's inline cache, asked by hand
         msg = (
-            "cache-ref keeps a BuildKit cache (inline or type=registry), which Podman neither "
-            "writes nor reads. Drop --cache-ref (QUATRAIN_CACHE_REF) and pass Podman's own: "
-            "--cache-from REGISTRY/NAME --cache-to REGISTRY/NAME (a repository of its layers)."
+            "BUILDKIT_INLINE_CACHE asks BuildKit for an inline cache, which Podman neither "
+            "writes nor reads. Drop that build argument: --cache-ref REGISTRY/NAME gives Podman "
+            "its own registry cache (--cache-from/--cache-to that repository)."
         )
         raise EngineError(msg)
     if outputs.builder:
@@ -356,7 +361,23 @@ def build(
     code, lines = cmd.stream(argv, env=build_env(engine))
     if code == 0:
         return
+    if "--pull=never" in argv and (missing := _not_in_store(lines)):
+        msg = (
+            f"Podman has no {missing} in its store, and with a cache on a loopback registry "
+            "(plain HTTP) quatrain builds with --pull=never, since Podman's --tls-verify=false "
+            f"would cover that pull too. Pull it once with TLS (`{engine.binary} pull "
+            f"{missing}`) and build again."
+        )
+        raise EngineError(msg)
     raise (explain(lines) if explain else None) or BuildError(build_failure(lines))
+
+
+# Buildah's words for a FROM image it may not pull: `...: python:3.12-slim: image not known`.
+_NOT_IN_STORE = re.compile(r"(\S+): image not known")
+
+
+def _not_in_store(lines: Sequence[str]) -> str | None:
+    return next((m[1] for line in lines if (m := _NOT_IN_STORE.search(line))), None)
 
 
 # uv's words when a package's sdist does not build (uv/crates/uv/src/commands/diagnostics.rs).

@@ -251,8 +251,9 @@ def shipping(
     cache = None
     if options.cache_ref:
         cache = registry.cache_for(
-            options.cache_ref, request.target, buildx=engine.buildx, driver=driver
-        )
+            options.cache_ref, request.target, buildx=engine.buildx, driver=driver,
+            kind=engine.kind,
+        )  # fmt: skip
     carrier = (cache.carrier,) if cache and cache.carrier else ()
     outputs = engine_module.Outputs(
         extra_tags=(*request.extra_tags, *carrier),
@@ -262,7 +263,7 @@ def shipping(
         builder=options.builder,
         driver=driver,
     )
-    return outputs, cache
+    return registry.with_plain_http(engine, outputs), cache
 
 
 def pushed_after(

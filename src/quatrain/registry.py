@@ -13,21 +13,31 @@ Which cache a builder can keep in a registry (buildx and BuildKit docs, checked 
   layers alone (the steps of the build stage that production copies from are not in it). So
   quatrain also builds and pushes the build stage as an image of its own (tag `build`), whose
   inline cache holds staging's and build's steps, and reads both when it builds production.
+- Podman (Buildah 1.28) has a registry cache of its own: `--cache-from REPO --cache-to REPO`,
+  a repository without a tag, to which it pushes every RUN/COPY step's layer as a tag named by
+  the step's content. Both targets share the repository.
+
+Plain HTTP: Docker talks to a registry on loopback without TLS by itself; Podman needs
+`--tls-verify=false`, which quatrain passes for loopback hosts only. `podman build` has one such
+switch for every registry it touches (the cache and the FROM pulls alike), so it is turned off
+only when every cache is on loopback, with `--pull=never`: the base images then come from
+Podman's store, never from a registry without TLS verification.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from quatrain import cmd
-from quatrain.engine import Engine
+from quatrain.engine import Engine, EngineKind, Outputs
 from quatrain.errors import RegistryError
 from quatrain.log import log
 
-CacheMode = Literal["registry", "inline"]
+CacheMode = Literal["registry", "inline", "podman"]
 INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
 # The stages a target copies its files from, whose steps the target's own inline cache lacks:
 # production takes the venv and the wheel from build (staging is build's base, so build's
@@ -44,6 +54,32 @@ def host_of(reference: str) -> str:
     return "docker.io"
 
 
+# The hosts Docker reaches over plain HTTP without configuration, and quatrain lets Podman too.
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.1, localhost or [::1], with a port or without."""
+    name = host if host.endswith("]") else host.rsplit(":", 1)[0]
+    return name in LOOPBACK
+
+
+def tls_flags(engine: Engine, reference: str) -> list[str]:
+    """What `podman push/pull` needs for a registry on loopback, which Docker needs nothing for."""
+    if engine.kind == "podman" and is_loopback(host_of(reference)):
+        return ["--tls-verify=false"]
+    return []
+
+
+def with_plain_http(engine: Engine, outputs: Outputs) -> Outputs:
+    """Podman's build reaching its caches over plain HTTP, when every one of them is on
+    loopback (its one switch covers every registry the build touches)."""
+    caches = (*outputs.cache_from, *outputs.cache_to)
+    if engine.kind == "podman" and caches and all(tls_flags(engine, c) for c in caches):
+        return dataclasses.replace(outputs, plain_http=True)
+    return outputs
+
+
 @dataclass(frozen=True, kw_only=True)
 class Cache:
     """How one build reads and writes the cache at `cache-ref`."""
@@ -58,9 +94,14 @@ class Cache:
     stage_carriers: tuple[tuple[str, str], ...] = ()
 
 
-def cache_for(repository: str, target: str, *, buildx: bool, driver: str) -> Cache:
+def cache_for(
+    repository: str, target: str, *, buildx: bool, driver: str, kind: EngineKind = "docker"
+) -> Cache:
     """The cache of `target` at `repository` (tag: the target), in the best mode the builder
-    has: registry (every stage) with a container builder, inline (final layers) otherwise."""
+    has: registry (every stage) with a container builder, inline (final layers) otherwise;
+    with Podman, its own layer cache in the repository itself."""
+    if kind == "podman":
+        return _podman_cache(repository)
     reference = f"{repository}:{target}"
     if buildx and driver != "docker":
         return Cache(
@@ -78,11 +119,26 @@ def cache_for(repository: str, target: str, *, buildx: bool, driver: str) -> Cac
     )
 
 
+def _podman_cache(repository: str) -> Cache:
+    last = repository.rpartition("/")[2]
+    bare = repository[: len(repository) - len(last)] + re.split("[:@]", last)[0]
+    if ":" in last or "@" in last:
+        msg = (
+            f"cache-ref {repository} names a tag or a digest, and Podman's cache is a "
+            "repository (REGISTRY/NAME): Buildah tags each step's layer there itself. Drop the "
+            f"tag: --cache-ref {bare}."
+        )
+        raise RegistryError(msg)
+    return Cache(mode="podman", cache_from=(repository,), cache_to=(repository,))
+
+
 def push(engine: Engine, tags: Sequence[str]) -> None:
     """`docker push` each tag, as the classic builder cannot push itself."""
     for tag in tags:
         log.step(f"Pushing {tag}")
-        code, lines = cmd.stream([engine.binary, "push", tag], env=dict(engine.env))
+        code, lines = cmd.stream(
+            [engine.binary, "push", *tls_flags(engine, tag), tag], env=dict(engine.env)
+        )
         if code != 0:
             raise failure(lines, host=host_of(tag), action="push to", what=tag)
         log.step_end()
@@ -90,7 +146,9 @@ def push(engine: Engine, tags: Sequence[str]) -> None:
 
 def pull(engine: Engine, reference: str) -> None:
     log.step(f"Pulling {reference}")
-    code, lines = cmd.stream([engine.binary, "pull", reference], env=dict(engine.env))
+    code, lines = cmd.stream(
+        [engine.binary, "pull", *tls_flags(engine, reference), reference], env=dict(engine.env)
+    )
     if code != 0:
         raise failure(lines, host=host_of(reference), action="pull", what=reference)
     log.step_end()
@@ -98,11 +156,12 @@ def pull(engine: Engine, reference: str) -> None:
 
 def explainer(tags: Sequence[str]) -> Callable[[Sequence[str]], RegistryError | None]:
     """For engine.build: a build that failed on pushing `tags` or exporting a cache to their
-    registry is a registry's failure, said as one. Only buildx's closing `ERROR:` line counts:
-    a cache that is not there yet is an `#N ERROR` step line of a build that goes on."""
+    registry is a registry's failure, said as one. Only the closing line counts (buildx's
+    `ERROR:`, Podman's `Error:`): a cache that is not there yet is an `#N ERROR` step line of a
+    build that goes on."""
 
     def explain(lines: Sequence[str]) -> RegistryError | None:
-        closing = [line for line in lines if line.startswith("ERROR:")]
+        closing = [line for line in lines if line.startswith(("ERROR:", "Error: "))]
         for tag in tags:
             host = host_of(tag)
             if any(host in line for line in closing):

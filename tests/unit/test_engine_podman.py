@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import cmd
+from quatrain import cmd, registry
 from quatrain.engine import (
     Engine,
     Outputs,
     binary_for,
+    build,
     build_argv,
     build_env,
     connect,
     run_argv,
 )
-from quatrain.errors import EngineError
+from quatrain.errors import EngineError, RegistryError
 
 PODMAN = Engine(
     kind="podman",
@@ -196,10 +197,10 @@ def test_podman_passes_extra_tags_and_its_registry_cache_repositories(tmp_path: 
         (
             Outputs(cache_from=("r/c:production",)),
             {"BUILDKIT_INLINE_CACHE": "1"},
-            "cache-ref keeps a BuildKit cache (inline or type=registry), which Podman neither",
+            "BUILDKIT_INLINE_CACHE asks BuildKit for an inline cache, which Podman neither",
         ),
     ],
-    ids=["builder", "buildx-cache-entry", "cache-ref"],
+    ids=["builder", "buildx-cache-entry", "inline-cache-arg"],
 )
 def test_what_podman_cannot_do_is_refused_before_anything_runs(
     tmp_path: Path, outputs: Outputs, build_args: dict[str, str], words: str
@@ -215,3 +216,143 @@ def test_podman_runs_containers_with_the_same_flags_as_docker() -> None:
         "/usr/bin/podman", "run", "--detach", "--network", "none", "--env", "PORT=1",
         "shop:latest",
     ]  # fmt: skip
+
+
+# --- shipping: push, pull and the registry cache ----------------------------------------------
+
+DOCKER = Engine(
+    binary="/usr/bin/docker", client_version="20.10.24", server_version="20.10.24", buildx=False,
+    env={},
+)  # fmt: skip
+
+
+def streamed(
+    monkeypatch: pytest.MonkeyPatch, code: int = 0, lines: Sequence[str] = ()
+) -> list[list[str]]:
+    calls: list[list[str]] = []
+
+    def stream(
+        argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+    ) -> tuple[int, list[str]]:
+        calls.append(list(argv))
+        return code, list(lines)
+
+    monkeypatch.setattr(cmd, "stream", stream)
+    return calls
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "localhost"])
+def test_podman_pushes_and_pulls_a_loopback_registry_without_tls(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    calls = streamed(monkeypatch)
+
+    registry.push(PODMAN, [f"{host}/shop:1"])
+    registry.pull(PODMAN, f"{host}/shop:1")
+
+    assert calls == [
+        ["/usr/bin/podman", "push", "--tls-verify=false", f"{host}/shop:1"],
+        ["/usr/bin/podman", "pull", "--tls-verify=false", f"{host}/shop:1"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference", ["registry.example.com/shop:1", "127.0.0.2:5000/shop:1", "shop:1", "ghcr.io/a/b:1"]
+)
+def test_podman_keeps_tls_for_every_other_host_and_docker_never_gets_the_flag(
+    monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    calls = streamed(monkeypatch)
+
+    registry.push(PODMAN, [reference])
+    registry.pull(DOCKER, "127.0.0.1:5000/shop:1")
+
+    assert calls == [
+        ["/usr/bin/podman", "push", reference],
+        ["/usr/bin/docker", "pull", "127.0.0.1:5000/shop:1"],
+    ]
+
+
+def test_cache_ref_on_podman_is_its_layer_cache_in_the_repository_itself() -> None:
+    cache = registry.cache_for(
+        "127.0.0.1:5000/shop-cache", "production", buildx=False, driver="docker", kind="podman"
+    )
+
+    assert cache == registry.Cache(
+        mode="podman",
+        cache_from=("127.0.0.1:5000/shop-cache",),
+        cache_to=("127.0.0.1:5000/shop-cache",),
+    )
+
+
+def test_a_podman_cache_ref_with_a_tag_is_refused_with_the_repository_to_use() -> None:
+    with pytest.raises(RegistryError) as raised:
+        registry.cache_for("127.0.0.1:5000/team/c:v1", "production", buildx=False,
+                           driver="docker", kind="podman")  # fmt: skip
+
+    assert "Drop the tag: --cache-ref 127.0.0.1:5000/team/c." in str(raised.value)
+
+
+def test_a_loopback_cache_builds_without_tls_and_never_pulls_the_base_images(
+    tmp_path: Path,
+) -> None:
+    outputs = registry.with_plain_http(
+        PODMAN, Outputs(cache_from=("127.0.0.1:5000/c",), cache_to=("localhost:5000/c",))
+    )
+
+    built = argv(outputs, dockerfile=tmp_path / "Dockerfile")
+
+    assert built[-7:] == [
+        "--cache-from", "127.0.0.1:5000/c", "--cache-to", "localhost:5000/c",
+        "--tls-verify=false", "--pull=never", "/src/shop",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("engine", "caches"),
+    [
+        (PODMAN, ("127.0.0.1:5000/c", "registry.example.com/c")),  # one switch for both
+        (PODMAN, ()),
+        (DOCKER, ("127.0.0.1:5000/c",)),
+    ],
+    ids=["a-remote-cache-too", "no-cache", "docker"],
+)
+def test_tls_stays_on_unless_podmans_every_cache_is_on_loopback(
+    tmp_path: Path, engine: Engine, caches: tuple[str, ...]
+) -> None:
+    outputs = registry.with_plain_http(engine, Outputs(cache_from=caches))
+
+    assert outputs.plain_http is False
+    built = argv(outputs, dockerfile=tmp_path / "Dockerfile")
+    assert "--tls-verify=false" not in built
+    assert "--pull=never" not in built
+
+
+def test_a_base_image_missing_from_the_store_says_to_pull_it_with_tls(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    streamed(monkeypatch, 125, [
+        "[1/3] STEP 1/9: FROM python:3.12-slim-bookworm AS staging",
+        "Error: creating build container: python:3.12-slim-bookworm: image not known",
+    ])  # fmt: skip
+    built = argv(Outputs(plain_http=True), dockerfile=tmp_path / "Dockerfile")
+
+    with pytest.raises(EngineError) as raised:
+        build(PODMAN, built)
+
+    assert "Podman has no python:3.12-slim-bookworm in its store" in str(raised.value)
+    assert "`/usr/bin/podman pull python:3.12-slim-bookworm`" in str(raised.value)
+
+
+def test_a_cache_push_podman_could_not_make_is_the_registrys_failure() -> None:
+    explain = registry.explainer(["127.0.0.1:5000/shop:1"])
+
+    error = explain([
+        "--> Pushing cache 127.0.0.1:5000/shop:2cad8c8a",
+        "Error: failed pushing cache to 127.0.0.1:5000/shop: pinging container registry "
+        '127.0.0.1:5000: Get "https://127.0.0.1:5000/v2/": http: server gave HTTP response '
+        "to HTTPS client",
+    ])  # fmt: skip
+
+    assert isinstance(error, RegistryError)
+    assert "could not be reached to push to 127.0.0.1:5000/shop:1" in str(error)
