@@ -48,7 +48,24 @@ def write(results: dict[str, Any], results_path: Path, chart: Path, markdown: Pa
     chart_note = draw_chart(results_path, chart)
     links = {"results": _relative(results_path, markdown.parent),
              "chart": _relative(chart, markdown.parent)}  # fmt: skip
-    markdown.write_text(render(results, cells, floors, checks, links, chart_note))
+    text = render(results, cells, floors, checks, links, chart_note)
+    markdown.write_text(text + appended_sections(markdown))
+
+
+# The document render() writes ends with this section; what follows it in an existing file was
+# appended by the other benches (bench/second_engine.py, bench/podman.py) or by hand, and stays.
+LAST_SECTION = "## Reproduce"
+
+
+def appended_sections(markdown: Path) -> str:
+    """The sections after render()'s last one in the existing file, or ''."""
+    try:
+        old = markdown.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    start = old.find(f"\n{LAST_SECTION}")
+    after = old.find("\n## ", start + 1) if start != -1 else -1
+    return "\n" + old[after + 1 :] if after != -1 else ""
 
 
 def _relative(path: Path, start: Path) -> str:
