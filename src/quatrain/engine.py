@@ -9,10 +9,10 @@ driver (the engine's own BuildKit) also keeps the image in the engine, and expor
 the inline one. The classic client only builds; the tags are pushed after it with `docker push`,
 and it has no `--cache-to` at all.
 
-Podman builds with its own builder (Buildah): `podman build --format docker`, since the OCI
-format it writes by default has no HEALTHCHECK; there is no BuildKit, buildx or builder to
-choose, and `--cache-from/--cache-to` name a registry repository, not `type=...` entries. Its
-run, exec, inspect, logs, stop and rm take the flags quatrain passes to Docker's.
+Podman's own parts (its version check, its build argv and what its builder refuses) are in
+podman.py; this module is the interface both engines share: Engine, connect, build_argv,
+build, run_argv, capture, running. Podman's run, exec, inspect, logs, stop and rm take the
+flags quatrain passes to Docker's.
 """
 
 from __future__ import annotations
@@ -41,12 +41,6 @@ BUILDX_REQUIRED_FROM = 23
 # dockerfile/1.2.0 release notes, moby/buildkit#1717), and Docker 20.10 is the first engine to
 # vendor BuildKit 0.8 (moby v20.10 vendor.conf: buildkit v0.8.x).
 MINIMUM_ENGINE = (20, 10)
-# The first Podman whose builder has every RUN --mount the Dockerfile uses: secret mounts came
-# with Buildah 1.21 (containers/buildah#3177), cache mounts with Buildah 1.24
-# (containers/buildah#3574), which Podman 4.0 carries (containers/podman#14431: "4.1 supports
-# type=cache"; 3.4 answers `invalid mount type "cache"`, containers/podman#12062). The engine
-# tests run on Debian bookworm's 4.3.1 (Buildah 1.28).
-MINIMUM_PODMAN = (4, 0)
 # Set to 1, verify leaves its containers behind for a look inside (not an option of the image).
 KEEP_CONTAINER_VARIABLE = "QUATRAIN_DEBUG_KEEP_CONTAINER"
 
@@ -82,15 +76,17 @@ def connect(binary: str, env: Mapping[str, str], *, kind: EngineKind = "docker")
     """Check the engine is there, its daemon answers and BuildKit is usable (Docker), or that
     it is a Podman recent enough for the Dockerfile."""
     if kind == "podman":
-        return _connect_podman(binary, env)
+        from quatrain import podman  # podman builds on this module's Engine
+
+        return podman.connect(binary, env)
     result = cmd.capture([binary, "version", "--format", "{{json .}}"], env=env)
-    versions = _parse_version(result.stdout)
+    versions = parse_version(result.stdout)
     client = str(versions.get("Client", {}).get("Version", ""))
     server = versions.get("Server") or {}
     if result.returncode != 0 or not server:
         msg = (
             f"The Docker daemon is not answering `{binary} version` "
-            f"({_last_line(result.stderr) or 'no server version'}). Start it (for example "
+            f"({last_line(result.stderr) or 'no server version'}). Start it (for example "
             "`sudo systemctl start docker`) or point DOCKER_HOST at a running one."
         )
         raise EngineError(msg)
@@ -114,40 +110,6 @@ def connect(binary: str, env: Mapping[str, str], *, kind: EngineKind = "docker")
     )
 
 
-def _connect_podman(binary: str, env: Mapping[str, str]) -> Engine:
-    # Local Podman answers with a Client only; `podman --remote` (a VM, a socket) adds Server.
-    result = cmd.capture([binary, "version", "--format", "json"], env=env)
-    versions = _parse_version(result.stdout)
-    client = str(versions.get("Client", {}).get("Version", ""))
-    server = str((versions.get("Server") or {}).get("Version", "")) or client
-    if result.returncode != 0 or not client:
-        msg = (
-            f"`{binary} version` did not answer as Podman does "
-            f"({_last_line(result.stderr) or 'no version'}). Install Podman "
-            f"{'.'.join(map(str, MINIMUM_PODMAN))} or later (Debian, Ubuntu: apt-get install "
-            "podman), or point quatrain at it with --docker PATH or QUATRAIN_DOCKER=PATH."
-        )
-        raise EngineError(msg)
-    found = re.match(r"(\d+)\.(\d+)", server)
-    if found and (int(found[1]), int(found[2])) < MINIMUM_PODMAN:
-        minimum = ".".join(map(str, MINIMUM_PODMAN))
-        msg = (
-            f"`{binary}` is Podman {server}, and quatrain needs {minimum} or later: the "
-            "Dockerfile's RUN --mount=type=cache needs Buildah 1.24, which Podman 4.0 brought. "
-            "Upgrade Podman, or build with Docker (--engine docker)."
-        )
-        raise EngineError(msg)
-    return Engine(
-        kind="podman",
-        binary=binary,
-        client_version=client,
-        server_version=server,
-        buildx=False,
-        env=dict(env),
-        keep_containers=env.get(KEEP_CONTAINER_VARIABLE) == "1",
-    )
-
-
 def _check_minimum(binary: str, server: str) -> None:
     """An engine older than MINIMUM_ENGINE is an EngineError; a version that is not X.Y... (a
     development build) is let through, since nothing can be said about it."""
@@ -164,7 +126,8 @@ def _check_minimum(binary: str, server: str) -> None:
     raise EngineError(msg)
 
 
-def _parse_version(stdout: str) -> dict[str, dict[str, object]]:
+def parse_version(stdout: str) -> dict[str, dict[str, object]]:
+    """`version --format json` as printed (Docker's and Podman's alike); {} if it is not JSON."""
     try:
         parsed = json.loads(stdout or "{}")
     except json.JSONDecodeError:
@@ -177,7 +140,8 @@ def _major(version: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
+    """An engine's last word on stderr, for an error message."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1].strip() if lines else ""
 
@@ -208,7 +172,9 @@ def build_argv(
     outputs: Outputs = Outputs(),
 ) -> list[str]:
     if engine.kind == "podman":
-        return podman_build_argv(
+        from quatrain import podman  # podman builds on this module's Engine
+
+        return podman.build_argv(
             engine, context=context, dockerfile=dockerfile, target=target, tag=tag,
             build_args=build_args, network=network, secrets=secrets, outputs=outputs,
         )  # fmt: skip
@@ -229,74 +195,6 @@ def build_argv(
     for destination in outputs.cache_to:
         argv += ["--cache-to", destination]
     return [*argv, str(context)]
-
-
-def podman_build_argv(
-    engine: Engine,
-    *,
-    context: Path,
-    dockerfile: Path,
-    target: str | None,
-    tag: str | None,
-    build_args: Mapping[str, str],
-    network: str | None,
-    secrets: Mapping[str, Path] | None = None,
-    outputs: Outputs = Outputs(),
-) -> list[str]:
-    """`podman build`, which has no --progress (its output is plain) and keeps layers by
-    default; the tags are pushed after it (`podman push`), as with the classic builder."""
-    _refuse_for_podman(engine, outputs, build_args)
-    # The Docker format: Podman's default OCI format drops HEALTHCHECK (and SHELL).
-    argv = [engine.binary, "build", "--format", "docker", "--file", str(dockerfile)]
-    # BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile; Podman 4.3 reads only the
-    # context's .dockerignore (checked), so the rules that keep files out are named.
-    ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    if ignore.is_file():
-        argv += ["--ignorefile", str(ignore)]
-    if target:
-        argv += ["--target", target]
-    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
-        argv += ["--tag", name]
-    for name, value in sorted(build_args.items()):
-        argv += ["--build-arg", f"{name}={value}"]
-    if network:
-        argv += ["--network", network]
-    for secret_id, path in sorted((secrets or {}).items()):
-        argv += ["--secret", f"id={secret_id},src={path}"]
-    for source in outputs.cache_from:
-        argv += ["--cache-from", source]
-    for destination in outputs.cache_to:
-        argv += ["--cache-to", destination]
-    if outputs.plain_http:
-        # Buildah 1.28's --tls-verify covers the FROM pulls as well as the cache, and has no
-        # per-host form: --pull=never keeps the base images to the store (never pulled then).
-        argv += ["--tls-verify=false", "--pull=never"]
-    return [*argv, str(context)]
-
-
-def _refuse_for_podman(engine: Engine, outputs: Outputs, build_args: Mapping[str, str]) -> None:
-    if "BUILDKIT_INLINE_CACHE" in build_args:  # BuildKit's inline cache, asked by hand
-        msg = (
-            "BUILDKIT_INLINE_CACHE asks BuildKit for an inline cache, which Podman neither "
-            "writes nor reads. Drop that build argument: --cache-ref REGISTRY/NAME gives Podman "
-            "its own registry cache (--cache-from/--cache-to that repository)."
-        )
-        raise EngineError(msg)
-    if outputs.builder:
-        msg = (
-            f"--builder {outputs.builder} chooses a buildx builder, and Podman has none: "
-            f"`{engine.binary} build` is the builder. Drop --builder (QUATRAIN_BUILDER), or "
-            "build with Docker (--engine docker)."
-        )
-        raise EngineError(msg)
-    for given in (*outputs.cache_from, *outputs.cache_to):
-        if "=" in given:
-            msg = (
-                f"Podman takes a cache as a registry repository (REGISTRY/NAME), not {given!r}: "
-                "its --cache-from/--cache-to have no type=... entries. Pass the repository "
-                "alone, e.g. --cache-to 127.0.0.1:5000/shop-cache."
-            )
-            raise EngineError(msg)
 
 
 def _builder_argv(engine: Engine, outputs: Outputs) -> list[str]:
@@ -334,7 +232,7 @@ def builder_driver(engine: Engine, builder: str | None) -> str:
     result = capture(engine, "buildx", "inspect", *([builder] if builder else []))
     if result.returncode != 0:
         msg = (
-            f"buildx has no builder {builder or '(current)'} ({_last_line(result.stderr)}). "
+            f"buildx has no builder {builder or '(current)'} ({last_line(result.stderr)}). "
             "`docker buildx ls` lists the builders; `docker buildx create --name NAME "
             "--driver docker-container` makes one."
         )
@@ -361,23 +259,12 @@ def build(
     code, lines = cmd.stream(argv, env=build_env(engine))
     if code == 0:
         return
-    if "--pull=never" in argv and (missing := _not_in_store(lines)):
-        msg = (
-            f"Podman has no {missing} in its store, and with a cache on a loopback registry "
-            "(plain HTTP) quatrain builds with --pull=never, since Podman's --tls-verify=false "
-            f"would cover that pull too. Pull it once with TLS (`{engine.binary} pull "
-            f"{missing}`) and build again."
-        )
-        raise EngineError(msg)
+    if engine.kind == "podman":
+        from quatrain import podman  # podman builds on this module's Engine
+
+        if missing := podman.missing_base_image(engine, argv, lines):
+            raise missing
     raise (explain(lines) if explain else None) or BuildError(build_failure(lines))
-
-
-# Buildah's words for a FROM image it may not pull: `...: python:3.12-slim: image not known`.
-_NOT_IN_STORE = re.compile(r"(\S+): image not known")
-
-
-def _not_in_store(lines: Sequence[str]) -> str | None:
-    return next((m[1] for line in lines if (m := _NOT_IN_STORE.search(line))), None)
 
 
 # uv's words when a package's sdist does not build (uv/crates/uv/src/commands/diagnostics.rs).
@@ -459,7 +346,7 @@ def running(
     argv = run_argv(engine, image, command=command, env=env, network="none", detach=True)
     started = cmd.capture(argv, env=dict(engine.env))
     if started.returncode != 0:
-        msg = f"Could not start a container from {image}: {_last_line(started.stderr)}"
+        msg = f"Could not start a container from {image}: {last_line(started.stderr)}"
         raise EngineError(msg)
     container = started.stdout.strip()
     try:
