@@ -180,21 +180,33 @@ def build_argv(
         )  # fmt: skip
     argv = [engine.binary, *_builder_argv(engine, outputs)]
     argv += ["--progress=plain", "--file", str(dockerfile)]
-    if target:
-        argv += ["--target", target]
-    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
-        argv += ["--tag", name]
-    for name, value in sorted(build_args.items()):
-        argv += ["--build-arg", f"{name}={value}"]
-    if network:
-        argv += ["--network", network]
-    for secret_id, path in sorted((secrets or {}).items()):
-        argv += ["--secret", f"id={secret_id},src={path}"]
-    for source in outputs.cache_from:
-        argv += ["--cache-from", source]
-    for destination in outputs.cache_to:
-        argv += ["--cache-to", destination]
+    argv += build_flags(target, tag, build_args, network, secrets, outputs)
     return [*argv, str(context)]
+
+
+def build_flags(
+    target: str | None,
+    tag: str | None,
+    build_args: Mapping[str, str],
+    network: str | None,
+    secrets: Mapping[str, Path] | None,
+    outputs: Outputs,
+) -> list[str]:
+    """The flags `docker build`, `docker buildx build` and `podman build` spell alike."""
+    flags = ["--target", target] if target else []
+    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
+        flags += ["--tag", name]
+    for name, value in sorted(build_args.items()):
+        flags += ["--build-arg", f"{name}={value}"]
+    if network:
+        flags += ["--network", network]
+    for secret_id, path in sorted((secrets or {}).items()):
+        flags += ["--secret", f"id={secret_id},src={path}"]
+    for source in outputs.cache_from:
+        flags += ["--cache-from", source]
+    for destination in outputs.cache_to:
+        flags += ["--cache-to", destination]
+    return flags
 
 
 def _builder_argv(engine: Engine, outputs: Outputs) -> list[str]:

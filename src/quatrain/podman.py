@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from quatrain import cmd
-from quatrain.engine import KEEP_CONTAINER_VARIABLE, Engine, Outputs, last_line, parse_version
+from quatrain.engine import (
+    KEEP_CONTAINER_VARIABLE,
+    Engine,
+    Outputs,
+    build_flags,
+    last_line,
+    parse_version,
+)
 from quatrain.errors import EngineError
 
 # The first Podman whose builder has every RUN --mount the Dockerfile uses: secret mounts came
@@ -83,20 +90,7 @@ def build_argv(
     ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
     if ignore.is_file():
         argv += ["--ignorefile", str(ignore)]
-    if target:
-        argv += ["--target", target]
-    for name in (tag, *outputs.extra_tags) if tag else outputs.extra_tags:
-        argv += ["--tag", name]
-    for name, value in sorted(build_args.items()):
-        argv += ["--build-arg", f"{name}={value}"]
-    if network:
-        argv += ["--network", network]
-    for secret_id, path in sorted((secrets or {}).items()):
-        argv += ["--secret", f"id={secret_id},src={path}"]
-    for source in outputs.cache_from:
-        argv += ["--cache-from", source]
-    for destination in outputs.cache_to:
-        argv += ["--cache-to", destination]
+    argv += build_flags(target, tag, build_args, network, secrets, outputs)
     if outputs.plain_http:
         # Buildah 1.28's --tls-verify covers the FROM pulls as well as the cache, and has no
         # per-host form: --pull=never keeps the base images to the store (never pulled then).

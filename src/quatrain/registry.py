@@ -135,22 +135,20 @@ def _podman_cache(repository: str) -> Cache:
 def push(engine: Engine, tags: Sequence[str]) -> None:
     """`docker push` each tag, as the classic builder cannot push itself."""
     for tag in tags:
-        log.step(f"Pushing {tag}")
-        code, lines = cmd.stream(
-            [engine.binary, "push", *tls_flags(engine, tag), tag], env=dict(engine.env)
-        )
-        if code != 0:
-            raise failure(lines, host=host_of(tag), action="push to", what=tag)
-        log.step_end()
+        _transfer(engine, "push", tag, title="Pushing", action="push to")
 
 
 def pull(engine: Engine, reference: str) -> None:
-    log.step(f"Pulling {reference}")
-    code, lines = cmd.stream(
-        [engine.binary, "pull", *tls_flags(engine, reference), reference], env=dict(engine.env)
-    )
+    _transfer(engine, "pull", reference, title="Pulling", action="pull")
+
+
+def _transfer(engine: Engine, verb: str, reference: str, *, title: str, action: str) -> None:
+    """`ENGINE push|pull REFERENCE`, its failure said as the registry's."""
+    log.step(f"{title} {reference}")
+    argv = [engine.binary, verb, *tls_flags(engine, reference), reference]
+    code, lines = cmd.stream(argv, env=dict(engine.env))
     if code != 0:
-        raise failure(lines, host=host_of(reference), action="pull", what=reference)
+        raise failure(lines, host=host_of(reference), action=action, what=reference)
     log.step_end()
 
 
