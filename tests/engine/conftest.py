@@ -86,8 +86,10 @@ def development_image(quatrain: Quatrain, flask_project: Path, image_tag: str) -
 
 @pytest.fixture(scope="session")
 def private_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateIndex]:
-    """The same wheels behind basic auth, with a password unique to this run."""
-    login = PrivateIndex(url="", username="quatrain", password=f"s3cret-{uuid.uuid4().hex}")
+    """The same wheels behind basic auth, with a password unique to this run that netrc and
+    TOML must quote: a space, quotes, a backslash, a `#` and brackets."""
+    password = "p a\"s\\s#w'd ][x] " + uuid.uuid4().hex
+    login = PrivateIndex(url="", username="quatrain", password=password)
     htpasswd = package_index.write_htpasswd(
         tmp_path_factory.mktemp("auth") / "htpasswd", login.username, login.password
     )
