@@ -1,0 +1,199 @@
+"""Django sites: the settings named in manage.py, wsgi.py or asgi.py, the WSGI or ASGI
+application they name, collectstatic when they serve static files, a site one directory down."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import ClassVar
+
+from quatrain import servers, source
+from quatrain.detectors.candidates import lock_of
+from quatrain.errors import DetectionError
+from quatrain.options import Options
+from quatrain.project import Lock, Project
+from quatrain.spec import ServeSpec
+
+
+class DjangoDetector:
+    name: ClassVar[str] = "django"
+    looks_for: ClassVar[str] = (
+        "a django dependency, a manage.py or wsgi.py/asgi.py that names "
+        "DJANGO_SETTINGS_MODULE, and that settings module's WSGI_APPLICATION or "
+        "ASGI_APPLICATION"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "django" not in project.dependencies:
+            return None
+        site = _site_directory(project)
+        if site is None:
+            spec = self._detect_in(project, options)
+        else:
+            # The Django project lives one directory down (repo/site/manage.py): read it from
+            # there, as Django runs it, and serve it from there.
+            inner = dataclasses.replace(
+                project, root=project.root / site, package_mode=False, packages=()
+            )
+            found = self._detect_in(inner, options)
+            spec = _served_from(found, site) if found is not None else None
+        if spec is None or not spec.production_steps:
+            return spec
+        return dataclasses.replace(spec, node_packages=_collects_from_npm(project))
+
+    def _detect_in(self, project: Project, options: Options) -> ServeSpec | None:
+        entries = list(source.django_entries(project))
+        named = [(where, m) for where, tree in entries if (m := _settings_named(tree))]
+        found = next(((w, s) for w, m in named if (s := source.read_settings(project, m))), None)
+        if found is not None:
+            return self._spec(project, options, *found)
+        # A Django site: a manage.py, or a module that names its settings. An asgi.py alone
+        # may be a FastAPI app in a project that only uses Django's ORM.
+        site = bool(named) or any(where == "manage.py" for where, _ in entries)
+        if options.app is not None and (site or options.serve == self.name):
+            return self._spec_of_app(project, options)
+        if site:
+            raise _settings_not_found(project, [m for _, m in named])
+        if options.serve == self.name:
+            raise _settings_not_found(project, [])
+        return None
+
+    def _spec(
+        self, project: Project, options: Options, entry: str, settings: source.Settings
+    ) -> ServeSpec:
+        lock = lock_of(project)
+        asgi = settings.strings.get("ASGI_APPLICATION", "")
+        use_asgi = source.is_dotted_path(asgi) and _asgi_server_locked(lock)
+        setting = "ASGI_APPLICATION" if use_asgi else "WSGI_APPLICATION"
+        found_in = f"{entry} -> {settings.module}.{setting}"
+        if use_asgi:
+            module, _, attribute = asgi.rpartition(".")
+            app = f"{module}:{attribute}"
+        else:
+            app, found_in = _wsgi_application(project, entry, settings)
+        static = "django.contrib.staticfiles" in settings.lists.get("INSTALLED_APPS", []) and (
+            "STATIC_ROOT" in settings.names
+        )
+        return self._served(
+            project, options, app=options.app or app, asgi=use_asgi,
+            found_in="the app option" if options.app else found_in,
+            settings_module=settings.module, static=static,
+        )  # fmt: skip
+
+    def _spec_of_app(self, project: Project, options: Options) -> ServeSpec:
+        """The app option, honoured though no settings were found: Django's wsgi.py sets
+        DJANGO_SETTINGS_MODULE itself."""
+        assert options.app is not None
+        module = options.app.partition(":")[0]
+        use_asgi = module.rpartition(".")[2] == "asgi" and _asgi_server_locked(lock_of(project))
+        return self._served(
+            project, options, app=options.app, asgi=use_asgi, found_in="the app option",
+            settings_module=None, static=False,
+        )  # fmt: skip
+
+    def _served(
+        self, project: Project, options: Options, *, app: str, asgi: bool, found_in: str,
+        settings_module: str | None, static: bool,
+    ) -> ServeSpec:  # fmt: skip
+        lock = lock_of(project)
+        choose = servers.asgi_server if asgi else servers.wsgi_server
+        server = choose(app, lock, options, project.name)
+        env = (("DJANGO_SETTINGS_MODULE", settings_module),) if settings_module else ()
+        return ServeSpec(
+            detector=self.name,
+            kind="asgi" if asgi else "wsgi",
+            framework="django",
+            app=app,
+            found_in=found_in,
+            production_command=server.command,
+            development_command=servers.in_shell('python manage.py runserver "0.0.0.0:$PORT"'),
+            production_env=env,
+            development_env=env,
+            production_server=server.requires,
+            brought_packages=server.brought,
+            production_steps=("python -m django collectstatic --noinput",) if static else (),
+        )
+
+
+def _collects_from_npm(project: Project) -> bool:
+    """django-npm's NpmFinder makes collectstatic read node_modules: it is locked, and the
+    project's root has the npm lock to install them from."""
+    return any(p.name == "django-npm" for p in lock_of(project).packages) and all(
+        (project.root / name).is_file() for name in ("package.json", "package-lock.json")
+    )
+
+
+def _site_directory(project: Project) -> str | None:
+    """The directory one level down that holds manage.py, when the root has none."""
+    if (project.root / "manage.py").is_file():
+        return None
+    found = [
+        d.name
+        for d in sorted(project.root.iterdir())
+        if d.is_dir() and d.name.isidentifier() and (d / "manage.py").is_file()
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _served_from(spec: ServeSpec, site: str) -> ServeSpec:
+    """A spec read inside `site`, served from the project's root: gunicorn changes into it
+    (an identifier, so safe in a shell step too)."""
+    if spec.production_command[:1] != ("gunicorn",):
+        msg = (
+            f"The Django project is in {site}/, and quatrain serves one there only with gunicorn. "
+            f'Set command = ["...", ...] in [tool.quatrain] to run it from {site}/.'
+        )
+        raise DetectionError(msg)
+    return dataclasses.replace(
+        spec,
+        found_in=f"{site}/{spec.found_in}",
+        production_command=("gunicorn", f"--chdir={site}", *spec.production_command[1:]),
+        development_command=servers.in_shell(f'python {site}/manage.py runserver "0.0.0.0:$PORT"'),
+        production_steps=tuple(f"cd {site} && {step}" for step in spec.production_steps),
+    )
+
+
+def _settings_named(tree: ast.Module) -> str | None:
+    named = source.environ_default(tree, "DJANGO_SETTINGS_MODULE") or ""
+    return named if source.is_dotted_path(named) or named.isidentifier() else None
+
+
+def _asgi_server_locked(lock: Lock) -> bool:
+    return servers.locked_in_main(lock, "uvicorn") or servers.locked_in_main(lock, "uvicorn-worker")
+
+
+def _wsgi_application(project: Project, entry: str, settings: source.Settings) -> tuple[str, str]:
+    """(app, where it was seen): WSGI_APPLICATION when it is a literal dotted path, else the
+    `wsgi` module beside the settings (or above a settings package), else the one found."""
+    value = settings.strings.get("WSGI_APPLICATION", "")
+    if source.is_dotted_path(value):
+        module, _, attribute = value.rpartition(".")
+        return f"{module}:{attribute}", f"{entry} -> {settings.module}.WSGI_APPLICATION"
+    parts = settings.module.split(".")[:-1]
+    nearby = [".".join([*parts[:n], "wsgi"]) for n in range(len(parts), -1, -1)]
+    beside = next((m for m in nearby if source.module_file(project, m)), None)
+    anywhere = [m for m, _ in source.entry_modules(project) if m.rpartition(".")[2] == "wsgi"]
+    module = beside or (anywhere[0] if len(anywhere) == 1 else "")
+    if not module:
+        listed = f" (found {', '.join(anywhere)})" if anywhere else " (there is none)"
+        msg = (
+            f"{project.name}'s settings {settings.module} have no literal WSGI_APPLICATION, and "
+            f"quatrain found no single wsgi module to serve instead{listed}. Say which: "
+            'app = "module.path:application" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    path = source.module_file(project, module)
+    where = path.relative_to(project.root).as_posix() if path else module
+    return f"{module}:application", f"{entry} -> {settings.module} -> {where}: application"
+
+
+def _settings_not_found(project: Project, named: list[str]) -> DetectionError:
+    which = f" ({', '.join(named)})" if named else ""
+    msg = (
+        f"{project.name} is a Django site, but quatrain could not find its settings module"
+        f"{which} among the project's modules. It reads DJANGO_SETTINGS_MODULE from manage.py "
+        'and from wsgi.py/asgi.py (os.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+        '"pkg.settings")). Say what to serve: app = "pkg.wsgi:application" in '
+        "[tool.quatrain] (or --app)."
+    )
+    return DetectionError(msg)

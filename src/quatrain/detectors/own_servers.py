@@ -1,0 +1,141 @@
+"""Apps that run on a server of their framework's own: Streamlit, and aiohttp when gunicorn
+is not locked."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from quatrain import servers, source
+from quatrain.detectors.candidates import lock_of
+from quatrain.errors import DetectionError
+from quatrain.main_module import main_modules, run_module
+from quatrain.options import Options
+from quatrain.project import Project
+from quatrain.spec import ServeSpec
+
+
+class StreamlitDetector:
+    """A Streamlit app is a script that Streamlit's own server runs: `streamlit run FILE`."""
+
+    name: ClassVar[str] = "streamlit"
+    looks_for: ClassVar[str] = (
+        "a streamlit dependency and one script that imports streamlit (outside pages/), or "
+        'app = "path/to/app.py"'
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "streamlit" not in project.dependencies:
+            return None
+        script, found_in = _streamlit_script(project, options)
+        if script is None:
+            return None
+        if not servers.locked_in_main(lock_of(project), "streamlit"):
+            raise servers.missing_server(
+                project.name, "streamlit", "a Streamlit app", lock_of(project)
+            )
+        # Streamlit takes the port only as a flag (or STREAMLIT_SERVER_PORT): a shell expands
+        # $PORT, and the script's path is "$1", never parsed as shell.
+        flags = '--server.port "$PORT" --server.address 0.0.0.0 --server.headless true'
+        return ServeSpec(
+            detector=self.name,
+            kind="http",
+            framework="streamlit",
+            app=script,
+            found_in=found_in,
+            production_command=servers.in_shell_with(f'streamlit run "$1" {flags}', script),
+            development_command=servers.in_shell_with(
+                f'streamlit run "$1" {flags} --server.runOnSave true', script
+            ),
+            production_server="streamlit",
+        )
+
+
+def _streamlit_script(project: Project, options: Options) -> tuple[str | None, str]:
+    if options.app:
+        if not options.app.endswith(".py") or not (project.root / options.app).is_file():
+            msg = (
+                f"app = {options.app!r} is no Python script of {project.name}. For Streamlit, "
+                'app is the script\'s path from the project directory, e.g. app = "app.py".'
+            )
+            raise DetectionError(msg)
+        return options.app, "the app option"
+    found = sorted(
+        path.relative_to(project.root).as_posix()
+        for _, path in source.importing_modules(project, "streamlit")
+        if "pages" not in path.relative_to(project.root).parts[:-1]
+    )
+    if len(found) > 1 and "streamlit_app.py" in found:
+        found = ["streamlit_app.py"]  # Streamlit Community Cloud's default entry point
+    if len(found) > 1:
+        msg = (
+            f"{project.name} has several scripts that import streamlit ({', '.join(found)}). "
+            'Say which one is the app: app = "path/to/app.py" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    return (found[0], f"{found[0]}: import streamlit") if found else (None, "")
+
+
+class AiohttpDetector:
+    """aiohttp in production: gunicorn with aiohttp's own worker when gunicorn is locked, else
+    aiohttp's command line (`python -m aiohttp.web`), which needs a factory taking argv."""
+
+    name: ClassVar[str] = "aiohttp"
+    looks_for: ClassVar[str] = (
+        "an aiohttp dependency and a module-level `app = web.Application()` or a function "
+        "returning one, in a module that imports aiohttp"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "aiohttp" not in project.dependencies:
+            return None
+        found = source.aiohttp_apps(project)
+        chosen = [a for a in found if options.app in (None, _aiohttp_target(a))]
+        if options.app and not chosen:
+            chosen = [source.AiohttpApp(module="", attribute=options.app, path="", kind="given")]
+        if not chosen:
+            return None
+        if len(chosen) > 1:
+            listed = ", ".join(f"`{_aiohttp_target(a)}` ({a.path})" for a in chosen)
+            msg = (
+                f"Found more than one aiohttp app in {project.name}: {listed}. Choose one with "
+                'app = "module:attribute" in [tool.quatrain] (or --app).'
+            )
+            raise DetectionError(msg)
+        return self._spec(project, options, chosen[0])
+
+    def _spec(self, project: Project, options: Options, app: source.AiohttpApp) -> ServeSpec:
+        target = _aiohttp_target(app)
+        lock = lock_of(project)
+        if servers.locked_in_main(lock, "gunicorn") and app.kind != "argv":
+            production = servers.gunicorn(target, options, lock, worker="aiohttp.GunicornWebWorker")
+            development = (*production[:-1], "--reload", production[-1])
+            server = "gunicorn"
+        elif app.kind in ("argv", "given"):
+            production = servers.in_shell_with(
+                'python -m aiohttp.web -H 0.0.0.0 -P "$PORT" "$1"', target
+            )
+            development, server = production, "aiohttp"
+        elif (top := app.module.split(".")[0]) in main_modules(project):
+            # No gunicorn, but the project runs itself (`web.run_app` in its __main__.py), on
+            # a port its own settings choose: run that, and check that it stays up.
+            return run_module(project, top, "aiohttp", self.name)
+        else:
+            raise servers.missing_server(project.name, "gunicorn", "an aiohttp app", lock)
+        return ServeSpec(
+            detector=self.name,
+            kind="http",
+            framework="aiohttp",
+            app=target,
+            found_in=f"{app.path}: {app.attribute}" if app.path else "the app option",
+            production_command=production,
+            development_command=development,
+            production_server=server,
+        )
+
+
+def _aiohttp_target(app: source.AiohttpApp) -> str:
+    if app.kind == "given":
+        return app.attribute
+    # gunicorn calls a sync factory given as `f()`, and awaits a coroutine function given bare.
+    call = "()" if app.kind == "factory" else ""
+    return f"{app.module}:{app.attribute}{call}"

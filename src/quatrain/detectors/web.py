@@ -1,0 +1,125 @@
+"""Web apps that gunicorn or uvicorn serve: Flask, the ASGI frameworks, and Dash (a Flask
+server underneath)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from quatrain import servers, source
+from quatrain.detectors.candidates import ASGI_FRAMEWORKS, chosen_app, lock_of, only_candidate
+from quatrain.errors import DetectionError
+from quatrain.options import Options
+from quatrain.project import Project
+from quatrain.source import AppCandidate
+from quatrain.spec import ServeSpec
+
+
+class FlaskDetector:
+    name: ClassVar[str] = "flask"
+    looks_for: ClassVar[str] = (
+        "a flask dependency and a module-level `create_app()`/`make_app()` factory or "
+        "`app = Flask(...)` object in the project's modules"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "flask" not in project.dependencies:
+            return None
+        chosen = chosen_app(project, options, ("flask",))
+        if chosen is None:
+            return None
+        app, found_in, _ = chosen
+        server = servers.wsgi_server(app, lock_of(project), options, project.name)
+        return ServeSpec(
+            detector=self.name,
+            kind="wsgi",
+            framework="flask",
+            app=app,
+            found_in=found_in,
+            production_command=server.command,
+            development_command=servers.in_shell('flask run --host 0.0.0.0 --port "$PORT"'),
+            development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
+            production_server=server.requires,
+            brought_packages=server.brought,
+        )
+
+
+class AsgiDetector:
+    name: ClassVar[str] = "asgi"
+    looks_for: ClassVar[str] = (
+        f"a dependency on one of {', '.join(ASGI_FRAMEWORKS)} and a module-level app object "
+        "(`app = FastAPI()`, ...) or `create_app()` factory"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        frameworks = tuple(f for f in ASGI_FRAMEWORKS if f in project.dependencies)
+        if not frameworks:
+            return None
+        chosen = chosen_app(project, options, frameworks)
+        if chosen is None:
+            return None
+        app, found_in, framework = chosen
+        lock = lock_of(project)
+        server = servers.asgi_server(app, lock, options, project.name)
+        return ServeSpec(
+            detector=self.name,
+            kind="asgi",
+            framework=framework or frameworks[0],
+            app=app,
+            found_in=found_in,
+            production_command=server.command,
+            development_command=servers.asgi_development(app, lock, server),
+            production_server=server.requires,
+            brought_packages=server.brought,
+        )
+
+
+class DashDetector:
+    """Dash serves through its Flask server, a WSGI app: gunicorn loads `module:server`.
+    gunicorn takes a name or a call, never `app.server`, so the module must bind the server to
+    a name, as Dash's deployment guide writes it (`server = app.server`)."""
+
+    name: ClassVar[str] = "dash"
+    looks_for: ClassVar[str] = (
+        "a dash dependency and a module-level `app = Dash(...)` with `server = app.server`"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "dash" not in project.dependencies:
+            return None
+        if options.app:
+            app, found_in = options.app, "the app option"
+        else:
+            candidate = only_candidate(project, ("dash",))
+            if candidate is None:
+                return None
+            app, found_in = _dash_server(project, candidate)
+        server = servers.wsgi_server(app, lock_of(project), options, project.name)
+        return ServeSpec(
+            detector=self.name,
+            kind="wsgi",
+            framework="dash",
+            app=app,
+            found_in=found_in,
+            production_command=server.command,
+            development_command=(*server.command[:-1], "--reload", server.command[-1]),
+            production_server=server.requires,
+            brought_packages=server.brought,
+        )
+
+
+def _dash_server(project: Project, candidate: AppCandidate) -> tuple[str, str]:
+    tree = source.parse(project.root / candidate.path)
+    names = source.aliases_of_attribute(tree, candidate.attribute, "server") if tree else []
+    if candidate.factory or not names:
+        msg = (
+            f"{project.name} has a Dash app, `{candidate.app}` ({candidate.found_in}), but no "
+            f"module-level name for its Flask server, which is what gunicorn serves (gunicorn "
+            f"loads a name or a call, not `{candidate.attribute}.server`). Add "
+            f"`server = {candidate.attribute}.server` to {candidate.path}, or set "
+            'app = "module:server" in [tool.quatrain] (or --app).'
+        )
+        raise DetectionError(msg)
+    return (
+        f"{candidate.module}:{names[0]}",
+        f"{candidate.path}: {names[0]} = {candidate.attribute}.server",
+    )
