@@ -1,9 +1,10 @@
-"""The project's Python source, read with `ast`: app objects, factories, settings. Never run."""
+"""The project's Python source, read with `ast`: its modules, app objects and factories. Never
+run. What Django's settings say is read in django_settings.py."""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,156 +181,6 @@ def constructed_framework(node: ast.AST | None) -> str | None:
     func = node.func
     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
     return CONSTRUCTORS.get(name) if isinstance(name, str) else None
-
-
-def string_assignments(tree: ast.Module) -> dict[str, str]:
-    """Module-level `NAME = "text"` assignments, e.g. WSGI_APPLICATION in Django settings."""
-    found = {}
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found[target.id] = node.value.value
-    return found
-
-
-def string_lists(tree: ast.Module) -> dict[str, list[str]]:
-    """Module-level `NAME = ["a", "b"]` assignments, e.g. INSTALLED_APPS."""
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List | ast.Tuple):
-            items = [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found[target.id] = [i for i in items if isinstance(i, str)]
-    return found
-
-
-def assigned_names(tree: ast.Module) -> set[str]:
-    """Every module-level name assigned, whatever the value (e.g. STATIC_ROOT)."""
-    names = set()
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else []
-        )  # fmt: skip
-        names |= {t.id for t in targets if isinstance(t, ast.Name)}
-    return names
-
-
-def environ_default(tree: ast.Module, variable: str) -> str | None:
-    """The value a module gives an environment variable, in the forms Django's templates and
-    real sites write: `os.environ.setdefault("V", "value")` (also `default="value"`) and
-    `os.environ["V"] = "value"`."""
-    for node in ast.walk(tree):
-        value = _setdefault_value(node, variable) or _environ_assigned(node, variable)
-        if value is not None:
-            return value
-    return None
-
-
-def _setdefault_value(node: ast.AST, variable: str) -> str | None:
-    if not (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "setdefault"
-        and node.args
-        and _constant(node.args[0]) == variable
-    ):
-        return None
-    given = node.args[1:2] or [k.value for k in node.keywords if k.arg == "default"]
-    return _constant(given[0]) if given else None
-
-
-def _environ_assigned(node: ast.AST, variable: str) -> str | None:
-    if not isinstance(node, ast.Assign):
-        return None
-    for target in node.targets:
-        if (
-            isinstance(target, ast.Subscript)
-            and _is_environ(target.value)
-            and _constant(target.slice) == variable
-        ):
-            return _constant(node.value)
-    return None
-
-
-def _is_environ(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
-        isinstance(node, ast.Name) and node.id == "environ"
-    )
-
-
-def _constant(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def is_dotted_path(text: str) -> bool:
-    """`config.asgi.application`: two or more ASCII identifiers joined by dots, nothing else.
-    A setting's value is user text; only this shape may become part of a command."""
-    parts = text.split(".")
-    return len(parts) >= 2 and all(p.isascii() and p.isidentifier() for p in parts)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    """What a settings module assigns, with what it star-imports beneath it
-    (`from .base import *`), as settings packages split across files do."""
-
-    module: str
-    strings: Mapping[str, str]
-    lists: Mapping[str, list[str]]
-    names: frozenset[str]
-
-
-def read_settings(
-    project: Project, module: str, seen: frozenset[str] = frozenset()
-) -> Settings | None:
-    path = module_file(project, module)
-    tree = parse(path) if path else None
-    if path is None or tree is None:
-        return None
-    strings: dict[str, str] = {}
-    lists: dict[str, list[str]] = {}
-    names: set[str] = set()
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for imported in _star_imports(tree, package):
-        if imported not in seen and (base := read_settings(project, imported, seen | {module})):
-            strings |= base.strings
-            lists |= base.lists
-            names |= base.names
-    strings |= string_assignments(tree)
-    lists |= string_lists(tree)
-    names |= assigned_names(tree)
-    return Settings(module=module, strings=strings, lists=lists, names=frozenset(names))
-
-
-def _star_imports(tree: ast.Module, package: str) -> Iterator[str]:
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["*"]:
-            if node.level == 0:
-                yield node.module or ""
-                continue
-            parts = package.split(".") if package else []
-            base = parts[: len(parts) - node.level + 1]  # level 1 is the package itself
-            yield ".".join([*base, *([node.module] if node.module else [])])
-
-
-def django_entries(project: Project) -> Iterator[tuple[str, ast.Module]]:
-    """(where, parsed) of the files that name Django's settings: manage.py, then every
-    module of the project named `wsgi` or `asgi` (config/wsgi.py, mysite/asgi.py, ...)."""
-    manage = parse(project.root / "manage.py")
-    if manage is not None:
-        yield "manage.py", manage
-    for _, path in entry_modules(project):
-        tree = parse(path)
-        if tree is not None:
-            yield path.relative_to(project.root).as_posix(), tree
 
 
 def entry_modules(project: Project) -> list[tuple[str, Path]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import source
+from quatrain import django_settings, source
 from quatrain.project import Project, load_project
 from quatrain.source import AppCandidate
 from unit.conftest import pep621, write_tree
@@ -232,21 +232,21 @@ SETTINGS = """
 
 
 def test_string_assignments_are_the_module_level_string_constants() -> None:
-    assert source.string_assignments(tree(SETTINGS)) == {
+    assert django_settings.string_assignments(tree(SETTINGS)) == {
         "ROOT_URLCONF": "mysite.urls",
         "WSGI_APPLICATION": "mysite.wsgi.application",
     }
 
 
 def test_string_lists_keep_the_strings_of_module_level_lists_and_tuples() -> None:
-    assert source.string_lists(tree(SETTINGS)) == {
+    assert django_settings.string_lists(tree(SETTINGS)) == {
         "INSTALLED_APPS": ["django.contrib.staticfiles", "mysite"],
         "MIDDLEWARE": ["a.Middleware"],
     }
 
 
 def test_assigned_names_are_every_module_level_name_whatever_its_value() -> None:
-    assert source.assigned_names(tree(SETTINGS)) == {
+    assert django_settings.assigned_names(tree(SETTINGS)) == {
         "BASE_DIR",
         "DEBUG",
         "ROOT_URLCONF",
@@ -279,7 +279,7 @@ def test_assigned_names_are_every_module_level_name_whatever_its_value() -> None
 def test_environ_default_is_the_value_manage_py_sets_by_default(
     text: str, value: str | None
 ) -> None:
-    assert source.environ_default(tree(text), "DJANGO_SETTINGS_MODULE") == value
+    assert django_settings.environ_default(tree(text), "DJANGO_SETTINGS_MODULE") == value
 
 
 def test_module_file_finds_a_dotted_module_of_the_project(tmp_path: Path) -> None:
@@ -378,7 +378,7 @@ def test_module_file_finds_a_module_of_the_root_outside_the_packages(tmp_path: P
     ],
 )
 def test_only_a_dotted_path_of_identifiers_is_a_dotted_path(text: str, dotted: bool) -> None:
-    assert source.is_dotted_path(text) is dotted
+    assert django_settings.is_dotted_path(text) is dotted
 
 
 def test_settings_merge_what_they_star_import_beneath_their_own(tmp_path: Path) -> None:
@@ -400,7 +400,7 @@ def test_settings_merge_what_they_star_import_beneath_their_own(tmp_path: Path) 
         pep621("site", extra="\n[tool.poetry]\npackage-mode = false\n"),
     )
 
-    settings = source.read_settings(found, "config.settings.production")
+    settings = django_settings.read_settings(found, "config.settings.production")
 
     assert settings is not None
     assert settings.strings == {
@@ -422,7 +422,7 @@ def test_settings_that_star_import_each_other_are_read_once(tmp_path: Path) -> N
         pep621("site", extra="\n[tool.poetry]\npackage-mode = false\n"),
     )
 
-    settings = source.read_settings(found, "config.a")
+    settings = django_settings.read_settings(found, "config.a")
 
     assert settings is not None
     assert settings.strings == {"A": "a", "B": "b"}

@@ -7,7 +7,7 @@ import ast
 import dataclasses
 from typing import ClassVar
 
-from quatrain import servers, source
+from quatrain import django_settings, servers, source
 from quatrain.detectors.candidates import lock_of
 from quatrain.errors import DetectionError
 from quatrain.options import Options
@@ -42,9 +42,11 @@ class DjangoDetector:
         return dataclasses.replace(spec, node_packages=_collects_from_npm(project))
 
     def _detect_in(self, project: Project, options: Options) -> ServeSpec | None:
-        entries = list(source.django_entries(project))
+        entries = list(django_settings.django_entries(project))
         named = [(where, m) for where, tree in entries if (m := _settings_named(tree))]
-        found = next(((w, s) for w, m in named if (s := source.read_settings(project, m))), None)
+        found = next(
+            ((w, s) for w, m in named if (s := django_settings.read_settings(project, m))), None
+        )
         if found is not None:
             return self._spec(project, options, *found)
         # A Django site: a manage.py, or a module that names its settings. An asgi.py alone
@@ -59,11 +61,11 @@ class DjangoDetector:
         return None
 
     def _spec(
-        self, project: Project, options: Options, entry: str, settings: source.Settings
+        self, project: Project, options: Options, entry: str, settings: django_settings.Settings
     ) -> ServeSpec:
         lock = lock_of(project)
         asgi = settings.strings.get("ASGI_APPLICATION", "")
-        use_asgi = source.is_dotted_path(asgi) and _asgi_server_locked(lock)
+        use_asgi = django_settings.is_dotted_path(asgi) and _asgi_server_locked(lock)
         setting = "ASGI_APPLICATION" if use_asgi else "WSGI_APPLICATION"
         found_in = f"{entry} -> {settings.module}.{setting}"
         if use_asgi:
@@ -154,19 +156,21 @@ def _served_from(spec: ServeSpec, site: str) -> ServeSpec:
 
 
 def _settings_named(tree: ast.Module) -> str | None:
-    named = source.environ_default(tree, "DJANGO_SETTINGS_MODULE") or ""
-    return named if source.is_dotted_path(named) or named.isidentifier() else None
+    named = django_settings.environ_default(tree, "DJANGO_SETTINGS_MODULE") or ""
+    return named if django_settings.is_dotted_path(named) or named.isidentifier() else None
 
 
 def _asgi_server_locked(lock: Lock) -> bool:
     return servers.locked_in_main(lock, "uvicorn") or servers.locked_in_main(lock, "uvicorn-worker")
 
 
-def _wsgi_application(project: Project, entry: str, settings: source.Settings) -> tuple[str, str]:
+def _wsgi_application(
+    project: Project, entry: str, settings: django_settings.Settings
+) -> tuple[str, str]:
     """(app, where it was seen): WSGI_APPLICATION when it is a literal dotted path, else the
     `wsgi` module beside the settings (or above a settings package), else the one found."""
     value = settings.strings.get("WSGI_APPLICATION", "")
-    if source.is_dotted_path(value):
+    if django_settings.is_dotted_path(value):
         module, _, attribute = value.rpartition(".")
         return f"{module}:{attribute}", f"{entry} -> {settings.module}.WSGI_APPLICATION"
     parts = settings.module.split(".")[:-1]
