@@ -144,16 +144,32 @@ def _refuse_unserved(project: Project) -> None:
     if seen is None:
         return
     unserved = UNSERVED[seen]
-    found = [m for m, _ in source.importing_modules(project, unserved.imports)]
-    module = found[0].removesuffix(".__main__") if len(found) == 1 else "YOUR_MODULE"
-    command = unserved.command.format(module=module)
     msg = (
         f"{project.name} depends on {seen}, {unserved.what}, which quatrain does not run by "
-        f"itself: {unserved.why}. Say what the image runs: command = {command} in "
-        "[tool.quatrain]; quatrain then runs it and verify checks that it stays up (pass its "
-        "settings with --run-env or --env-file)."
+        f"itself: {unserved.why}. Say what the image runs: command = "
+        f"{_suggested_command(project, unserved)} in [tool.quatrain]; quatrain then runs it and "
+        "verify checks that it stays up (pass its settings with --run-env or --env-file)."
     )
     raise DetectionError(msg)
+
+
+def _suggested_command(project: Project, unserved: Unserved) -> str:
+    found = [m for m, _ in source.importing_modules(project, unserved.imports)]
+    module = found[0].removesuffix(".__main__") if len(found) == 1 else "YOUR_MODULE"
+    return unserved.command.format(module=module)
+
+
+def _unserved_too(project: Project) -> str:
+    """For the web fallback's refusal: a library quatrain does not run that the project also
+    depends on (a Sanic app that uses aiohttp as a client), with the command to set for it."""
+    seen = next((name for name in UNSERVED if name in project.dependencies), None)
+    if seen is None:
+        return ""
+    unserved = UNSERVED[seen]
+    return (
+        f" It also depends on {seen}, {unserved.what}, which quatrain does not run by itself "
+        f"({unserved.why}); to run that, set command = {_suggested_command(project, unserved)}."
+    )
 
 
 def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> None:
@@ -168,7 +184,7 @@ def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> Non
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in web_detectors)
     msg = (
         f"{project.name} depends on {', '.join(seen)}, but quatrain found no app in its modules. "
-        f"It looked for {looked}.{scripts} "
+        f"It looked for {looked}.{scripts}{_unserved_too(project)} "
         'Say which: app = "module:attribute" or "module:factory()" in '
         '[tool.quatrain] (or --app), or serve = "console-script" for a command-line image.'
     )

@@ -376,6 +376,30 @@ def test_a_library_quatrain_cannot_prove_is_refused_with_the_command_to_set(
     )
 
 
+def test_a_sanic_app_that_also_uses_aiohttp_is_refused_with_sanics_command(
+    tmp_path: Path,
+) -> None:
+    """aiohttp as a client library is a web framework to the fallback check; the refusal must
+    still name Sanic, the framework that serves, and its command (ilswlol's shape)."""
+    files = {
+        "board/__init__.py": "",
+        "board/bot.py": "import aiohttp\nfrom sanic import Sanic\n\napp = Sanic('board')\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["sanic", "aiohttp"])
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    message = str(raised.value)
+    assert message.startswith("board depends on aiohttp, but quatrain found no app")
+    assert (
+        " It also depends on sanic, a web framework with its own server, which quatrain does not "
+        "run by itself (quatrain has no Sanic detector yet, and will not guess its app); to run "
+        'that, set command = ["sanic", "board.bot:app", "--host=0.0.0.0", "--port=8888"]. Say '
+        "which: "
+    ) in message
+
+
 def test_the_command_option_runs_a_bot_as_a_worker(tmp_path: Path) -> None:
     files = {"board/__init__.py": "", "board/bot.py": "import discord\n"}
     project = project_with(tmp_path, files, dependencies=["discord.py"])
