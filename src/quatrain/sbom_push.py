@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from quatrain.errors import RegistryError
+from quatrain.registry import is_loopback
 from quatrain.sbom import MEDIA_TYPE
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -42,7 +43,6 @@ MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 TIMEOUT_SECONDS = 30
 _REFERENCE = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+)@(?P<digest>sha256:[0-9a-f]{64})")
 _TAGGED = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+):(?P<tag>[\w][\w.-]{0,127})")
@@ -184,8 +184,8 @@ class _Registry:
 
     @property
     def base(self) -> str:
-        loopback = self.host.split(":")[0] in LOOPBACK or self.host.startswith("[::1]")
-        return f"{'http' if loopback else 'https'}://{self.host}/v2/{self.name}"
+        scheme = "http" if is_loopback(self.host) else "https"
+        return f"{scheme}://{self.host}/v2/{self.name}"
 
     def descriptor(self, digest: str) -> dict[str, Any]:
         status, headers, body = self._request("GET", f"/manifests/{digest}", accept=MANIFEST_TYPES)
