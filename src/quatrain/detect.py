@@ -140,7 +140,7 @@ def _runs_unserved(project: Project, options: Options) -> bool:
 
 def _refuse_unserved(project: Project) -> None:
     """A library quatrain cannot prove an image of is a dependency: say what to set."""
-    seen = next((name for name in UNSERVED if name in project.dependencies), None)
+    seen = _unserved_dependency(project)
     if seen is None:
         return
     unserved = UNSERVED[seen]
@@ -153,6 +153,10 @@ def _refuse_unserved(project: Project) -> None:
     raise DetectionError(msg)
 
 
+def _unserved_dependency(project: Project) -> str | None:
+    return next((name for name in UNSERVED if name in project.dependencies), None)
+
+
 def _suggested_command(project: Project, unserved: Unserved) -> str:
     found = [m for m, _ in source.importing_modules(project, unserved.imports)]
     module = found[0].removesuffix(".__main__") if len(found) == 1 else "YOUR_MODULE"
@@ -162,7 +166,7 @@ def _suggested_command(project: Project, unserved: Unserved) -> str:
 def _unserved_too(project: Project) -> str:
     """For the web fallback's refusal: a library quatrain does not run that the project also
     depends on (a Sanic app that uses aiohttp as a client), with the command to set for it."""
-    seen = next((name for name in UNSERVED if name in project.dependencies), None)
+    seen = _unserved_dependency(project)
     if seen is None:
         return ""
     unserved = UNSERVED[seen]

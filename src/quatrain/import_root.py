@@ -11,6 +11,7 @@ import ast
 import dataclasses
 from pathlib import Path
 
+from quatrain import source
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
 
@@ -23,10 +24,10 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
     if project.package_mode or not colon or not dot or spec.workdir:
         return spec
     directory = project.root.joinpath(*parent.split("."))
-    source = directory / f"{leaf}.py"
-    if (directory / "__init__.py").exists() or not source.is_file():
+    module_path = directory / f"{leaf}.py"
+    if (directory / "__init__.py").exists() or not module_path.is_file():
         return spec  # a package's module: its imports are the package's
-    siblings = [n for n in _top_level_imports(source) if _module_in(directory, n)]
+    siblings = [n for n in _top_level_imports(module_path) if _module_in(directory, n)]
     if not siblings or any(_module_in(project.root, n) for n in siblings):
         return spec
     app = f"{leaf}:{attribute}"
@@ -47,10 +48,9 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
     )
 
 
-def _top_level_imports(source: Path) -> list[str]:
-    try:
-        tree = ast.parse(source.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError, OSError):
+def _top_level_imports(path: Path) -> list[str]:
+    tree = source.parse(path)
+    if tree is None:
         return []
     names = []
     for node in ast.walk(tree):

@@ -273,6 +273,7 @@ def render(
     layout = layout or Layout()
     needs = needs or LockNeeds()
     copy_files, copy_dirs = sources_to_copy(project)
+    workdir = app_workdir(layout, spec)
     context = TemplateContext(
         quatrain_version=__version__,
         project=project,
@@ -306,8 +307,8 @@ def render(
         # its code at run time: production ships its sources too.
         ship_sources=not project.package_mode or spec.kind != "cli",
         home=home(options),
-        data_dir=f"{app_workdir(layout, spec)}/data",
-        app_workdir=app_workdir(layout, spec),
+        data_dir=f"{workdir}/data",
+        app_workdir=workdir,
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
         build_constraints=list(needs.build_constraints),
