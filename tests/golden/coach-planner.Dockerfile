@@ -105,13 +105,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --create-home --home-dir /home/app --uid 10001 --gid 10001 app \
     && chgrp 0 /home/app && chmod 0775 /home/app
-WORKDIR /app
-# The venv of the build stage, dependencies only: it changes only when poetry.lock does.
-COPY --from=build /opt/venv /opt/venv
 # The SBOM (CycloneDX JSON) of what this image holds, made by quatrain from poetry.lock: the
 # venv's packages with the lock's hashes, the project, the Python and the base image. A line
-# an argument, so a lock change shows as the lines it changed; before the sources, so a code
-# edit never re-runs it (what it lists changes only with the lock and the project's metadata).
+# an argument, so a lock change shows as the lines it changed. It needs nothing of the other
+# stages, so BuildKit writes it while they build; a code edit never re-runs it (what it lists
+# changes only with the lock and the project's metadata).
 RUN ["python", \
     "-c", \
     "import pathlib, sys; path = pathlib.Path(sys.argv[1]); path.parent.mkdir(parents=True, exist_ok=True); path.write_text('\\n'.join(sys.argv[2:]) + '\\n', encoding='utf-8')", \
@@ -149,6 +147,9 @@ RUN ["python", \
     "  \"bomFormat\": \"CycloneDX\",", \
     "  \"specVersion\": \"1.6\"", \
     "}"]
+WORKDIR /app
+# The venv of the build stage, dependencies only: it changes only when poetry.lock does.
+COPY --from=build /opt/venv /opt/venv
 # The sources, as the context holds them (less .dockerignore): what the app reads beside its
 # code at run time (config files, alembic.ini, templates) is there. Root owns them, so they
 # are read-only for the app's user.

@@ -615,10 +615,14 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         "# ---------------------------------------------------------------------------",
     ]
     production = found["production"]
-    venv = production.index("COPY --from=build /opt/venv /opt/venv")
-    # The SBOM right after the venv, before the sources: a code edit never re-runs it.
-    assert production[venv + 1].startswith("# The SBOM (CycloneDX JSON)")
+    # The SBOM right after the user, before anything of another stage: BuildKit writes it while
+    # the build stage runs, and a code edit never re-runs it.
+    user = next(i for i, line in enumerate(production) if line.startswith("RUN groupadd"))
+    assert production[user + 2].endswith("chmod 0775 /home/app")
+    assert production[user + 3].startswith("# The SBOM (CycloneDX JSON)")
+    assert production.index("COPY --from=build /opt/venv /opt/venv") > user + 3
     production = without_sbom(production)
+    venv = production.index("COPY --from=build /opt/venv /opt/venv")
     assert production[venv : venv + 12] == [
         "COPY --from=build /opt/venv /opt/venv",
         "# The sources, as the context holds them (less .dockerignore): what the app reads beside"
