@@ -18,6 +18,7 @@ from quatrain.detectors import (
     DashDetector,
     DjangoDetector,
     FlaskDetector,
+    SanicDetector,
     StreamlitDetector,
 )
 from quatrain.errors import DetectionError
@@ -44,12 +45,14 @@ class Detector(Protocol):
 
 
 # Django first (a Django project has app-like modules too); then the frameworks built on
-# others (a Dash app depends on flask); web apps before workers and console scripts, since a
-# web project may also ship a worker or a command-line tool; the command option last.
+# others (a Dash app depends on flask) or beside them (a Sanic app may use aiohttp as a
+# client); web apps before workers and console scripts, since a web project may also ship a
+# worker or a command-line tool; the command option last.
 DETECTORS: tuple[Detector, ...] = (
     DjangoDetector(),
     DashDetector(),
     StreamlitDetector(),
+    SanicDetector(),
     AiohttpDetector(),
     AsgiDetector(),
     FlaskDetector(),
@@ -62,7 +65,7 @@ DETECTORS: tuple[Detector, ...] = (
 FALLBACKS = ("celery", "console-script", "module", "command")
 
 # Web frameworks whose presence means the image serves HTTP: a console script is no fallback.
-WEB_FRAMEWORKS = ("django", "dash", "streamlit", "aiohttp", "flask", *ASGI_FRAMEWORKS)
+WEB_FRAMEWORKS = ("django", "dash", "streamlit", "sanic", "aiohttp", "flask", *ASGI_FRAMEWORKS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,12 +99,6 @@ UNSERVED = {
         why="an RQ worker connects to Redis as it starts and exits when it cannot",
         imports="rq",
         command='["rq", "worker", "--url", "redis://REDIS_HOST:6379/0"]',
-    ),
-    "sanic": Unserved(
-        what="a web framework with its own server",
-        why="quatrain has no Sanic detector yet, and will not guess its app",
-        imports="sanic",
-        command='["sanic", "{module}:app", "--host=0.0.0.0", "--port=8888"]',
     ),
 }
 
@@ -165,7 +162,7 @@ def _suggested_command(project: Project, unserved: Unserved) -> str:
 
 def _unserved_too(project: Project) -> str:
     """For the web fallback's refusal: a library quatrain does not run that the project also
-    depends on (a Sanic app that uses aiohttp as a client), with the command to set for it."""
+    depends on (a bot beside an aiohttp client), with the command to set for it."""
     seen = _unserved_dependency(project)
     if seen is None:
         return ""

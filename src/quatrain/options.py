@@ -31,6 +31,7 @@ Serve = Literal[
     "django",
     "dash",
     "streamlit",
+    "sanic",
     "aiohttp",
     "asgi",
     "flask",
@@ -100,7 +101,7 @@ class Options:
         default="auto",
         metadata=_help(
             "How the project is served: auto (detected), or a detector: django, dash, streamlit, "
-            "aiohttp, asgi, flask, celery, console-script, module, command."
+            "sanic, aiohttp, asgi, flask, celery, console-script, module, command."
         ),
     )
     app: str | None = field(

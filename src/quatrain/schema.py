@@ -164,6 +164,7 @@ RULES: Mapping[str, Rule] = {
         "django",
         "dash",
         "streamlit",
+        "sanic",
         "aiohttp",
         "asgi",
         "flask",

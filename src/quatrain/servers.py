@@ -71,7 +71,7 @@ def gunicorn(
     # refuses ("Control server error: Read-only file system"): /dev/shm is always writable.
     control = (
         ("--control-socket=/dev/shm/gunicorn.ctl",)
-        if _at_least(version, GUNICORN_CONTROL_SOCKET_FROM)
+        if at_least(version, GUNICORN_CONTROL_SOCKET_FROM)
         else ()
     )
     # Workers sharing one socket take connections as they come: a keep-alive connection stays
@@ -79,7 +79,7 @@ def gunicorn(
     # at once can find every one on one worker while the others idle (bench/notes.md: all 16
     # of wrk's on one worker, at the requests/s of one worker: under half of two). With a
     # socket per worker the kernel spreads new connections over the workers by address hash.
-    reuse_port = ("--reuse-port",) if _at_least(version, GUNICORN_REUSE_PORT_FROM) else ()
+    reuse_port = ("--reuse-port",) if at_least(version, GUNICORN_REUSE_PORT_FROM) else ()
     return (
         "gunicorn",
         *(("--access-logfile=-",) if options.access_log else ()),
@@ -146,10 +146,11 @@ def uvicorn(app: str, flags: str) -> tuple[str, ...]:
 
 def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:
     package = lock.package(name)
-    return package is not None and _at_least(package.version, minimum)
+    return package is not None and at_least(package.version, minimum)
 
 
-def _at_least(version: str, minimum: tuple[int, int]) -> bool:
+def at_least(version: str, minimum: tuple[int, int]) -> bool:
+    """`version`'s X.Y is `minimum` or later."""
     numbers = [int(part) for part in version.split(".")[:2] if part.isdigit()]
     return bool(numbers) and tuple(numbers) >= minimum
 

@@ -20,6 +20,7 @@ CONSTRUCTORS = {
     "Litestar": "litestar",
     "Quart": "quart",
     "Dash": "dash",  # its Flask server is the WSGI app: `server = app.server`
+    "Sanic": "sanic",  # served by its own server
     "Celery": "celery",  # a worker's app, not a web app
 }
 # Directories whose modules are never the app: tests, docs, migrations, environments.
@@ -40,6 +41,7 @@ class AppCandidate:
     framework: str | None  # from the constructor seen; None for a factory whose body hides it
     path: str  # relative to the project root
     made_by: str | None = None  # for an object: the factory it was made with, `app = f()`
+    made_with_arguments: bool = False  # `app = create_app(Config)`
 
     @property
     def app(self) -> str:
@@ -48,7 +50,8 @@ class AppCandidate:
 
     @property
     def found_in(self) -> str:
-        made = f" = {self.made_by}()" if self.made_by else ""
+        arguments = "..." if self.made_with_arguments else ""
+        made = f" = {self.made_by}({arguments})" if self.made_by else ""
         return f"{self.path}: {self.attribute}{'()' if self.factory else ''}{made}"
 
 
@@ -100,9 +103,12 @@ def app_candidates(project: Project) -> list[AppCandidate]:
         if tree is not None:
             parsed.append((module, file.relative_to(project.root).as_posix(), tree))
     found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
-    factories = {c.attribute: c for c in reversed(found)}  # the first of a name, for lookups
+    # What an object can be made with: these factories, and functions of any signature that
+    # return a framework's app (`app = create_app(Config)`); the first of a name, for lookups.
+    makers = {name: framework for _, _, tree in parsed for name, framework in _makers_in(tree)}
+    makers |= {c.attribute: c.framework for c in reversed(found)}
     for module, relative, tree in parsed:
-        found += _objects_in(tree, module, relative, factories)
+        found += _objects_in(tree, module, relative, makers)
     used = {c.made_by for c in found if c.made_by}
     kept = [c for c in found if not (c.factory and c.attribute in used)]
     return sorted(kept, key=lambda c: c.path)  # stable: a module's candidates in its order
@@ -121,6 +127,16 @@ def _factories_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandi
             )
 
 
+def _makers_in(tree: ast.Module) -> Iterator[tuple[str, str | None]]:
+    """(name, framework) of module-level functions that return a framework's app, or that are
+    named like a factory, whatever arguments they take; the last of a name in the module."""
+    for node in reversed(tree.body):
+        if isinstance(node, ast.FunctionDef):
+            framework = _returned_framework(node)
+            if framework or node.name in FACTORY_NAMES:
+                yield node.name, framework
+
+
 def _returned_framework(function: ast.FunctionDef) -> str | None:
     """`return Flask(...)`, or `app = FastAPI(...)` ... `return app`, in the function's body."""
     constructed: dict[str, str] = {}
@@ -137,17 +153,20 @@ def _returned_framework(function: ast.FunctionDef) -> str | None:
 
 
 def _objects_in(
-    tree: ast.Module, module: str, path: str, factories: dict[str, AppCandidate]
+    tree: ast.Module, module: str, path: str, makers: dict[str, str | None]
 ) -> Iterator[AppCandidate]:
-    """Module-level `app = Flask(...)`, and `app = some_factory()` of a factory seen."""
+    """Module-level `app = Flask(...)`, `app = some_factory(...)` of a factory seen, and
+    `app: Sanic = anything(...)`: the annotation names the framework."""
     for node in tree.body:
-        if not isinstance(node, ast.Assign | ast.AnnAssign):
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
             continue
         framework = constructed_framework(node.value)
-        made_by = _called_factory(node.value, factories)
+        made_by = _called_factory(node.value, makers)
         if made_by is not None:
-            framework = factories[made_by].framework
-        elif framework is None:
+            framework = makers[made_by] or framework
+        if isinstance(node, ast.AnnAssign) and framework is None:
+            framework = _named_framework(node.annotation)
+        if framework is None and made_by is None:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
@@ -155,15 +174,31 @@ def _objects_in(
                 yield AppCandidate(
                     module=module, attribute=target.id, factory=False, framework=framework,
                     path=path, made_by=made_by,
+                    made_with_arguments=made_by is not None and _has_arguments(node.value),
                 )  # fmt: skip
 
 
-def _called_factory(node: ast.AST | None, factories: dict[str, AppCandidate]) -> str | None:
-    if not isinstance(node, ast.Call) or node.args or node.keywords:
+def _called_factory(node: ast.AST | None, makers: dict[str, str | None]) -> str | None:
+    if not isinstance(node, ast.Call):
         return None
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    return name if isinstance(name, str) and name in factories else None
+    name = _named(node.func)
+    return name if name in makers else None
+
+
+def _has_arguments(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and bool(node.args or node.keywords)
+
+
+def _named(node: ast.AST) -> str | None:
+    """`name` or `module.name` -> "name"."""
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+    return name if isinstance(name, str) else None
+
+
+def _named_framework(annotation: ast.AST) -> str | None:
+    """`Sanic` or `sanic.Sanic` as an annotation -> "sanic"."""
+    name = _named(annotation)
+    return CONSTRUCTORS.get(name) if name else None
 
 
 def callable_without_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -178,9 +213,8 @@ def constructed_framework(node: ast.AST | None) -> str | None:
     """`Flask(...)` or `flask.Flask(...)` -> "flask"; anything else -> None."""
     if not isinstance(node, ast.Call):
         return None
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    return CONSTRUCTORS.get(name) if isinstance(name, str) else None
+    name = _named(node.func)
+    return CONSTRUCTORS.get(name) if name else None
 
 
 def entry_modules(project: Project) -> list[tuple[str, Path]]:

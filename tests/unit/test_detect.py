@@ -43,6 +43,10 @@ LOOKED_FOR = {
         "streamlit: a streamlit dependency and one script that imports streamlit (outside "
         'pages/), or app = "path/to/app.py"'
     ),
+    "sanic": (
+        "sanic: a sanic dependency and a module-level `app = Sanic(...)` (or `app: Sanic = ...`) "
+        "or a function returning one"
+    ),
     "aiohttp": (
         "aiohttp: an aiohttp dependency and a module-level `app = web.Application()` or a "
         "function returning one, in a module that imports aiohttp"
@@ -145,6 +149,31 @@ def test_a_factory_that_needs_an_argument_is_not_a_candidate(
         detect(project, Options())
 
     assert str(raised.value) == NO_WEB_APP.format("flask")
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        "from flask import Flask\n\n\ndef create_app(config):\n    return Flask(__name__)\n",
+        # a factory known by name, whose body hides the constructor
+        "from shop.build import build\n\n\ndef create_app(config):\n    return build(config)\n",
+    ],
+    ids=["returns-flask", "known-by-name"],
+)
+def test_an_object_made_by_a_factory_with_arguments_is_the_app(
+    tmp_path: Path, factory: str
+) -> None:
+    """0NeoCoda0/Vkus' shape: `app = create_app(Config)` in app.py, the factory in another
+    module. The factory is no candidate (gunicorn cannot call it), the object it made is."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/factory.py": factory,
+        "shop/app.py": "from shop.factory import create_app\n\napp = create_app(object)\n",
+    }
+
+    spec = detected(tmp_path, files)
+
+    assert (spec.app, spec.found_in) == ("shop.app:app", "shop/app.py: app = create_app(...)")
 
 
 def test_a_module_level_flask_object_in_a_submodule_is_served_as_is(tmp_path: Path) -> None:
@@ -436,8 +465,8 @@ def test_manage_setup_conftest_and_noxfile_at_the_root_are_not_candidates(
 
 def test_the_registry_tries_the_most_specific_detector_first() -> None:
     assert [d.name for d in DETECTORS] == [
-        "django", "dash", "streamlit", "aiohttp", "asgi", "flask", "celery", "console-script",
-        "module", "command",
+        "django", "dash", "streamlit", "sanic", "aiohttp", "asgi", "flask", "celery",
+        "console-script", "module", "command",
     ]  # fmt: skip
 
 

@@ -350,16 +350,8 @@ def test_a_flask_app_with_celery_is_served_as_the_web_app(tmp_path: Path) -> Non
             "RQ worker connects to Redis as it starts and exits when it cannot. Say what the "
             'image runs: command = ["rq", "worker", "--url", "redis://REDIS_HOST:6379/0"]',
         ),
-        (
-            "sanic",
-            "from sanic import Sanic\n\napp = Sanic('board')\n",
-            "board depends on sanic, a web framework with its own server, which quatrain does "
-            "not run by itself: quatrain has no Sanic detector yet, and will not guess its app. "
-            'Say what the image runs: command = ["sanic", "board.bot:app", "--host=0.0.0.0", '
-            '"--port=8888"]',
-        ),
     ],
-    ids=["python-telegram-bot", "aiogram", "discord.py", "rq", "sanic"],
+    ids=["python-telegram-bot", "aiogram", "discord.py", "rq"],
 )
 def test_a_library_quatrain_cannot_prove_is_refused_with_the_command_to_set(
     tmp_path: Path, dependency: str, module_text: str, message: str
@@ -376,28 +368,119 @@ def test_a_library_quatrain_cannot_prove_is_refused_with_the_command_to_set(
     )
 
 
-def test_a_sanic_app_that_also_uses_aiohttp_is_refused_with_sanics_command(
+# --- Sanic ----------------------------------------------------------------------------------
+
+
+def test_a_sanic_app_is_served_by_sanics_own_server(tmp_path: Path) -> None:
+    files = {
+        "board/__init__.py": "",
+        "board/web.py": "from sanic import Sanic\n\napp = Sanic('board')\n",
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "23.6.0")]
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.kind, spec.app, spec.found_in, spec.production_server) == (
+        "sanic", "http", "board.web:app", "board/web.py: app", "sanic",
+    )  # fmt: skip
+    # Sanic takes the port and the worker count only as flags: a shell expands them, and the
+    # app is the shell's "$1", never parsed as shell.
+    assert spec.production_command == (
+        "sh", "-c",
+        'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --workers "${WEB_CONCURRENCY:-1}" '
+        "--no-access-logs --no-motd",
+        "sh", "board.web:app",
+    )  # fmt: skip
+    assert spec.development_command == (
+        "sh", "-c", 'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --dev', "sh", "board.web:app",
+    )  # fmt: skip
+
+
+def test_a_sanic_app_made_by_a_factory_with_arguments_is_found_by_its_annotation(
     tmp_path: Path,
 ) -> None:
-    """aiohttp as a client library is a web framework to the fallback check; the refusal must
-    still name Sanic, the framework that serves, and its command (ilswlol's shape)."""
+    """super16/my-locations' shape: `api: Sanic = create_app(title, config)`, the factory in
+    another module."""
+    files = {
+        "board/__init__.py": "from board.server import api\n",
+        "board/utils.py": (
+            "from sanic import Sanic\n\n\ndef create_app(title, config) -> Sanic:\n"
+            "    app = Sanic(title)\n    return app\n"
+        ),
+        "board/server.py": (
+            "from sanic import Sanic\n\nfrom board.utils import create_app\n\n"
+            'api: Sanic = create_app("board", object)\n'
+        ),
+    }
+    project = project_with(
+        tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "23.6.0")]
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        "board.server:api",
+        "board/server.py: api = create_app(...)",
+    )
+
+
+def test_a_sanic_factory_runs_with_the_factory_flag(tmp_path: Path) -> None:
+    source = "from sanic import Sanic\n\n\ndef create_app():\n    return Sanic('board')\n"
+    files = {"board/__init__.py": source}
+    project = project_with(
+        tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "24.12.0")]
+    )
+
+    spec = detect(project, Options(access_log=True))
+
+    assert spec.app == "board:create_app()"
+    assert spec.production_command[2].startswith('exec sanic "$1" --factory --host 0.0.0.0 ')
+    assert "--access-logs --no-motd" in spec.production_command[2]
+    assert spec.production_command[4] == "board:create_app"
+
+
+def test_a_sanic_app_that_also_uses_aiohttp_is_served_by_sanic(tmp_path: Path) -> None:
+    """aiohttp as a client library has no web.Application: the Sanic app is the one served
+    (ilswlol's shape)."""
     files = {
         "board/__init__.py": "",
         "board/bot.py": "import aiohttp\nfrom sanic import Sanic\n\napp = Sanic('board')\n",
     }
-    project = project_with(tmp_path, files, dependencies=["sanic", "aiohttp"])
+    lock = [locked("sanic", "23.6.0"), locked("aiohttp", "3.9.1")]
+    project = project_with(tmp_path, files, dependencies=["sanic", "aiohttp"], lock=lock)
+
+    assert detect(project, Options()).detector == "sanic"
+
+
+def test_a_sanic_older_than_its_command_line_is_refused_with_the_command_to_set(
+    tmp_path: Path,
+) -> None:
+    """ilswlol locks Sanic 18.12, whose only command line is `python -m sanic module.app`."""
+    files = {"board/__init__.py": "", "board/bot.py": "from sanic import Sanic\n\napp = Sanic()\n"}
+    project = project_with(
+        tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "18.12.0")]
+    )
 
     with pytest.raises(DetectionError) as raised:
         detect(project, Options())
 
-    message = str(raised.value)
-    assert message.startswith("board depends on aiohttp, but quatrain found no app")
-    assert (
-        " It also depends on sanic, a web framework with its own server, which quatrain does not "
-        "run by itself (quatrain has no Sanic detector yet, and will not guess its app); to run "
-        'that, set command = ["sanic", "board.bot:app", "--host=0.0.0.0", "--port=8888"]. Say '
-        "which: "
-    ) in message
+    assert str(raised.value) == (
+        "board locks Sanic 18.12.0, older than the command line quatrain runs (`sanic "
+        "module:app --host ... --port ...`, from Sanic 21.12). Update Sanic, or say what the "
+        'image runs: command = ["python", "-m", "sanic", "board.bot.app", "--host=0.0.0.0", '
+        '"--port=8888"] in [tool.quatrain].'
+    )
+
+
+def test_a_sanic_app_without_sanic_in_the_main_group_is_refused(tmp_path: Path) -> None:
+    files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
+    lock = [locked("sanic", "23.6.0", groups=("dev",))]
+    project = project_with(tmp_path, files, dependencies=["sanic"], lock=lock)
+
+    with pytest.raises(ProjectError, match="sanic"):
+        detect(project, Options())
 
 
 def test_the_command_option_runs_a_bot_as_a_worker(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ detect.py orders them."""
 
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.django import DjangoDetector
-from quatrain.detectors.own_servers import AiohttpDetector, StreamlitDetector
+from quatrain.detectors.own_servers import AiohttpDetector, SanicDetector, StreamlitDetector
 from quatrain.detectors.processes import CeleryDetector, CommandDetector, ConsoleScriptDetector
 from quatrain.detectors.web import AsgiDetector, DashDetector, FlaskDetector
 
@@ -18,5 +18,6 @@ __all__ = [
     "DashDetector",
     "DjangoDetector",
     "FlaskDetector",
+    "SanicDetector",
     "StreamlitDetector",
 ]

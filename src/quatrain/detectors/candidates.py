@@ -18,7 +18,7 @@ def framework_of(candidate: AppCandidate, project: Project) -> str | None:
         return candidate.framework
     if "flask" in project.dependencies:
         return "flask"
-    return next((f for f in ASGI_FRAMEWORKS if f in project.dependencies), None)
+    return next((f for f in (*ASGI_FRAMEWORKS, "sanic") if f in project.dependencies), None)
 
 
 def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidate | None:

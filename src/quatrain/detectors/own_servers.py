@@ -1,12 +1,13 @@
-"""Apps that run on a server of their framework's own: Streamlit, and aiohttp when gunicorn
-is not locked."""
+"""Apps that run on a server of their framework's own: Streamlit, Sanic, and aiohttp when
+gunicorn is not locked."""
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from quatrain import servers, source
-from quatrain.detectors.candidates import lock_of
+from quatrain.detectors.candidates import chosen_app, lock_of
 from quatrain.errors import DetectionError
 from quatrain.main_module import main_modules, run_module
 from quatrain.options import Options
@@ -73,6 +74,60 @@ def _streamlit_script(project: Project, options: Options) -> tuple[str | None, s
         )
         raise DetectionError(msg)
     return (found[0], f"{found[0]}: import streamlit") if found else (None, "")
+
+
+# Sanic's command line as the detector uses it (`sanic module:app --host --port --workers
+# --factory --access-logs`, sanic/cli/arguments.py) is that of Sanic 21.12 and later.
+SANIC_CLI_FROM = (21, 12)
+
+
+class SanicDetector:
+    """Sanic runs on its own server, started by its command line: `sanic module:app`, with
+    `--factory` for a factory. It takes the port and the worker count only as flags."""
+
+    name: ClassVar[str] = "sanic"
+    looks_for: ClassVar[str] = (
+        "a sanic dependency and a module-level `app = Sanic(...)` (or `app: Sanic = ...`) or a "
+        "function returning one"
+    )
+
+    def detect(self, project: Project, options: Options) -> ServeSpec | None:
+        if "sanic" not in project.dependencies:
+            return None
+        chosen = chosen_app(project, options, ("sanic",))
+        if chosen is None:
+            return None
+        app, found_in, _ = chosen
+        lock = lock_of(project)
+        if not servers.locked_in_main(lock, "sanic"):
+            raise servers.missing_server(project.name, "sanic", "a Sanic app", lock)
+        locked = lock.package("sanic")
+        if locked is not None and not servers.at_least(locked.version, SANIC_CLI_FROM):
+            module = app.split(":")[0]
+            command = ["python", "-m", "sanic", f"{module}.app", "--host=0.0.0.0", "--port=8888"]
+            msg = (
+                f"{project.name} locks Sanic {locked.version}, older than the command line "
+                "quatrain runs (`sanic module:app --host ... --port ...`, from Sanic 21.12). "
+                f"Update Sanic, or say what the image runs: command = {json.dumps(command)} "
+                "in [tool.quatrain]."
+            )
+            raise DetectionError(msg)
+        factory = " --factory" if app.endswith("()") else ""
+        bind = f'"$1"{factory} --host 0.0.0.0 --port "$PORT"'
+        logs = "--access-logs" if options.access_log else "--no-access-logs"
+        production = f'sanic {bind} --workers "${{WEB_CONCURRENCY:-1}}" {logs} --no-motd'
+        return ServeSpec(
+            detector=self.name,
+            kind="http",
+            framework="sanic",
+            app=app,
+            found_in=found_in,
+            production_command=servers.in_shell_with(production, app.removesuffix("()")),
+            development_command=servers.in_shell_with(
+                f"sanic {bind} --dev", app.removesuffix("()")
+            ),
+            production_server="sanic",
+        )
 
 
 class AiohttpDetector:
