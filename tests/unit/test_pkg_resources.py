@@ -25,3 +25,19 @@ def test_aiosql_4_to_8_gets_setuptools_because_it_imports_pkg_resources(
     dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
+
+
+@pytest.mark.parametrize(
+    ("version", "gets_setuptools"),
+    [("1.0.1", True), ("1.1.0", True), ("1.1.1", True), ("1.1.2", False), ("2.6.5", False)],
+)
+def test_tracerite_before_1_1_2_gets_setuptools_because_it_imports_pkg_resources(
+    tmp_path: Path, version: str, gets_setuptools: bool
+) -> None:
+    """Sanic 23.6 imports tracerite, whose 1.0.1 to 1.1.1 import pkg_resources."""
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("tracerite", version))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
