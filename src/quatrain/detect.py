@@ -4,7 +4,6 @@ detector looked for and how to choose."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from quatrain import source
@@ -23,10 +22,11 @@ from quatrain.detectors import (
 )
 from quatrain.errors import DetectionError
 from quatrain.import_root import run_from_import_root
-from quatrain.main_module import MainModuleDetector, main_modules
+from quatrain.main_module import MainModuleDetector, bot_script, main_modules
 from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
+from quatrain.unserved import UNSERVED, Unserved
 
 __all__ = ["DETECTORS", "Detector", "ServeSpec", "detect"]
 
@@ -68,48 +68,13 @@ FALLBACKS = ("celery", "console-script", "module", "command")
 WEB_FRAMEWORKS = ("django", "dash", "streamlit", "sanic", "aiohttp", "flask", *ASGI_FRAMEWORKS)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Unserved:
-    """A library whose apps quatrain does not serve by itself, and why."""
-
-    what: str
-    why: str
-    imports: str  # the import name, to find the module to run
-    command: str  # the command to suggest; {module} is the module found
-
-
-def _bot(service: str, gateway: str, imports: str) -> Unserved:
-    """A chat bot library: what every bot needs to start is the same."""
-    return Unserved(
-        what=f"a {service} bot library",
-        why=f"a bot needs its token and {gateway} to start, and serves no port",
-        imports=imports,
-        command='["python", "-m", "{module}"]',
-    )
-
-
-# Why each gets a refusal rather than a detector: none of them can be shown to work from the
-# image alone, in a container with no network and no secrets.
-UNSERVED = {
-    "python-telegram-bot": _bot("Telegram", "Telegram's servers", "telegram"),
-    "aiogram": _bot("Telegram", "Telegram's servers", "aiogram"),
-    "discord-py": _bot("Discord", "Discord's gateway", "discord"),
-    "rq": Unserved(
-        what="a Redis job queue",
-        why="an RQ worker connects to Redis as it starts and exits when it cannot",
-        imports="rq",
-        command='["rq", "worker", "--url", "redis://REDIS_HOST:6379/0"]',
-    ),
-}
-
-
 def detect(project: Project, options: Options) -> ServeSpec:
     chosen = [d for d in DETECTORS if options.serve in ("auto", d.name)]
     refused = False
     for detector in chosen:
         if detector.name in FALLBACKS and options.serve == "auto" and not refused:
             _refuse_web_fallback(project, [d for d in chosen if d.name not in FALLBACKS])
-            if not options.command and not main_modules(project):
+            if not options.command and not main_modules(project) and not bot_script(project):
                 _refuse_unserved(project)
             refused = True
         if detector.name == "console-script" and _runs_unserved(project, options):

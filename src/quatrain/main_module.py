@@ -1,12 +1,17 @@
-"""Projects that say themselves how they run: a package with a `__main__.py`.
+"""Projects that say themselves how they run: a package with a `__main__.py`, or a bot's one
+script.
 
 A bot, a worker or a service with its own event loop is often started as `python -m bot`; the
 `__main__.py` is the project's own evidence of that, so the image runs it and verify checks
-that the process stays up (it may serve no port, or one that its own settings choose).
+that the process stays up (it may serve no port, or one that its own settings choose). A bot
+started as `python bot/main.py` says it in its script: of the modules that import its bot
+library, the one with `if __name__ == "__main__":` is run, as `python -m bot.main`.
 """
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import ClassVar
 
 from quatrain import source
@@ -14,6 +19,7 @@ from quatrain.errors import DetectionError
 from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
+from quatrain.unserved import UNSERVED
 
 
 def main_modules(project: Project) -> list[str]:
@@ -25,14 +31,44 @@ def main_modules(project: Project) -> list[str]:
     )
 
 
-def run_module(project: Project, module: str, framework: str, detector: str) -> ServeSpec:
+def bot_script(project: Project) -> tuple[str, str, Path] | None:
+    """(bot library, module, file) of the one module that imports a bot library the project
+    depends on and runs itself; None when there is none, or more than one."""
+    found = [
+        (name, module, path)
+        for name, unserved in UNSERVED.items()
+        if unserved.bot and name in project.dependencies
+        for module, path in source.importing_modules(project, unserved.imports)
+        if _runs_itself(path)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _runs_itself(path: Path) -> bool:
+    """A top-level `if __name__ == "__main__":`."""
+    tree = source.parse(path)
+    return tree is not None and any(
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+        and len(node.test.comparators) == 1
+        and isinstance(node.test.comparators[0], ast.Constant)
+        and node.test.comparators[0].value == "__main__"
+        for node in tree.body
+    )
+
+
+def run_module(
+    project: Project, module: str, framework: str, detector: str, found_in: str = ""
+) -> ServeSpec:
     command = ("python", "-m", module)
     return ServeSpec(
         detector=detector,
         kind="worker",
         framework=framework,
         app=module,
-        found_in=f"{module.replace('.', '/')}/__main__.py",
+        found_in=found_in or f"{module.replace('.', '/')}/__main__.py",
         production_command=command,
         development_command=command,
     )
@@ -40,7 +76,10 @@ def run_module(project: Project, module: str, framework: str, detector: str) -> 
 
 class MainModuleDetector:
     name: ClassVar[str] = "module"
-    looks_for: ClassVar[str] = "one top-level package with a __main__.py, run as python -m"
+    looks_for: ClassVar[str] = (
+        "one top-level package with a __main__.py, or the one script of a bot library with "
+        '`if __name__ == "__main__":`, run as python -m'
+    )
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
         if options.command:
@@ -55,7 +94,7 @@ class MainModuleDetector:
                 raise DetectionError(msg)
             found = [options.app]
         if not found:
-            return None
+            return self._bot_script(project) if options.app is None else None
         if len(found) > 1:
             msg = (
                 f"{project.name} has several packages with a __main__.py ({', '.join(found)}). "
@@ -63,3 +102,11 @@ class MainModuleDetector:
             )
             raise DetectionError(msg)
         return run_module(project, found[0], "python -m", self.name)
+
+    def _bot_script(self, project: Project) -> ServeSpec | None:
+        found = bot_script(project)
+        if found is None:
+            return None
+        library, module, path = found
+        where = f'{path.relative_to(project.root).as_posix()}: if __name__ == "__main__"'
+        return run_module(project, module, library, self.name, found_in=where)

@@ -63,7 +63,10 @@ LOOKED_FOR = {
     "console-script": (
         "console-script: one console script in [project.scripts] or [tool.poetry.scripts]"
     ),
-    "module": "module: one top-level package with a __main__.py, run as python -m",
+    "module": (
+        "module: one top-level package with a __main__.py, or the one script of a bot library "
+        'with `if __name__ == "__main__":`, run as python -m'
+    ),
     "command": ("command: a command = [...] in [tool.quatrain] for a long-running process"),
 }
 WEB_LOOKED_FOR = "; ".join(

@@ -483,6 +483,47 @@ def test_a_sanic_app_without_sanic_in_the_main_group_is_refused(tmp_path: Path) 
         detect(project, Options())
 
 
+BOT_SCRIPT = """
+    import asyncio
+
+    from aiogram import Bot, Dispatcher
+
+
+    async def main():
+        await Dispatcher().start_polling(Bot("token"))
+
+
+    if __name__ == "__main__":
+        asyncio.run(main())
+"""
+
+
+def test_the_one_script_of_a_bot_that_runs_itself_is_run_as_a_module(tmp_path: Path) -> None:
+    """OnishkovValera/CosmokeyBot's shape: `python bot/main.py` in its Dockerfile, no
+    __main__.py, and other modules that import aiogram too."""
+    files = {
+        "board/__init__.py": "",
+        "board/main.py": BOT_SCRIPT,
+        "board/handlers.py": "from aiogram import Router\n\nrouter = Router()\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["aiogram"])
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.kind, spec.framework, spec.production_command, spec.found_in) == (
+        "module", "worker", "aiogram", ("python", "-m", "board.main"),
+        'board/main.py: if __name__ == "__main__"',
+    )  # fmt: skip
+
+
+def test_two_scripts_of_a_bot_that_run_themselves_are_refused(tmp_path: Path) -> None:
+    files = {"board/__init__.py": "", "board/main.py": BOT_SCRIPT, "board/admin.py": BOT_SCRIPT}
+    project = project_with(tmp_path, files, dependencies=["aiogram"])
+
+    with pytest.raises(DetectionError, match=r'command = \["python", "-m", "YOUR_MODULE"\]'):
+        detect(project, Options())
+
+
 def test_the_command_option_runs_a_bot_as_a_worker(tmp_path: Path) -> None:
     files = {"board/__init__.py": "", "board/bot.py": "import discord\n"}
     project = project_with(tmp_path, files, dependencies=["discord.py"])
