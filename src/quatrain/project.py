@@ -134,6 +134,8 @@ def load_project(root: Path) -> Project:
     if not packages:
         # Poetry would fail to install the root; a service kept in app/ is the usual reason.
         package_mode = False
+    if package_mode:
+        pyproject.check_readmes(read, project_table, poetry_table)
     build_dirs, included_files = pyproject.included_tops(read, poetry_table)
     build_system = read.table(data.get("build-system"), "build-system")
     lock_path = _project_file(root, "poetry.lock")

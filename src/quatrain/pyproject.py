@@ -300,6 +300,41 @@ def build_files(
     return files
 
 
+def check_readmes(
+    read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
+) -> None:
+    """A readme the metadata names must exist, or poetry-core cannot build the package: say so
+    before a build, and name the file of another case (a project made on macOS or Windows)."""
+    for value, key in _readmes(read, project_table, poetry_table):
+        path = read.path(value, key)
+        if (read.root / path).is_file():
+            continue
+        wanted = Path(path)
+        folder = read.root / wanted.parent
+        others = (
+            sorted(
+                f.name
+                for f in folder.iterdir()
+                if f.name.lower() == wanted.name.lower() and f.name != wanted.name
+            )
+            if folder.is_dir()
+            else []
+        )
+        if (read.root / path).is_symlink():
+            why = " (it is a link to nothing)"
+        elif others:
+            why = (
+                f" ({', '.join(others)} is, but names are case-sensitive in the image, as on Linux)"
+            )
+        else:
+            why = ""
+        msg = (
+            f"{read.file} sets {key} = {json.dumps(path)}, and the project has no such file{why}. "
+            "Poetry cannot build the package without it: rename the file, or fix the setting."
+        )
+        raise ProjectError(msg)
+
+
 def _readmes(
     read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
 ) -> list[tuple[object, str]]:

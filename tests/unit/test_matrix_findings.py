@@ -37,12 +37,13 @@ def test_a_lock_that_is_a_symlink_loop_is_a_project_error_naming_it(tmp_path: Pa
         load_project(root)
 
 
-def test_a_readme_that_is_a_symlink_loop_is_read_as_no_readme(tmp_path: Path) -> None:
+def test_a_readme_that_is_a_symlink_loop_is_a_project_error(tmp_path: Path) -> None:
     pyproject = pep621(extra='readme = "README.md"\n')
     root = flask_project(tmp_path / "shop", {"shop/__init__.py": ""}, pyproject=pyproject)
     (root / "README.md").symlink_to("README.md")
 
-    assert "README.md" not in load_project(root).build_files
+    with pytest.raises(ProjectError, match=r"no such file \(it is a link to nothing\)"):
+        load_project(root)
 
 
 def test_an_include_pattern_that_matches_a_symlink_loop_loads(tmp_path: Path) -> None:

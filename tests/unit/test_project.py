@@ -289,7 +289,6 @@ def test_package_mode_false_needs_neither_a_name_nor_a_package(tmp_path: Path) -
     ("table", "readme", "on_disk", "expected"),
     [
         ("project", 'readme = "README.md"', ["README.md"], ("README.md",)),
-        ("project", 'readme = "README.md"', [], ()),
         (
             "project",
             'readme = { file = "README.rst", content-type = "text/x-rst" }',
@@ -302,11 +301,10 @@ def test_package_mode_false_needs_neither_a_name_nor_a_package(tmp_path: Path) -
             ["README.md", "CHANGES.md"],
             ("CHANGES.md", "README.md"),
         ),
-        ("tool.poetry", 'readme = ["README.md", "CHANGES.md"]', ["README.md"], ("README.md",)),
     ],
-    ids=["string", "string-missing", "table", "list", "list-one-missing"],
+    ids=["string", "table", "list"],
 )
-def test_the_readme_is_a_build_file_only_when_it_exists(
+def test_the_readmes_are_build_files(
     tmp_path: Path, table: str, readme: str, on_disk: list[str], expected: tuple[str, ...]
 ) -> None:
     write_tree(
@@ -319,6 +317,46 @@ def test_the_readme_is_a_build_file_only_when_it_exists(
     )
 
     assert load_project(tmp_path).build_files == expected
+
+
+@pytest.mark.parametrize(
+    ("readme", "on_disk", "why"),
+    [
+        ('readme = "README.md"', [], ""),
+        ('readme = ["README.md", "CHANGES.md"]', ["README.md"], ""),
+        # FerdinaKusumah/sports: made where names are not case-sensitive
+        (
+            'readme = "README.md"',
+            ["readme.md"],
+            " (readme.md is, but names are case-sensitive in the image, as on Linux)",
+        ),
+    ],
+    ids=["missing", "one-of-two-missing", "other-case"],
+)
+def test_a_readme_the_package_names_and_lacks_is_an_error_before_any_build(
+    tmp_path: Path, readme: str, on_disk: list[str], why: str
+) -> None:
+    files = {"pyproject.toml": f'[tool.poetry]\nname = "shop"\n{readme}\n', "shop/__init__.py": ""}
+    write_tree(tmp_path, {**files, **dict.fromkeys(on_disk, "text\n")})
+    key = "tool.poetry.readme" if "[" not in readme else "tool.poetry.readme[1]"
+    missing = "README.md" if "[" not in readme else "CHANGES.md"
+
+    with pytest.raises(ProjectError) as raised:
+        load_project(tmp_path)
+
+    assert str(raised.value) == (
+        f'{tmp_path / "pyproject.toml"} sets {key} = "{missing}", and the project has no such '
+        f"file{why}. Poetry cannot build the package without it: rename the file, or fix the "
+        "setting."
+    )
+
+
+def test_an_application_needs_no_readme(tmp_path: Path) -> None:
+    """No package is built, so a readme that is not there is nobody's concern."""
+    pyproject = '[tool.poetry]\nname = "shop"\npackage-mode = false\nreadme = "README.md"\n'
+    write_tree(tmp_path, {"pyproject.toml": pyproject, "app.py": ""})
+
+    assert load_project(tmp_path).build_files == ()
 
 
 def test_license_files_in_the_root_are_build_files_and_missing_ones_are_not(
