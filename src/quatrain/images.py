@@ -80,7 +80,12 @@ def choose(
     on the default release gets the newest release that has them."""
     release = check_debian_release(options.debian_release)
     runtime = (
-        wheels.runtime_packages(project.lock, groups=options.groups, extras=options.extras)
+        wheels.runtime_packages(
+            project.lock,
+            groups=options.groups,
+            extras=options.extras,
+            requested=project.requested(options.groups),
+        )
         if project.lock
         else ()
     )
@@ -171,7 +176,12 @@ def lock_needs(
     well-known sdists), setuptools where the lock leaves it out; warnings for the rest."""
     if project.lock is None:
         return LockNeeds(), []
-    runtime = wheels.runtime_packages(project.lock, groups=options.groups, extras=options.extras)
+    runtime = wheels.runtime_packages(
+        project.lock,
+        groups=options.groups,
+        extras=options.extras,
+        requested=project.requested(options.groups),
+    )
     found = system_packages.system_packages(
         [p.name for p in images.source_builds], images.debian_release
     )

@@ -6,7 +6,9 @@ Lock formats differ in where they keep what quatrain needs:
 | --- | --- | --- | --- |
 | 1.0 | Poetry 1.0 | `category = "main" / "dev"` | only hashes, under `[metadata.hashes]` |
 | 1.1 | Poetry 1.1-1.4 | `category` | `[metadata.files]`, a list of `{file, hash}` per name |
-| 2.0, 2.1 | Poetry 1.5-2.x | `groups = [...]` | `files = [...]` in each `[[package]]` |
+| 2.0 | Poetry 1.3-1.4 | `category` | `files = [...]` in each `[[package]]` |
+| 2.0 | Poetry 1.5-1.8 | none: what is installed follows from pyproject.toml | `files` |
+| 2.1 | Poetry 2.x | `groups = [...]` | `files` |
 
 Every field read is type-checked here, with the file and key in the message.
 """
@@ -69,6 +71,10 @@ class Lock:
     packages: tuple[LockedPackage, ...]
     content_hash: str | None = None  # Poetry's digest of the pyproject it was locked from
     extras: Mapping[str, tuple[str, ...]] | None = None  # extra -> canonical package names
+    # Whether packages say their groups (`category`, `groups`). Poetry 1.5 to 1.8 dropped
+    # `category` and wrote no `groups`: every package then reads as "main", and the packages
+    # production installs are those its requested dependencies reach (wheels.runtime_packages).
+    groups_known: bool = True
 
     def package(self, name: str) -> LockedPackage | None:
         wanted = canonical_name(name)
@@ -131,12 +137,17 @@ def load_lock(path: Path) -> Lock | None:
         _locked_package(reader, entry, f"package[{index}]", legacy_files)
         for index, entry in enumerate(entries)
     )
+    groups_known = any(
+        isinstance(entry, Mapping) and ("category" in entry or "groups" in entry)
+        for entry in entries
+    )
     return Lock(
         lock_version=lock_version,
         poetry_version=_writer(path),
         packages=packages,
         content_hash=reader.optional_string(metadata, "content-hash", "metadata"),
         extras=_extras(reader, data),
+        groups_known=groups_known or not packages,
     )
 
 

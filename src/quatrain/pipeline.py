@@ -21,6 +21,7 @@ from quatrain import (
     registry,
     sbom,
     sbom_push,
+    unlocked_imports,
 )
 from quatrain import engine as engine_module
 from quatrain.detect import detect
@@ -99,7 +100,12 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         private_sources=private,
         context=context,
         layout=layout,
-        warnings=(*warnings, *more_warnings, *brought),
+        warnings=(
+            *warnings,
+            *more_warnings,
+            *brought,
+            *unlocked_imports.warnings(project, options),
+        ),
     )
 
 

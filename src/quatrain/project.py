@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ class Project:
     build_files: tuple[str, ...]  # readme, license and included files `poetry build` reads
     manifest_files: tuple[str, ...] = ()  # read whenever Poetry loads the project: a license
     dependencies: tuple[str, ...]  # canonical names of the main group's direct dependencies
+    # group -> canonical names of its direct dependencies (dev-dependencies are "dev")
+    group_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scripts: Mapping[str, str]  # console scripts: name -> "module:function"
     sources: tuple[PackageSource, ...] = ()
     build_dirs: tuple[str, ...] = ()  # top-level directories [tool.poetry] include reaches into
@@ -55,6 +57,12 @@ class Project:
     revision: str | None = None  # the git commit checked out, for the image's labels
     content_hashes: tuple[str, ...] = ()  # digests a fresh lock may carry (see content_hash)
     build_backend: str | None = None  # [build-system] build-backend, "poetry.core.masonry.api"
+
+    def requested(self, groups: Iterable[str] = ()) -> tuple[str, ...]:
+        """The direct dependencies production installs: the main group's and those of the
+        chosen groups."""
+        chosen = (n for g in groups for n in self.group_dependencies.get(g, ()))
+        return tuple(sorted({*self.dependencies, *chosen}))
 
     @property
     def lock_is_fresh(self) -> bool:
@@ -156,6 +164,9 @@ def load_project(root: Path) -> Project:
         build_dirs=build_dirs,
         manifest_files=pyproject.manifest_files(read, project_table),
         dependencies=pyproject.main_dependencies(read, project_table, poetry_table),
+        group_dependencies=pyproject.group_dependencies(
+            read, poetry_table, read.table(data.get("dependency-groups"), "dependency-groups")
+        ),
         scripts=pyproject.scripts(read, project_table, poetry_table),
         sources=pyproject.sources(read, poetry_table),
         lock=load_lock(lock_path) if lock_path is not None else None,

@@ -222,6 +222,28 @@ def main_dependencies(
     return tuple(sorted(names))
 
 
+def group_dependencies(
+    read: Reader, poetry_table: Mapping[str, Any], dependency_groups: Mapping[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    """Canonical names of each dependency group's direct dependencies: Poetry's
+    [tool.poetry.group.NAME.dependencies], Poetry 1.1's [tool.poetry.dev-dependencies] (the
+    group "dev"), and PEP 735's [dependency-groups] (Poetry 2.2 reads them)."""
+    found: dict[str, set[str]] = {}
+    legacy = read.table(poetry_table.get("dev-dependencies"), "tool.poetry.dev-dependencies")
+    found.setdefault("dev", set()).update(canonical_name(str(n)) for n in legacy)
+    for group, table in read.table(poetry_table.get("group"), "tool.poetry.group").items():
+        key = f"tool.poetry.group.{group}"
+        dependencies = read.table(read.table(table, key).get("dependencies"), f"{key}.dependencies")
+        found.setdefault(str(group), set()).update(canonical_name(str(n)) for n in dependencies)
+    for group, entries in dependency_groups.items():
+        key = f"dependency-groups.{group}"
+        names = found.setdefault(str(group), set())
+        for entry in read.array(entries, key):
+            if isinstance(entry, str):  # a {include-group = "..."} table names no package
+                names.add(canonical_name(re.split(r"[\s\[<>=!~;(@]", entry, maxsplit=1)[0]))
+    return {group: tuple(sorted(names)) for group, names in sorted(found.items()) if names}
+
+
 def scripts(
     read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
 ) -> dict[str, str]:

@@ -63,7 +63,7 @@ def sbom(
     target = wheels.Target(python=images.python_version, debian_release=images.debian_release)
     packages = installed_packages(
         project.lock,
-        direct=project.dependencies,
+        direct=project.requested(options.groups),
         target=target,
         groups=options.groups,
         extras=options.extras,
@@ -91,35 +91,14 @@ def installed_packages(
     """
     if lock is None:
         return ()
-    runtime = wheels.runtime_packages(lock, groups=tuple(groups), extras=tuple(extras))
+    requested = {canonical_name(n) for n in direct}
+    runtime = wheels.runtime_packages(
+        lock, groups=tuple(groups), extras=tuple(extras), requested=requested
+    )
     if _version(lock.lock_version) < (2, 1):
-        runtime = _reachable(runtime, {canonical_name(n) for n in direct}, target)
+        runtime = wheels.reachable(runtime, requested, target)
     chosen = [p for p in runtime if wheels.applies(p, target)]
     return tuple(sorted(chosen, key=lambda p: canonical_name(p.name)))
-
-
-def _reachable(
-    runtime: Sequence[LockedPackage], direct: set[str], target: wheels.Target
-) -> tuple[LockedPackage, ...]:
-    by_name = {canonical_name(p.name): p for p in runtime}
-    # Optional packages came through a chosen extra and packages of other groups through a
-    # chosen group: the project asks for them, like for its direct dependencies.
-    found = {n for n, p in by_name.items() if n in direct or p.optional or "main" not in p.groups}
-    pending = list(found)
-    while pending:
-        for name, marker in by_name[pending.pop()].dependency_markers:
-            if name in by_name and name not in found and _edge_applies(marker, target):
-                found.add(name)
-                pending.append(name)
-    return tuple(p for n, p in by_name.items() if n in found)
-
-
-def _edge_applies(marker: str, target: wheels.Target) -> bool:
-    # An `extra == "x"` edge is taken: Poetry locks an optional dependency only when something
-    # asks for that extra. The rest of the marker is judged as wheels.applies judges a package's.
-    if not marker or "extra" in marker:
-        return True
-    return wheels.applies(LockedPackage(name="", version="", groups=(), markers=marker), target)
 
 
 def runtime_image(images: BaseImages) -> str:

@@ -8,7 +8,7 @@ deployed on most; an image built for another architecture takes the same Python.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,17 +44,52 @@ class Target:
 
 
 def runtime_packages(
-    lock: Lock, *, groups: Collection[str] = (), extras: Collection[str] = ()
+    lock: Lock,
+    *,
+    groups: Collection[str] = (),
+    extras: Collection[str] = (),
+    requested: Collection[str] | None = None,
 ) -> tuple[LockedPackage, ...]:
     """The packages production installs: the main group and the chosen groups, and optional
-    packages only through a chosen extra."""
+    packages only through a chosen extra. A lock whose packages do not say their groups (Poetry
+    1.5 to 1.8) gives them all as "main": then what the `requested` direct dependencies reach,
+    by any edge, is installed, and the development tools are not."""
     wanted = {"main", *groups}
     chosen_extras = {p for extra in extras for p in (lock.extras or {}).get(extra, ())}
-    return tuple(
+    installed = tuple(
         p
         for p in lock.packages
         if wanted & set(p.groups) and (not p.optional or canonical_name(p.name) in chosen_extras)
     )
+    if lock.groups_known or requested is None:
+        return installed
+    return reachable(installed, {canonical_name(n) for n in requested}, target=None)
+
+
+def reachable(
+    packages: Sequence[LockedPackage], direct: set[str], target: Target | None
+) -> tuple[LockedPackage, ...]:
+    """The packages the direct dependencies reach, by the edges whose marker applies on the
+    target (every edge, without one). Optional packages came through a chosen extra and
+    packages of other groups through a chosen group: the project asks for them, as for its
+    direct dependencies."""
+    by_name = {canonical_name(p.name): p for p in packages}
+    found = {n for n, p in by_name.items() if n in direct or p.optional or "main" not in p.groups}
+    pending = list(found)
+    while pending:
+        for name, marker in by_name[pending.pop()].dependency_markers:
+            if name in by_name and name not in found and _edge_applies(marker, target):
+                found.add(name)
+                pending.append(name)
+    return tuple(p for n, p in by_name.items() if n in found)
+
+
+def _edge_applies(marker: str, target: Target | None) -> bool:
+    # An `extra == "x"` edge is taken: Poetry locks an optional dependency only when something
+    # asks for that extra. The rest of the marker is judged as `applies` judges a package's.
+    if not marker or "extra" in marker or target is None:
+        return True
+    return applies(LockedPackage(name="", version="", groups=(), markers=marker), target)
 
 
 def needs_setuptools(lock: Lock, runtime: Iterable[LockedPackage]) -> bool:
