@@ -333,8 +333,10 @@ def lock_era(lock: Lock) -> tuple[str, str] | None:
         minor = ".".join(lock.poetry_version.split(".")[:2])
         if minor not in eras["poetry"] and _tuple(minor) > _tuple(max(eras["poetry"], key=_tuple)):
             return None  # a Poetry newer than the table: current, no bound
-        if minor in eras["poetry"]:
-            evidence.append((eras["poetry"][minor], f"by Poetry {lock.poetry_version}"))
+        # The patch release's own era where the table has one, else its minor's.
+        era = eras["poetry"].get(lock.poetry_version, eras["poetry"].get(minor))
+        if era is not None:
+            evidence.append((era, f"by Poetry {lock.poetry_version}"))
     elif lock.lock_version in eras["lock-version"]:
         version = eras["lock-version"][lock.lock_version]
         evidence.append((version, f"in lock format {lock.lock_version}"))

@@ -231,15 +231,26 @@ def test_a_package_that_applies_only_on_windows_does_not_bound_the_python() -> N
 
 
 def test_a_pure_python_lock_gets_no_python_newer_than_the_poetry_that_wrote_it() -> None:
-    lock = _lock(locked("flask"), locked("typing-extensions"), poetry="1.8.3", lock_version="2.0")
+    lock = _lock(locked("flask"), locked("typing-extensions"), poetry="1.8.5", lock_version="2.0")
 
     choice = _choose(lock)
 
     assert choice.version == "3.13"
     assert choice.reason == (
         f"the newest official Python that ^3.9 admits is {NEWEST}, but the lock was written by "
-        "Poetry 1.8.3, before Python 3.14"
+        "Poetry 1.8.5, before Python 3.14"
     )
+
+
+@pytest.mark.parametrize(
+    ("poetry", "era"), [("1.8.0", "3.12"), ("1.8.3", "3.12"), ("1.8.4", "3.13"), ("1.8", "3.13")]
+)
+def test_a_patch_release_before_a_python_is_of_the_era_before_it(poetry: str, era: str) -> None:
+    """Poetry 1.8.3 (2024-05-08) locked before Python 3.13 (2024-10-07), 1.8.4 after; frogmouth's
+    Poetry 1.8.2 lock holds a typing-extensions that fails at import on 3.13."""
+    lock = _lock(locked("flask"), locked("typing-extensions"), poetry=poetry, lock_version="2.0")
+
+    assert _choose(lock).version == era
 
 
 def test_a_lock_without_a_writer_is_dated_by_its_format() -> None:
