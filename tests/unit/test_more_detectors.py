@@ -385,17 +385,32 @@ def test_a_sanic_app_is_served_by_sanics_own_server(tmp_path: Path) -> None:
     assert (spec.detector, spec.kind, spec.app, spec.found_in, spec.production_server) == (
         "sanic", "http", "board.web:app", "board/web.py: app", "sanic",
     )  # fmt: skip
-    # Sanic takes the port and the worker count only as flags: a shell expands them, and the
-    # app is the shell's "$1", never parsed as shell.
+    # Sanic takes the port only as a flag: a shell expands it, and the app is the shell's "$1",
+    # never parsed as shell. One process: Sanic's worker manager can hang when stopped early.
     assert spec.production_command == (
         "sh", "-c",
-        'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --workers "${WEB_CONCURRENCY:-1}" '
-        "--no-access-logs --no-motd",
+        'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --single-process --no-access-logs '
+        "--no-motd",
         "sh", "board.web:app",
     )  # fmt: skip
     assert spec.development_command == (
         "sh", "-c", 'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --dev', "sh", "board.web:app",
     )  # fmt: skip
+
+
+def test_a_sanic_before_its_worker_manager_runs_one_process_without_asking(
+    tmp_path: Path,
+) -> None:
+    """--single-process came with the worker manager in 22.9; before, one worker was one
+    process."""
+    files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
+    project = project_with(
+        tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "22.6.2")]
+    )
+
+    command = detect(project, Options()).production_command[2]
+
+    assert command == 'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --no-access-logs --no-motd'
 
 
 def test_a_sanic_app_made_by_a_factory_with_arguments_is_found_by_its_annotation(

@@ -76,14 +76,19 @@ def _streamlit_script(project: Project, options: Options) -> tuple[str | None, s
     return (found[0], f"{found[0]}: import streamlit") if found else (None, "")
 
 
-# Sanic's command line as the detector uses it (`sanic module:app --host --port --workers
-# --factory --access-logs`, sanic/cli/arguments.py) is that of Sanic 21.12 and later.
+# Sanic's command line as the detector uses it (`sanic module:app --host --port --factory
+# --access-logs`, sanic/cli/arguments.py) is that of Sanic 21.12 and later.
 SANIC_CLI_FROM = (21, 12)
+# From 22.9 a worker manager runs the workers, even one, unless --single-process says not to.
+# Stopped within a few seconds of its workers being ready, it hangs after they have stopped
+# (SIGKILL after docker stop's 10 s; seen with 23.6 and 25.12): one process per container stops
+# cleanly, and more containers give more processes.
+SANIC_SINGLE_PROCESS_FROM = (22, 9)
 
 
 class SanicDetector:
     """Sanic runs on its own server, started by its command line: `sanic module:app`, with
-    `--factory` for a factory. It takes the port and the worker count only as flags."""
+    `--factory` for a factory, in one process. It takes the port only as a flag."""
 
     name: ClassVar[str] = "sanic"
     looks_for: ClassVar[str] = (
@@ -114,8 +119,10 @@ class SanicDetector:
             raise DetectionError(msg)
         factory = " --factory" if app.endswith("()") else ""
         bind = f'"$1"{factory} --host 0.0.0.0 --port "$PORT"'
+        single = locked is None or servers.at_least(locked.version, SANIC_SINGLE_PROCESS_FROM)
+        processes = " --single-process" if single else ""
         logs = "--access-logs" if options.access_log else "--no-access-logs"
-        production = f'sanic {bind} --workers "${{WEB_CONCURRENCY:-1}}" {logs} --no-motd'
+        production = f"sanic {bind}{processes} {logs} --no-motd"
         return ServeSpec(
             detector=self.name,
             kind="http",
