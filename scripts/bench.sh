@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark (bench/README.md): makes the machine ready as the tests do, adds wrk, and runs
-# bench/run.py with the arguments given (none: the full run, about 25 minutes on 2 cores;
-# --quick: about 4). It writes BENCHMARKS.md, bench/results.json and bench/chart.png.
+# bench/run.py with the arguments given (none: the full run, about an hour on 2 cores;
+# --quick: about 9 minutes). It writes BENCHMARKS.md, bench/results.json and bench/chart.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/testbed.sh
