@@ -103,10 +103,12 @@ def app_candidates(project: Project) -> list[AppCandidate]:
         if tree is not None:
             parsed.append((module, file.relative_to(project.root).as_posix(), tree))
     found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
-    # What an object can be made with: these factories, and functions of any signature that
+    # What an object can be made with: the factories, and functions of any signature that
     # return a framework's app (`app = create_app(Config)`); the first of a name, for lookups.
-    makers = {name: framework for _, _, tree in parsed for name, framework in _makers_in(tree)}
-    makers |= {c.attribute: c.framework for c in reversed(found)}
+    makers: dict[str, str | None] = {}
+    for _, _, tree in parsed:
+        for name, framework in _makers_in(tree):
+            makers.setdefault(name, framework)
     for module, relative, tree in parsed:
         found += _objects_in(tree, module, relative, makers)
     used = {c.made_by for c in found if c.made_by}
@@ -129,8 +131,9 @@ def _factories_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandi
 
 def _makers_in(tree: ast.Module) -> Iterator[tuple[str, str | None]]:
     """(name, framework) of module-level functions that return a framework's app, or that are
-    named like a factory, whatever arguments they take; the last of a name in the module."""
-    for node in reversed(tree.body):
+    named like a factory, whatever arguments they take: the factories of `_factories_in`, and
+    those that need arguments."""
+    for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             framework = _returned_framework(node)
             if framework or node.name in FACTORY_NAMES:
@@ -255,18 +258,21 @@ def module_file(project: Project, dotted: str) -> Path | None:
     return None
 
 
-def imports(tree: ast.Module, library: str) -> bool:
-    """The module imports `library` (or a submodule of it) at its top level."""
+def imported_names(tree: ast.Module) -> list[str]:
+    """The dotted names the module's own statements import (`import a.b`, `from a.b import c`
+    -> "a.b"); relative imports are the project's own."""
+    names = []
     for node in tree.body:
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
+            names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names = [node.module or ""]
-        else:
-            continue
-        if any(n == library or n.startswith(f"{library}.") for n in names):
-            return True
-    return False
+            names.append(node.module or "")
+    return names
+
+
+def imports(tree: ast.Module, library: str) -> bool:
+    """The module imports `library` (or a submodule of it) at its top level."""
+    return any(n == library or n.startswith(f"{library}.") for n in imported_names(tree))
 
 
 def importing_modules(project: Project, library: str) -> list[tuple[str, Path]]:

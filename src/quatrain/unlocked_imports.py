@@ -9,8 +9,6 @@ count: an import inside `try:` or a function may be optional, and is the project
 
 from __future__ import annotations
 
-import ast
-
 from quatrain import source
 from quatrain.lock import LockedPackage, canonical_name
 from quatrain.options import Options
@@ -32,26 +30,16 @@ def warnings(project: Project, options: Options) -> list[str]:
         )
     }
     locked = {canonical_name(p.name): p for p in project.lock.packages}
-    own = {canonical_name(module.split(".")[0]) for module, _ in source.modules(project)}
+    modules = list(source.modules(project))
+    own = {canonical_name(module.split(".")[0]) for module, _ in modules}
     seen: dict[str, str] = {}  # package -> the first module that imports it
-    for _, path in source.modules(project):
+    for _, path in modules:
         tree = source.parse(path)
-        for name in _top_level_imports(tree) if tree is not None else ():
-            key = canonical_name(name)
+        for name in source.imported_names(tree) if tree is not None else ():
+            key = canonical_name(name.split(".")[0])
             if key in locked and key not in installed and key not in own:
                 seen.setdefault(key, path.relative_to(project.root).as_posix())
     return [_warning(project, locked[key], where) for key, where in sorted(seen.items())]
-
-
-def _top_level_imports(tree: ast.Module) -> list[str]:
-    """The first part of each name imported by a statement of the module's body."""
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names += [alias.name.split(".")[0] for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.append(node.module.split(".")[0])
-    return names
 
 
 def _warning(project: Project, package: LockedPackage, where: str) -> str:
