@@ -206,11 +206,16 @@ def urls(
     return dict(sorted(urls.items()))
 
 
+def _requirement_name(spec: str) -> str:
+    """The canonical project name a PEP 508 requirement names: "Flask[async]>=3" -> "flask"."""
+    return canonical_name(re.split(r"[\s\[<>=!~;(@]", spec, maxsplit=1)[0])
+
+
 def main_dependencies(
     read: Reader, project_table: Mapping[str, Any], poetry_table: Mapping[str, Any]
 ) -> tuple[str, ...]:
     names = {
-        canonical_name(re.split(r"[\s\[<>=!~;(@]", spec, maxsplit=1)[0])
+        _requirement_name(spec)
         for spec in read.strings(project_table.get("dependencies"), "project.dependencies")
     }
     key = "tool.poetry.dependencies"
@@ -240,7 +245,7 @@ def group_dependencies(
         names = found.setdefault(str(group), set())
         for entry in read.array(entries, key):
             if isinstance(entry, str):  # a {include-group = "..."} table names no package
-                names.add(canonical_name(re.split(r"[\s\[<>=!~;(@]", entry, maxsplit=1)[0]))
+                names.add(_requirement_name(entry))
     return {group: tuple(sorted(names)) for group, names in sorted(found.items()) if names}
 
 
