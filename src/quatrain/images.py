@@ -79,16 +79,7 @@ def choose(
     `release_is_default`: debian-release was not set, so a patch release that has no images
     on the default release gets the newest release that has them."""
     release = check_debian_release(options.debian_release)
-    runtime = (
-        wheels.runtime_packages(
-            project.lock,
-            groups=options.groups,
-            extras=options.extras,
-            requested=project.requested(options.groups),
-        )
-        if project.lock
-        else ()
-    )
+    runtime = project.runtime_packages(options.groups, options.extras)
     python = choose_python(
         project.python_constraint,
         options.python_version,
@@ -176,12 +167,7 @@ def lock_needs(
     well-known sdists), setuptools where the lock leaves it out; warnings for the rest."""
     if project.lock is None:
         return LockNeeds(), []
-    runtime = wheels.runtime_packages(
-        project.lock,
-        groups=options.groups,
-        extras=options.extras,
-        requested=project.requested(options.groups),
-    )
+    runtime = project.runtime_packages(options.groups, options.extras)
     found = system_packages.system_packages(
         [p.name for p in images.source_builds], images.debian_release
     )

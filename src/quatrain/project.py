@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from quatrain import pyproject
+from quatrain import pyproject, wheels
 from quatrain.errors import ProjectError
 from quatrain.lock import Lock, LockedPackage, canonical_name, load_lock, parse_toml
 from quatrain.pyproject import PackageDir, PackageSource, inside
@@ -63,6 +63,16 @@ class Project:
         chosen groups."""
         chosen = (n for g in groups for n in self.group_dependencies.get(g, ()))
         return tuple(sorted({*self.dependencies, *chosen}))
+
+    def runtime_packages(
+        self, groups: Collection[str] = (), extras: Collection[str] = ()
+    ) -> tuple[LockedPackage, ...]:
+        """The locked packages production installs, on any platform (wheels.runtime_packages);
+        none without a lock."""
+        if self.lock is None:
+            return ()
+        requested = self.requested(groups)
+        return wheels.runtime_packages(self.lock, groups=groups, extras=extras, requested=requested)
 
     @property
     def lock_is_fresh(self) -> bool:

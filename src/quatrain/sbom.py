@@ -91,12 +91,10 @@ def installed_packages(
     """
     if lock is None:
         return ()
-    requested = {canonical_name(n) for n in direct}
-    runtime = wheels.runtime_packages(
-        lock, groups=tuple(groups), extras=tuple(extras), requested=requested
-    )
+    runtime = wheels.runtime_packages(lock, groups=tuple(groups), extras=tuple(extras))
     if _version(lock.lock_version) < (2, 1):
-        runtime = wheels.reachable(runtime, requested, target)
+        # Locks that say no package's group are all older than 2.1: this walk covers them.
+        runtime = wheels.reachable(runtime, {canonical_name(n) for n in direct}, target)
     chosen = [p for p in runtime if wheels.applies(p, target)]
     return tuple(sorted(chosen, key=lambda p: canonical_name(p.name)))
 

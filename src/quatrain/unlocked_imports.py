@@ -13,7 +13,6 @@ from quatrain import source
 from quatrain.lock import LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
-from quatrain.wheels import runtime_packages
 
 
 def warnings(project: Project, options: Options) -> list[str]:
@@ -21,13 +20,7 @@ def warnings(project: Project, options: Options) -> list[str]:
     if project.lock is None:
         return []
     installed = {
-        canonical_name(p.name)
-        for p in runtime_packages(
-            project.lock,
-            groups=options.groups,
-            extras=options.extras,
-            requested=project.requested(options.groups),
-        )
+        canonical_name(p.name) for p in project.runtime_packages(options.groups, options.extras)
     }
     locked = {canonical_name(p.name): p for p in project.lock.packages}
     modules = list(source.modules(project))
