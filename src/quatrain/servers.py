@@ -138,10 +138,17 @@ def asgi_development(app: str, lock: Lock, production: Server) -> tuple[str, ...
 
 def uvicorn(app: str, flags: str) -> tuple[str, ...]:
     """uvicorn takes the port only from its flags, so a shell expands $PORT; the app, which may
-    be the user's text, is the shell's "$1", never read as shell. gunicorn calls
-    `pkg:create_app()` itself; uvicorn wants `pkg:create_app --factory`."""
-    factory = " --factory" if app.endswith("()") else ""
-    return in_shell_with(f'uvicorn "$1"{factory} {flags}', app.removesuffix("()"))
+    be the user's text, is the shell's "$1", never read as shell."""
+    factory, target = factory_flag(app)
+    return in_shell_with(f'uvicorn "$1"{factory} {flags}', target)
+
+
+def factory_flag(app: str) -> tuple[str, str]:
+    """gunicorn calls `pkg:create_app()` itself; uvicorn and Sanic want `pkg:create_app` and
+    `--factory`: (" --factory", "pkg:create_app"), or ("", app) for an app object."""
+    if app.endswith("()"):
+        return " --factory", app.removesuffix("()")
+    return "", app
 
 
 def _version_at_least(lock: Lock, name: str, minimum: tuple[int, int]) -> bool:

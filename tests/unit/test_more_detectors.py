@@ -567,3 +567,40 @@ def test_the_command_for_a_bot_wins_over_its_console_script(tmp_path: Path) -> N
     assert (spec.detector, spec.production_entrypoint, spec.production_command) == (
         "command", (), ("bot",),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("hostile", ['a"b', "$HOME", "a;id", "a`id`", "a && id", "a\\"], ids=repr)
+def test_a_hostile_app_option_reaches_sanics_command_as_one_argument(
+    tmp_path: Path, hostile: str
+) -> None:
+    """The app is the shell's "$1" in the CMD's exec form: read back as given, never as shell."""
+    from quatrain.pipeline import plan
+    from unit.test_quoting import parse
+
+    files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
+    project_with(tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "25.12.1")])
+
+    app = f"board:{hostile}"  # the app option's rule wants a module first
+
+    dockerfile = plan(tmp_path, env={}, cli={"app": app}).files["Dockerfile"]
+
+    commands = [c.value for c in parse(dockerfile) if c.cmd == "CMD"]
+    assert commands[-1] == (
+        "sh", "-c",
+        'exec sanic "$1" --host 0.0.0.0 --port "$PORT" --single-process --no-access-logs '
+        "--no-motd",
+        "sh", app,
+    )  # fmt: skip
+
+
+def test_an_app_option_with_a_newline_is_refused_before_it_reaches_sanics_command(
+    tmp_path: Path,
+) -> None:
+    from quatrain.errors import QuatrainError
+    from quatrain.pipeline import plan
+
+    files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
+    project_with(tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "25.12.1")])
+
+    with pytest.raises(QuatrainError):
+        plan(tmp_path, env={}, cli={"app": "board:app\nRUN id"})

@@ -104,10 +104,10 @@ class SanicDetector:
             return None
         app, found_in, _ = chosen
         lock = lock_of(project)
-        if not servers.locked_in_main(lock, "sanic"):
-            raise servers.missing_server(project.name, "sanic", "a Sanic app", lock)
         locked = lock.package("sanic")
-        if locked is not None and not servers.at_least(locked.version, SANIC_CLI_FROM):
+        if locked is None or not servers.locked_in_main(lock, "sanic"):
+            raise servers.missing_server(project.name, "sanic", "a Sanic app", lock)
+        if not servers.at_least(locked.version, SANIC_CLI_FROM):
             module = app.split(":")[0]
             command = ["python", "-m", "sanic", f"{module}.app", "--host=0.0.0.0", "--port=8888"]
             msg = (
@@ -117,9 +117,9 @@ class SanicDetector:
                 "in [tool.quatrain]."
             )
             raise DetectionError(msg)
-        factory = " --factory" if app.endswith("()") else ""
+        factory, target = servers.factory_flag(app)
         bind = f'"$1"{factory} --host 0.0.0.0 --port "$PORT"'
-        single = locked is None or servers.at_least(locked.version, SANIC_SINGLE_PROCESS_FROM)
+        single = servers.at_least(locked.version, SANIC_SINGLE_PROCESS_FROM)
         processes = " --single-process" if single else ""
         logs = "--access-logs" if options.access_log else "--no-access-logs"
         production = f"sanic {bind}{processes} {logs} --no-motd"
@@ -129,10 +129,8 @@ class SanicDetector:
             framework="sanic",
             app=app,
             found_in=found_in,
-            production_command=servers.in_shell_with(production, app.removesuffix("()")),
-            development_command=servers.in_shell_with(
-                f"sanic {bind} --dev", app.removesuffix("()")
-            ),
+            production_command=servers.in_shell_with(production, target),
+            development_command=servers.in_shell_with(f"sanic {bind} --dev", target),
             production_server="sanic",
         )
 
