@@ -90,6 +90,122 @@ def test_a_dash_app_without_a_name_for_its_server_says_to_add_one(tmp_path: Path
     )
 
 
+# Dash's multi-page layout: the app is made in app.py and finished in index.py.
+DASH_MADE = """
+    import dash
+
+    app = dash.Dash(__name__, suppress_callback_exceptions=True)
+    server = app.server
+"""
+DASH_FINISHED = """
+    from dash import html
+
+    from {imported} import app{alias}
+    {server}
+    {name}.layout = html.Div("hello")
+
+    if __name__ == "__main__":
+        {name}.run_server(debug=True)
+"""
+
+
+def dash_site(root: Path, index: str, made: str = DASH_MADE, package: bool = True) -> Project:
+    prefix = "board/" if package else ""
+    files = {f"{prefix}app.py": made, f"{prefix}index.py": index}
+    if package:
+        files["board/__init__.py"] = ""
+    return project_with(root, files, dependencies=["dash", "gunicorn"])
+
+
+@pytest.mark.parametrize(
+    ("imported", "alias", "name"),
+    [("board.app", "", "app"), (".app", "", "app"), ("board.app", " as site", "site")],
+)
+def test_a_dash_app_finished_in_another_module_is_served_from_that_module(
+    tmp_path: Path, imported: str, alias: str, name: str
+) -> None:
+    index = DASH_FINISHED.format(
+        imported=imported, alias=alias, name=name, server=f"server = {name}.server"
+    )
+    spec = detect(dash_site(tmp_path, index), Options())
+
+    assert spec.app == "board.index:server"
+    assert spec.found_in == f"board/index.py: server = {name}.server"
+    assert spec.production_command[-1] == "board.index:server"
+
+
+def test_a_server_imported_from_where_the_dash_app_is_made_is_served_from_the_finisher(
+    tmp_path: Path,
+) -> None:
+    index = DASH_FINISHED.format(
+        imported="board.app", alias="", name="app", server="from board.app import server"
+    )
+    spec = detect(dash_site(tmp_path, index), Options())
+
+    assert (spec.app, spec.found_in) == (
+        "board.index:server", "board/index.py: from board.app import server"
+    )  # fmt: skip
+
+
+def test_a_dash_app_finished_elsewhere_is_never_served_without_its_layout(
+    tmp_path: Path,
+) -> None:
+    """app.py has a server name, but serving it would skip index.py's layout and callbacks:
+    every request would fail. The refusal names the module to change."""
+    made = (
+        "import dash\nimport flask\n\nserver = flask.Flask(__name__)\n"
+        "app = dash.Dash(__name__, server=server)\n"
+    )
+    index = DASH_FINISHED.format(imported="app", alias="", name="app", server="")
+    project = dash_site(tmp_path, index, made=made, package=False)
+
+    with pytest.raises(DetectionError) as raised:
+        detect(project, Options())
+
+    assert str(raised.value) == (
+        "board has a Dash app, `app:app` (app.py: app), given its layout in index.py, which "
+        "gunicorn must therefore import, but no module-level name for its Flask server, which "
+        "is what gunicorn serves (gunicorn loads a name or a call, not `app.server`). Add "
+        '`server = app.server` to index.py, or set app = "module:server" in [tool.quatrain] '
+        "(or --app)."
+    )
+
+
+def test_the_server_a_dash_app_is_made_with_is_its_name_for_gunicorn(tmp_path: Path) -> None:
+    made = (
+        "import dash\nimport flask\nfrom dash import html\n\nserver = flask.Flask(__name__)\n"
+        "app = dash.Dash(__name__, server=server)\napp.layout = html.Div('hi')\n"
+    )
+    project = project_with(
+        tmp_path, {"board/__init__.py": "", "board/app.py": made}, dependencies=["dash"]
+    )
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        "board.app:server",
+        "board/app.py: app = Dash(server=server)",
+    )
+
+
+def test_a_dash_layout_set_in_two_modules_is_a_choice_for_the_user(tmp_path: Path) -> None:
+    index = DASH_FINISHED.format(
+        imported="board.app", alias="", name="app", server="server = app.server"
+    )
+    project = project_with(
+        tmp_path,
+        {"board/__init__.py": "", "board/app.py": DASH_MADE, "board/index.py": index,
+         "board/other.py": index},
+        dependencies=["dash", "gunicorn"],
+    )  # fmt: skip
+
+    with pytest.raises(
+        DetectionError,
+        match=r"given a layout in more than one module \(board/index.py, board/other.py\)",
+    ):
+        detect(project, Options())
+
+
 def test_a_dash_app_whose_lock_has_no_gunicorn_gets_the_pinned_one_never_dashs_dev_server(
     tmp_path: Path,
 ) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from quatrain import servers, source
+from quatrain import dash_app, servers
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS, chosen_app, lock_of, only_candidate
-from quatrain.errors import DetectionError
 from quatrain.options import Options
 from quatrain.project import Project
-from quatrain.source import AppCandidate
 from quatrain.spec import ServeSpec
 
 
@@ -76,11 +74,13 @@ class AsgiDetector:
 class DashDetector:
     """Dash serves through its Flask server, a WSGI app: gunicorn loads `module:server`.
     gunicorn takes a name or a call, never `app.server`, so the module must bind the server to
-    a name, as Dash's deployment guide writes it (`server = app.server`)."""
+    a name, as Dash's deployment guide writes it (`server = app.server`). The module is the
+    one that gives the app its layout (dash_app.py)."""
 
     name: ClassVar[str] = "dash"
     looks_for: ClassVar[str] = (
-        "a dash dependency and a module-level `app = Dash(...)` with `server = app.server`"
+        "a dash dependency and a module-level `app = Dash(...)` with `server = app.server` "
+        "in the module that sets its layout"
     )
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
@@ -92,7 +92,7 @@ class DashDetector:
             candidate = only_candidate(project, ("dash",))
             if candidate is None:
                 return None
-            app, found_in = _dash_server(project, candidate)
+            app, found_in = dash_app.served_server(project, candidate)
         server = servers.wsgi_server(app, lock_of(project), options, project.name)
         return ServeSpec(
             detector=self.name,
@@ -105,21 +105,3 @@ class DashDetector:
             production_server=server.requires,
             brought_packages=server.brought,
         )
-
-
-def _dash_server(project: Project, candidate: AppCandidate) -> tuple[str, str]:
-    tree = source.parse(project.root / candidate.path)
-    names = source.aliases_of_attribute(tree, candidate.attribute, "server") if tree else []
-    if candidate.factory or not names:
-        msg = (
-            f"{project.name} has a Dash app, `{candidate.app}` ({candidate.found_in}), but no "
-            f"module-level name for its Flask server, which is what gunicorn serves (gunicorn "
-            f"loads a name or a call, not `{candidate.attribute}.server`). Add "
-            f"`server = {candidate.attribute}.server` to {candidate.path}, or set "
-            'app = "module:server" in [tool.quatrain] (or --app).'
-        )
-        raise DetectionError(msg)
-    return (
-        f"{candidate.module}:{names[0]}",
-        f"{candidate.path}: {names[0]} = {candidate.attribute}.server",
-    )
