@@ -41,3 +41,19 @@ def test_tracerite_before_1_1_2_gets_setuptools_because_it_imports_pkg_resources
     dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
+
+
+@pytest.mark.parametrize(
+    ("version", "gets_setuptools"),
+    [("1.16.2", False), ("1.16.3", True), ("1.19.0", True), ("2.13.0", True), ("2.14.0", False)],
+)
+def test_dash_1_16_3_to_2_13_gets_setuptools_because_it_imports_pkg_resources(
+    tmp_path: Path, version: str, gets_setuptools: bool
+) -> None:
+    """moaazsidat/dash-playground locks Dash 1.19, whose dash.py imports pkg_resources."""
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("dash", version))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
