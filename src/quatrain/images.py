@@ -164,7 +164,8 @@ def lock_needs(
     project: Project, options: Options, images: BaseImages
 ) -> tuple[LockNeeds, list[str]]:
     """Debian packages for the runtime packages that build from source (from the table of
-    well-known sdists), setuptools where the lock leaves it out; warnings for the rest."""
+    well-known sdists) and for those that load a system library at import, setuptools where
+    the lock leaves it out; warnings for the rest."""
     if project.lock is None:
         return LockNeeds(), []
     runtime = project.runtime_packages(options.groups, options.extras)
@@ -181,7 +182,16 @@ def lock_needs(
         )
     needs = LockNeeds(
         build_packages=found.build,
-        runtime_packages=found.runtime,
+        runtime_packages=tuple(
+            sorted(
+                {
+                    *found.runtime,
+                    *system_packages.loaded_libraries(
+                        [p.name for p in runtime], images.debian_release
+                    ),
+                }
+            )
+        ),
         setuptools=wheels.needs_setuptools(project.lock, runtime),
         build_constraints=build_constraints(project.lock, images.source_builds),
     )

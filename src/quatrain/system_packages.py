@@ -37,6 +37,16 @@ class SourceBuild:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoadedLibrary:
+    """A wheel that loads a system library at import (ctypes), unless a companion brings it."""
+
+    distribution: str  # PEP 503 canonical
+    runtime: Mapping[str, tuple[str, ...]]  # release -> packages for the production stage
+    unless: frozenset[str]  # canonical names of distributions that bring the library
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class SystemPackages:
     """The Debian packages a set of distributions needs, sorted and without duplicates."""
 
@@ -51,6 +61,7 @@ class SystemPackages:
 class Table:
     releases: tuple[str, ...]
     entries: Mapping[str, SourceBuild]  # canonical distribution name -> entry
+    loads: Mapping[str, LoadedLibrary]  # canonical distribution name -> what it loads
 
 
 def parse_table(text: str) -> Table:
@@ -60,7 +71,11 @@ def parse_table(text: str) -> Table:
     entries = {
         name: _entry(name, fields, releases) for name, fields in dict(data["package"]).items()
     }
-    return Table(releases=releases, entries=entries)
+    loads = {
+        name: _loaded(name, fields, releases)
+        for name, fields in dict(data.get("loads", {})).items()
+    }
+    return Table(releases=releases, entries=entries, loads=loads)
 
 
 def _entry(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> SourceBuild:
@@ -72,6 +87,19 @@ def _entry(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> S
         distribution=name,
         build=_per_release(name, fields["build"], releases),
         runtime=_per_release(name, fields["runtime"], releases),
+        note=str(fields.get("note", "")),
+    )
+
+
+def _loaded(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> LoadedLibrary:
+    unexpected = set(fields) - {"runtime", "unless", "note"}
+    if unexpected:
+        msg = f"{TABLE_FILE}: loads.{name} has unknown keys {sorted(unexpected)}"
+        raise ValueError(msg)
+    return LoadedLibrary(
+        distribution=name,
+        runtime=_per_release(name, fields["runtime"], releases),
+        unless=frozenset(canonicalize_name(n) for n in fields.get("unless", [])),
         note=str(fields.get("note", "")),
     )
 
@@ -109,4 +137,21 @@ def system_packages(names: Iterable[str], release: str) -> SystemPackages:
         known=tuple(entry.distribution for entry in entries),
         unknown=tuple(name for name in wanted if name not in known_table.entries),
         notes=tuple(f"{entry.distribution}: {entry.note}" for entry in entries if entry.note),
+    )
+
+
+def loaded_libraries(names: Iterable[str], release: str) -> tuple[str, ...]:
+    """The Debian packages production needs for the installed distributions `names` that load
+    a system library at import, leaving out those whose companion brings it."""
+    installed = {canonicalize_name(name) for name in names}
+    loads = table().loads
+    return tuple(
+        sorted(
+            {
+                package
+                for name in installed & set(loads)
+                if not installed & loads[name].unless
+                for package in loads[name].runtime[release]
+            }
+        )
     )

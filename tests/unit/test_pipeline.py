@@ -66,6 +66,28 @@ def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages
     assert the_plan.warnings == ()
 
 
+@pytest.mark.parametrize(
+    ("companion", "gets_libpq"), [(None, True), ("psycopg-binary", False), ("psycopg-pool", True)]
+)
+def test_psycopg_3_gets_libpq5_in_production_unless_its_binary_wheel_brings_it(
+    tmp_path: Path, companion: str | None, gets_libpq: bool
+) -> None:
+    """psycopg 3's pure-Python wheel loads libpq at import (seen on bikeshedder/shark: Django's
+    collectstatic failed with "no pq wrapper available"); nothing builds, the image is slim."""
+    packages = [locked("flask"), locked("gunicorn", "23.0.0"), locked("psycopg", "3.2.1")]
+    if companion:
+        packages.append(locked(companion, "3.2.1"))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock_text(*packages))
+
+    the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
+
+    assert the_plan.base_images.build_flavor == "slim"
+    dockerfile = the_plan.files["Dockerfile"]
+    line = "    && apt-get install --yes --no-install-recommends libpq5\n"
+    assert (line in dockerfile) is gets_libpq
+    assert "libpq-dev" not in dockerfile
+
+
 def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Path) -> None:
     lock = lock_text(
         locked("flask"), locked("gunicorn", "23.0.0"), locked("oddext", "1.0", wheel=False)

@@ -10,7 +10,14 @@ from packaging.utils import canonicalize_name
 
 from quatrain.errors import ConfigurationError
 from quatrain.images import DEBIAN_RELEASES
-from quatrain.system_packages import TABLE_FILE, SystemPackages, parse_table, system_packages, table
+from quatrain.system_packages import (
+    TABLE_FILE,
+    SystemPackages,
+    loaded_libraries,
+    parse_table,
+    system_packages,
+    table,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -173,4 +180,28 @@ def test_an_entry_with_only_one_release_s_list_is_a_malformed_table() -> None:
 def test_an_entry_with_a_misspelt_key_is_a_malformed_table() -> None:
     text = 'releases = ["bookworm"]\n[package.x]\nbuild = []\nruntime = []\nnotes = ""\n'
     with pytest.raises(ValueError, match="unknown keys"):
+        parse_table(text)
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_psycopg_3_loads_libpq5_unless_psycopg_binary_is_installed_too(release: str) -> None:
+    assert loaded_libraries(["psycopg", "django"], release) == ("libpq5",)
+    assert loaded_libraries(["Psycopg", "psycopg_binary"], release) == ()
+    assert loaded_libraries(["psycopg-binary", "django"], release) == ()
+
+
+def test_every_loaded_library_names_debian_packages_and_canonical_companions() -> None:
+    for name, loaded in table().loads.items():
+        assert name == canonicalize_name(name)
+        assert set(loaded.runtime) == set(table().releases)
+        for packages in loaded.runtime.values():
+            assert packages
+            assert all(DEBIAN_NAME.fullmatch(p) and not p.endswith("-dev") for p in packages)
+        assert all(c == canonicalize_name(c) for c in loaded.unless)
+
+
+def test_a_loads_entry_with_a_misspelt_key_is_a_malformed_table() -> None:
+    text = 'releases = ["bookworm"]\n[package]\n[loads.psycopg]\nruntime = ["libpq5"]\nunles = []\n'
+
+    with pytest.raises(ValueError, match=r"loads.psycopg has unknown keys \['unles'\]"):
         parse_table(text)
