@@ -12,6 +12,7 @@ import jinja2
 from quatrain import __version__, poetry_pins, quoting, sbom
 from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
+from quatrain.kept_dirs import kept_dirs
 from quatrain.lock import LockedPackage
 from quatrain.options import Options
 from quatrain.project import Project, canonical_name
@@ -236,7 +237,7 @@ class TemplateContext:
     apt_packages: list[str]
     ship_sources: bool
     home: str
-    data_dir: str
+    writable_dirs: list[str]  # the data directory, then those the project keeps empty
     app_workdir: str  # where the app runs: the project's directory, or spec.workdir in it
     setuptools_requirement: str | None
     server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
@@ -274,6 +275,11 @@ def render(
     needs = needs or LockNeeds()
     copy_files, copy_dirs = sources_to_copy(project)
     workdir = app_workdir(layout, spec)
+    # An application (a web app or a worker, not a command-line tool) reads files beside its
+    # code at run time: production ships its sources too, and the directories they keep empty.
+    ship_sources = not project.package_mode or spec.kind != "cli"
+    kept = [f"{layout.app_dir}/{d}" for d in kept_dirs(project.root)] if ship_sources else []
+    data_dir = f"{workdir}/data"
     context = TemplateContext(
         quatrain_version=__version__,
         project=project,
@@ -303,11 +309,9 @@ def render(
         production_env=production_env(spec, options),
         production_command=options.command or spec.production_command,
         apt_packages=sorted({*options.apt_packages, *needs.runtime_packages}),
-        # An application (a web app or a worker, not a command-line tool) reads files beside
-        # its code at run time: production ships its sources too.
-        ship_sources=not project.package_mode or spec.kind != "cli",
+        ship_sources=ship_sources,
         home=home(options),
-        data_dir=f"{workdir}/data",
+        writable_dirs=[data_dir, *(d for d in kept if d != data_dir)],
         app_workdir=workdir,
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,

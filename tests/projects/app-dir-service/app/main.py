@@ -15,6 +15,8 @@ def get_application() -> FastAPI:
     # Services write beside their working directory: ./data must be writable.
     Path("data").mkdir(exist_ok=True)
     (Path("data") / "started").write_text("yes\n")
+    # ...and into the directories they commit empty for it (logs/.gitkeep).
+    (Path("logs") / "orders.log").write_text("started\n")
 
     @application.get("/")
     def root() -> dict:
