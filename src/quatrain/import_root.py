@@ -1,8 +1,9 @@
 """The directory an application runs from, when its app module imports its siblings.
 
-An application (no package) kept in a directory of plain modules, `src/app.py` beside
-`src/config.py`, is written to run from that directory: `import config` finds config.py only
-when `src/` is on sys.path, as it is when the server starts there. Read with `ast`, never run.
+An application (no package, or an app beside the packages) kept in a directory of plain
+modules, `src/app.py` beside `src/config.py`, is written to run from that directory:
+`import config` finds config.py only when `src/` is on sys.path, as it is when the server
+starts there. Read with `ast`, never run.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
     modules, files that are only beside it; else `spec` as it is."""
     module, colon, attribute = spec.app.partition(":")
     parent, dot, leaf = module.rpartition(".")
-    if project.package_mode or not colon or not dot or spec.workdir:
-        return spec
+    if not colon or not dot or spec.workdir or module.split(".")[0] in project.import_names:
+        return spec  # a package's module imports as the package does, from anywhere
     directory = project.root.joinpath(*parent.split("."))
     module_path = directory / f"{leaf}.py"
     if (directory / "__init__.py").exists() or not module_path.is_file():

@@ -4,7 +4,7 @@ run. What Django's settings say is read in django_settings.py."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,10 +95,40 @@ def parse(path: Path) -> ast.Module | None:
 
 
 def app_candidates(project: Project) -> list[AppCandidate]:
-    """Apps and factories in the project's modules. A factory that a module-level object is
-    made with (`app = create_app()`) is represented by that object: it is the entry point."""
+    """Apps and factories in the project's modules, or, when its packages hold none, in the
+    modules beside them (`poetry new` made an empty package, and the app is a root app.py).
+    A factory that a module-level object is made with (`app = create_app()`) is represented by
+    that object: it is the entry point."""
+    return _candidates_in(project, modules(project)) or _candidates_in(
+        project, _beside_packages(project)
+    )
+
+
+def _beside_packages(project: Project) -> Iterator[tuple[str, Path]]:
+    """In package mode, the modules the packages leave out: at the root, in its directories
+    and in src/, all shipped with the sources and importable from the working directory."""
+    if not project.package_mode:
+        return
+    packaged = [(project.root / p.path).resolve() for p in project.packages]
+    root_files = (
+        (f.stem, f) for f in sorted(project.root.glob("*.py"))
+        if f.stem not in _SKIPPED_ROOT_MODULES
+    )  # fmt: skip
+    directories = (
+        (d.name, d) for d in sorted(p for p in project.root.iterdir() if p.is_dir())
+        if d.name.isidentifier() and d.name not in _SKIPPED_PARTS
+    )  # fmt: skip
+    for module, path in (*root_files, *(m for n, d in directories for m in _package_modules(n, d))):
+        resolved = path.resolve()
+        if not any(resolved == p or resolved.is_relative_to(p) for p in packaged):
+            yield module, path
+
+
+def _candidates_in(
+    project: Project, found_modules: Iterable[tuple[str, Path]]
+) -> list[AppCandidate]:
     parsed: list[tuple[str, str, ast.Module]] = []
-    for module, file in modules(project):
+    for module, file in found_modules:
         tree = parse(file)
         if tree is not None:
             parsed.append((module, file.relative_to(project.root).as_posix(), tree))
