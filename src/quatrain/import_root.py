@@ -28,8 +28,8 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
     module_path = directory / f"{leaf}.py"
     if (directory / "__init__.py").exists() or not module_path.is_file():
         return spec  # a package's module: its imports are the package's
-    siblings = [n for n in _top_level_imports(module_path) if _module_in(directory, n)]
-    if not siblings or any(_module_in(project.root, n) for n in siblings):
+    siblings = sibling_imports(project, module_path)
+    if not siblings:
         return spec
     app = f"{leaf}:{attribute}"
 
@@ -47,6 +47,22 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
         production_command=moved(spec.production_command),
         development_command=moved(spec.development_command),
     )
+
+
+def sibling_imports(project: Project, module_path: Path) -> list[str]:
+    """The names `module_path` imports as top-level modules that are only beside it: found in
+    its directory and not at the project's root. Empty when it imports none, or when it also
+    imports relatively (then it must run as its package's module)."""
+    tree = source.parse(module_path)
+    if tree is None or any(
+        isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree)
+    ):
+        return []
+    directory = module_path.parent
+    siblings = [n for n in _top_level_imports(module_path) if _module_in(directory, n)]
+    if any(_module_in(project.root, n) for n in siblings):
+        return []
+    return siblings
 
 
 def _top_level_imports(path: Path) -> list[str]:

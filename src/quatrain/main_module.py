@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from quatrain import source
 from quatrain.errors import DetectionError
+from quatrain.import_root import sibling_imports
 from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
@@ -62,13 +63,24 @@ def _runs_itself(path: Path) -> bool:
 def run_module(
     project: Project, module: str, framework: str, detector: str, found_in: str = ""
 ) -> ServeSpec:
-    command = ("python", "-m", module)
+    """`python -m module`; or, when the module imports its siblings as top-level modules
+    (`from handlers import ...` in app/__main__.py), the file itself (`python app`, `python
+    bot/main.py`), which puts its directory first on sys.path as its authors run it."""
+    found_in = found_in or f"{module.replace('.', '/')}/__main__.py"
+    command: tuple[str, ...] = ("python", "-m", module)
+    path = source.module_file(project, f"{module}.__main__") or source.module_file(project, module)
+    siblings = sibling_imports(project, path) if path is not None else []
+    if path is not None and siblings:
+        relative = path.relative_to(project.root)
+        script = relative.parent if path.name == "__main__.py" else relative
+        command = ("python", script.as_posix())
+        found_in += f" (it imports {', '.join(siblings)} beside it: run as a script)"
     return ServeSpec(
         detector=detector,
         kind="worker",
         framework=framework,
         app=module,
-        found_in=found_in or f"{module.replace('.', '/')}/__main__.py",
+        found_in=found_in,
         production_command=command,
         development_command=command,
     )

@@ -615,6 +615,39 @@ def test_a_package_with_a_main_module_runs_as_python_m_and_must_stay_up(tmp_path
     assert spec.found_in == "bot/__main__.py"
 
 
+@pytest.mark.parametrize(
+    ("files", "command", "runs_as_script"),
+    [
+        # Lems0n/aiogram_template: app/__main__.py does `from handlers import ...`, and
+        # handlers is app/handlers: `python -m app` cannot find it, `python app` does.
+        ({"app/__main__.py": "from handlers import setup\n", "app/handlers/__init__.py": ""},
+         ("python", "app"), True),
+        # the same with an __init__.py: still its directory that the imports need
+        ({"app/__init__.py": "", "app/__main__.py": "import config\n", "app/config.py": ""},
+         ("python", "app"), True),
+        # relative imports need the package: python -m
+        ({"app/__init__.py": "", "app/__main__.py": "from .config import X\nimport config\n",
+          "app/config.py": ""}, ("python", "-m", "app"), False),
+        # the imported name is at the root too: the root (python -m's sys.path) may be meant
+        ({"app/__main__.py": "import config\n", "app/config.py": "", "config.py": ""},
+         ("python", "-m", "app"), False),
+        # imports by the package's name
+        ({"app/__init__.py": "", "app/__main__.py": "from app import config\n",
+          "app/config.py": ""}, ("python", "-m", "app"), False),
+    ],
+)  # fmt: skip
+def test_a_main_module_that_imports_its_siblings_runs_as_the_script_its_authors_run(
+    tmp_path: Path, files: dict[str, str], command: tuple[str, ...], runs_as_script: bool
+) -> None:
+    pyproject = "[tool.poetry]\npackage-mode = false\n"
+    root = write_project(tmp_path, {"pyproject.toml": pyproject, **files}, lock=lock_text())
+
+    spec = detect(load_project(root), Options())
+
+    assert spec.production_command == spec.development_command == command
+    assert spec.found_in.endswith("beside it: run as a script)") is runs_as_script
+
+
 def test_a_command_option_wins_over_a_main_module(tmp_path: Path) -> None:
     pyproject = "[tool.poetry]\npackage-mode = false\n"
     files = {"bot/__main__.py": "", "bot/__init__.py": ""}
