@@ -5,7 +5,8 @@ A bot, a worker or a service with its own event loop is often started as `python
 `__main__.py` is the project's own evidence of that, so the image runs it and verify checks
 that the process stays up (it may serve no port, or one that its own settings choose). A bot
 started as `python bot/main.py` says it in its script: of the modules that import its bot
-library, the one with `if __name__ == "__main__":` is run, as `python -m bot.main`.
+library, the one with `if __name__ == "__main__":` (or a top-level `client.run(TOKEN)`) is
+run, as `python -m bot.main`.
 """
 
 from __future__ import annotations
@@ -32,23 +33,39 @@ def main_modules(project: Project) -> list[str]:
     )
 
 
-def bot_script(project: Project) -> tuple[str, str, Path] | None:
-    """(bot library, module, file) of the one module that imports a bot library the project
-    depends on and runs itself; None when there is none, or more than one."""
+def bot_script(project: Project) -> tuple[str, str, Path, str] | None:
+    """(bot library, module, file, how it runs itself) of the one module that imports a bot
+    library the project depends on and runs itself; None when there is none, or several."""
     found = [
-        (name, module, path)
+        (name, module, path, how)
         for name, unserved in UNSERVED.items()
         if unserved.bot and name in project.dependencies
         for module, path in source.importing_modules(project, unserved.imports)
-        if _runs_itself(path)
+        if (how := _how_it_runs(path))
     ]
     return found[0] if len(found) == 1 else None
 
 
-def _runs_itself(path: Path) -> bool:
-    """A top-level `if __name__ == "__main__":`."""
+# What a bot's script calls at its top level to start: `client.run(TOKEN)` (discord.py),
+# `dp.run_polling(bot)` (aiogram), `bot.infinity_polling()` (pyTelegramBotAPI),
+# `executor.start_polling(dp)` (aiogram 2), `asyncio.run(main())`.
+_STARTS = frozenset({"run", "run_polling", "start_polling", "infinity_polling", "polling"})
+
+
+def _how_it_runs(path: Path) -> str | None:
+    """A top-level `if __name__ == "__main__":`, or a top-level call that starts the bot, as
+    single-file bots are written (`client.run(settings.BOT_TOKEN)` as the last line)."""
     tree = source.parse(path)
-    return tree is not None and any(
+    for node in tree.body if tree is not None else []:
+        if _is_main_guard(node):
+            return 'if __name__ == "__main__"'
+        if _starts(node):
+            return f"{ast.unparse(node.value.func)}(...)"  # type: ignore[attr-defined]
+    return None
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return (
         isinstance(node, ast.If)
         and isinstance(node.test, ast.Compare)
         and isinstance(node.test.left, ast.Name)
@@ -56,7 +73,15 @@ def _runs_itself(path: Path) -> bool:
         and len(node.test.comparators) == 1
         and isinstance(node.test.comparators[0], ast.Constant)
         and node.test.comparators[0].value == "__main__"
-        for node in tree.body
+    )
+
+
+def _starts(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr in _STARTS
     )
 
 
@@ -119,6 +144,6 @@ class MainModuleDetector:
         found = bot_script(project)
         if found is None:
             return None
-        library, module, path = found
-        where = f'{path.relative_to(project.root).as_posix()}: if __name__ == "__main__"'
+        library, module, path, how = found
+        where = f"{path.relative_to(project.root).as_posix()}: {how}"
         return run_module(project, module, library, self.name, found_in=where)

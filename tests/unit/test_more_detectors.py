@@ -647,6 +647,40 @@ def test_the_one_script_of_a_bot_that_runs_itself_is_run_as_a_module(tmp_path: P
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("last_line", "how"),
+    [
+        ("client.run(settings.BOT_TOKEN)", "client.run(...)"),
+        ("bot.infinity_polling()", "bot.infinity_polling(...)"),
+        ("asyncio.run(main())", "asyncio.run(...)"),
+    ],
+)
+def test_a_bots_script_that_starts_it_at_its_top_level_is_run_as_a_module(
+    tmp_path: Path, last_line: str, how: str
+) -> None:
+    """jonathandieu/dieuscord-bot's shape: `poetry run python basic.py`, whose last line is
+    `client.run(settings.BOT_TOKEN)`, beside a config.py that imports no bot library."""
+    script = f"import asyncio\n\nimport discord\n\nclient = discord.Client()\n{last_line}\n"
+    files = {"basic.py": script, "config.py": "TOKEN = ''\n"}
+    project = project_with(tmp_path, files, dependencies=["discord.py"])
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.production_command, spec.found_in) == (
+        "module", ("python", "-m", "basic"), f"basic.py: {how}",
+    )  # fmt: skip
+
+
+def test_a_call_named_like_a_start_inside_a_function_runs_nothing_at_import(
+    tmp_path: Path,
+) -> None:
+    script = "import discord\n\ndef main():\n    client.run('x')\n"
+    project = project_with(tmp_path, {"basic.py": script}, dependencies=["discord.py"])
+
+    with pytest.raises(DetectionError, match="a Discord bot library"):
+        detect(project, Options())
+
+
 def test_two_scripts_of_a_bot_that_run_themselves_are_refused(tmp_path: Path) -> None:
     files = {"board/__init__.py": "", "board/main.py": BOT_SCRIPT, "board/admin.py": BOT_SCRIPT}
     project = project_with(tmp_path, files, dependencies=["aiogram"])
