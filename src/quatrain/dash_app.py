@@ -116,7 +116,7 @@ def _server_names(
     `Dash(server=server)` where the app is made, or a server imported from there."""
     names = [
         (n, f"{n} = {app_name}.server")
-        for n in source.aliases_of_attribute(home.tree, app_name, "server")
+        for n in _aliases_of_attribute(home.tree, app_name, "server")
     ]
     if home is made_in:
         return names + [(n, f"{candidate.attribute} = Dash(server={n})") for n in _passed(home)]
@@ -156,3 +156,18 @@ def _no_server_name(project: Project, candidate: AppCandidate, home: _Module, ap
         f"`server = {app_name}.server` to {home.path}, or set "
         'app = "module:server" in [tool.quatrain] (or --app).'
     )
+
+
+def _aliases_of_attribute(tree: ast.Module, obj: str, attribute: str) -> list[str]:
+    """Module-level names bound to `obj.attribute`: `server = app.server` -> ["server"]."""
+    names = []
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == attribute
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == obj
+        ):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from quatrain import servers, source
+from quatrain import aiohttp_apps, servers, source
+from quatrain.aiohttp_apps import AiohttpApp
 from quatrain.detectors.candidates import chosen_app, lock_of
 from quatrain.errors import DetectionError
 from quatrain.main_module import main_modules, run_module
@@ -148,10 +149,10 @@ class AiohttpDetector:
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
         if "aiohttp" not in project.dependencies:
             return None
-        found = source.aiohttp_apps(project)
+        found = aiohttp_apps.aiohttp_apps(project)
         chosen = [a for a in found if options.app in (None, _aiohttp_target(a))]
         if options.app and not chosen:
-            chosen = [source.AiohttpApp(module="", attribute=options.app, path="", kind="given")]
+            chosen = [AiohttpApp(module="", attribute=options.app, path="", kind="given")]
         if not chosen:
             return None
         if len(chosen) > 1:
@@ -163,7 +164,7 @@ class AiohttpDetector:
             raise DetectionError(msg)
         return self._spec(project, options, chosen[0])
 
-    def _spec(self, project: Project, options: Options, app: source.AiohttpApp) -> ServeSpec:
+    def _spec(self, project: Project, options: Options, app: AiohttpApp) -> ServeSpec:
         target = _aiohttp_target(app)
         lock = lock_of(project)
         if servers.locked_in_main(lock, "gunicorn") and app.kind != "argv":
@@ -193,7 +194,7 @@ class AiohttpDetector:
         )
 
 
-def _aiohttp_target(app: source.AiohttpApp) -> str:
+def _aiohttp_target(app: AiohttpApp) -> str:
     if app.kind == "given":
         return app.attribute
     # gunicorn calls a sync factory given as `f()`, and awaits a coroutine function given bare.
