@@ -38,6 +38,27 @@ def string_lists(tree: ast.Module) -> dict[str, list[str]]:
     return found
 
 
+def storage_backends(tree: ast.Module) -> dict[str, str]:
+    """A module-level `STORAGES = {"staticfiles": {"BACKEND": "..."}, ...}` (Django 4.2+), as
+    alias -> backend; the aliases whose BACKEND is not a literal string are left out."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if not (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "STORAGES" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
+            continue
+        for key, value in zip(node.value.keys, node.value.values, strict=True):
+            alias = _constant(key)
+            if alias is None or not isinstance(value, ast.Dict):
+                continue
+            for option, backend in zip(value.keys, value.values, strict=True):
+                if _constant(option) == "BACKEND" and (text := _constant(backend)):
+                    found[alias] = text
+    return found
+
+
 def assigned_names(tree: ast.Module) -> set[str]:
     """Every module-level name assigned, whatever the value (e.g. STATIC_ROOT)."""
     names = set()
@@ -114,6 +135,15 @@ class Settings:
     strings: Mapping[str, str]
     lists: Mapping[str, list[str]]
     names: frozenset[str]
+    storages: Mapping[str, str]  # STORAGES alias -> BACKEND
+
+    @property
+    def static_storage(self) -> str:
+        """The backend collectstatic writes with: STORAGES' staticfiles, the older
+        STATICFILES_STORAGE, or Django's default (the files under STATIC_ROOT)."""
+        return self.storages.get("staticfiles") or self.strings.get(
+            "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
 
 
 def read_settings(
@@ -126,16 +156,22 @@ def read_settings(
     strings: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
     names: set[str] = set()
+    storages: dict[str, str] = {}
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     for imported in _star_imports(tree, package):
         if imported not in seen and (base := read_settings(project, imported, seen | {module})):
             strings |= base.strings
             lists |= base.lists
             names |= base.names
+            storages = {**storages, **base.storages}
     strings |= string_assignments(tree)
     lists |= string_lists(tree)
     names |= assigned_names(tree)
-    return Settings(module=module, strings=strings, lists=lists, names=frozenset(names))
+    if "STORAGES" in assigned_names(tree):
+        storages = storage_backends(tree)  # a module's STORAGES replaces what it imported
+    return Settings(
+        module=module, strings=strings, lists=lists, names=frozenset(names), storages=storages
+    )
 
 
 def _star_imports(tree: ast.Module, package: str) -> Iterator[str]:

@@ -174,11 +174,13 @@ def lock_needs(
     )
     warnings = []
     if found.unknown:
+        one = len(found.unknown) == 1
         warnings.append(
-            f"{', '.join(found.unknown)} build from source (no wheel for Python "
-            f"{images.python_version}), and quatrain's table of system packages does not know "
-            "them: if the build fails, add the Debian packages they need with "
-            "build-apt-packages (and the libraries they load with apt-packages)."
+            f"{', '.join(found.unknown)} {'builds' if one else 'build'} from source (no wheel "
+            f"for Python {images.python_version}), and quatrain's table of system packages "
+            f"does not know {'it' if one else 'them'}: if the build fails, add the Debian "
+            f"packages {'it needs' if one else 'they need'} with build-apt-packages (and the "
+            f"libraries {'it loads' if one else 'they load'} with apt-packages)."
         )
     needs = LockNeeds(
         build_packages=found.build,

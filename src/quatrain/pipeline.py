@@ -103,6 +103,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
         warnings=(
             *warnings,
             *more_warnings,
+            *spec.warnings,
             *brought,
             *unlocked_imports.warnings(project, options),
         ),

@@ -35,6 +35,7 @@ class ServeSpec:
     # The production steps read node_modules: npm installs package-lock.json (at the project's
     # root) in a stage of its own, mounted for those steps only (django-npm's NpmFinder).
     node_packages: bool = False
+    warnings: tuple[str, ...] = ()  # what detection saw and left to the user, in plain words
 
     @property
     def http(self) -> bool:

@@ -649,6 +649,62 @@ def test_collectstatic_runs_only_with_staticfiles_installed_and_a_static_root(
     assert spec.production_steps == expected
 
 
+STATIC_SITE = (
+    "from pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent\n"
+    'INSTALLED_APPS = ["django.contrib.staticfiles"]\nSTATIC_ROOT = BASE_DIR / "static"\n'
+    'WSGI_APPLICATION = "mysite.wsgi.application"\n'
+)
+S3 = "storages.backends.s3.S3ManifestStaticStorage"
+
+
+@pytest.mark.parametrize(
+    ("storage", "collects"),
+    [
+        (f'STORAGES = {{"default": {{"BACKEND": "x"}},\n "staticfiles": {{"BACKEND": "{S3}"}}}}',
+         False),
+        (f'STATICFILES_STORAGE = "{S3}"', False),
+        ('STATICFILES_STORAGE = "cloudinary_storage.storage.StaticHashedCloudinaryStorage"', False),
+        ('STORAGES = {"staticfiles": {"BACKEND": '
+         '"whitenoise.storage.CompressedManifestStaticFilesStorage"}}', True),
+        ('STORAGES = {"default": {"BACKEND": "storages.backends.s3.S3Storage"}}', True),
+        ("", True),
+    ],
+    ids=["storages-s3", "staticfiles-storage-s3", "cloudinary", "whitenoise", "only-media-on-s3",
+         "default"],
+)  # fmt: skip
+def test_collectstatic_is_left_to_the_deploy_when_static_files_go_to_a_remote_storage(
+    tmp_path: Path, storage: str, collects: bool
+) -> None:
+    """bikeshedder/shark keeps its static files on S3: collectstatic in the build would
+    upload them from there (it failed, with no S3 to reach)."""
+    spec = detect(django_project(tmp_path, settings=STATIC_SITE + storage + "\n"), Options())
+
+    assert bool(spec.production_steps) is collects
+    assert bool(spec.warnings) is not collects
+    if not collects:
+        (warning,) = spec.warnings
+        assert warning.startswith("mysite's static files go to ")
+        assert warning.endswith("Run `python manage.py collectstatic` when you deploy.")
+
+
+def test_a_settings_module_that_replaces_the_storages_it_star_imports_collects_again(
+    tmp_path: Path,
+) -> None:
+    base = STATIC_SITE + f'STORAGES = {{"staticfiles": {{"BACKEND": "{S3}"}}}}\n'
+    local = (
+        "from .base import *  # noqa\n\n"
+        'STORAGES = {"staticfiles": {"BACKEND": '
+        '"django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}\n'
+    )
+    project = django_project(tmp_path, settings=local)
+    (tmp_path / "mysite" / "base.py").write_text(base)
+
+    spec = detect(project, Options())
+
+    assert spec.production_steps == ("python -m django collectstatic --noinput",)
+    assert spec.warnings == ()
+
+
 def test_a_manage_py_without_a_django_dependency_is_not_django(tmp_path: Path) -> None:
     files = {"manage.py": MANAGE, "mysite/__init__.py": "", "mysite/settings.py": SETTINGS}
     project = project_with(

@@ -96,7 +96,8 @@ def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Pa
 
     (warning,) = plan(root, env={}, cli={}).warnings
 
-    assert warning.startswith("oddext build from source (no wheel for Python ")
+    assert warning.startswith("oddext builds from source (no wheel for Python ")
+    assert "does not know it: if the build fails, add the Debian packages it needs" in warning
     assert "build-apt-packages" in warning
 
 

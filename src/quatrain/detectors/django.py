@@ -14,6 +14,10 @@ from quatrain.options import Options
 from quatrain.project import Lock, Project
 from quatrain.spec import ServeSpec
 
+# Static-file storages outside the image: django-storages (S3, Google Cloud, Azure, SFTP, ...)
+# and Cloudinary. collectstatic with one of them uploads, so it is a deploy step, not a build's.
+REMOTE_STORAGES = ("storages.", "cloudinary_storage.")
+
 
 class DjangoDetector:
     name: ClassVar[str] = "django"
@@ -73,14 +77,23 @@ class DjangoDetector:
             app = f"{module}:{attribute}"
         else:
             app, found_in = _wsgi_application(project, entry, settings)
-        static = "django.contrib.staticfiles" in settings.lists.get("INSTALLED_APPS", []) and (
-            "STATIC_ROOT" in settings.names
-        )
-        return self._served(
+        collects = "django.contrib.staticfiles" in settings.lists.get("INSTALLED_APPS", [])
+        remote = settings.static_storage.startswith(REMOTE_STORAGES)
+        served = self._served(
             project, options, app=options.app or app, asgi=use_asgi,
             found_in="the app option" if options.app else found_in,
-            settings_module=settings.module, static=static,
+            settings_module=settings.module,
+            static=collects and "STATIC_ROOT" in settings.names and not remote,
         )  # fmt: skip
+        if not (collects and remote):
+            return served
+        warning = (
+            f"{project.name}'s static files go to {settings.static_storage} ({settings.module}), "
+            "a storage outside the image: quatrain does not run collectstatic in the build, "
+            "which would upload them from there with the build's settings. Run `python "
+            "manage.py collectstatic` when you deploy."
+        )
+        return dataclasses.replace(served, warnings=(warning,))
 
     def _spec_of_app(self, project: Project, options: Options) -> ServeSpec:
         """The app option, honoured though no settings were found: Django's wsgi.py sets
