@@ -57,23 +57,11 @@ def _how_it_runs(path: Path) -> str | None:
     single-file bots are written (`client.run(settings.BOT_TOKEN)` as the last line)."""
     tree = source.parse(path)
     for node in tree.body if tree is not None else []:
-        if _is_main_guard(node):
+        if source.is_main_guard(node):
             return 'if __name__ == "__main__"'
         if _starts(node):
             return f"{ast.unparse(node.value.func)}(...)"  # type: ignore[attr-defined]
     return None
-
-
-def _is_main_guard(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.If)
-        and isinstance(node.test, ast.Compare)
-        and isinstance(node.test.left, ast.Name)
-        and node.test.left.id == "__name__"
-        and len(node.test.comparators) == 1
-        and isinstance(node.test.comparators[0], ast.Constant)
-        and node.test.comparators[0].value == "__main__"
-    )
 
 
 def _starts(node: ast.stmt) -> bool:

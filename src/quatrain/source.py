@@ -42,6 +42,7 @@ class AppCandidate:
     path: str  # relative to the project root
     made_by: str | None = None  # for an object: the factory it was made with, `app = f()`
     made_with_arguments: bool = False  # `app = create_app(Config)`
+    note: str = ""  # why it was chosen among others, for people
 
     @property
     def app(self) -> str:
@@ -52,7 +53,8 @@ class AppCandidate:
     def found_in(self) -> str:
         arguments = "..." if self.made_with_arguments else ""
         made = f" = {self.made_by}({arguments})" if self.made_by else ""
-        return f"{self.path}: {self.attribute}{'()' if self.factory else ''}{made}"
+        why = f" ({self.note})" if self.note else ""
+        return f"{self.path}: {self.attribute}{'()' if self.factory else ''}{made}{why}"
 
 
 def modules(project: Project) -> Iterator[tuple[str, Path]]:
@@ -313,3 +315,16 @@ def importing_modules(project: Project, library: str) -> list[tuple[str, Path]]:
         if tree is not None and imports(tree, library):
             found.append((module, path))
     return found
+
+
+def is_main_guard(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`."""
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+        and len(node.test.comparators) == 1
+        and isinstance(node.test.comparators[0], ast.Constant)
+        and node.test.comparators[0].value == "__main__"
+    )

@@ -234,6 +234,57 @@ def test_two_candidates_are_a_detection_error_that_lists_both(tmp_path: Path) ->
     )
 
 
+APP_OBJECT = "from flask import Flask\n\napp = Flask(__name__)\n"
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        '\nif __name__ == "__main__":\n    app.run(host="0.0.0.0")\n',
+        '\nif __name__ == "__main__":\n    import waitress\n    waitress.serve(app)\n',
+        '\nif __name__ == "__main__":\n    run_simple("shop.main:app")\n',
+    ],
+)
+def test_of_several_apps_the_one_its_module_runs_is_chosen_and_says_so(
+    tmp_path: Path, guard: str
+) -> None:
+    """skrhbk/fast-api-poc has eight FastAPI apps (examples beside the service); only
+    myapp/main.py ends with `if __name__ == "__main__": uvicorn.run(app, ...)`."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/main.py": APP_OBJECT + guard,
+        "shop/examples/hello.py": APP_OBJECT,
+        "shop/examples/login.py": APP_OBJECT,
+    }
+    spec = detect(load_project(flask_project(tmp_path, files)), Options())
+
+    assert spec.app == "shop.main:app"
+    assert spec.found_in == (
+        "shop/main.py: app (the one its module runs; not `shop.examples.hello:app`, "
+        "`shop.examples.login:app`)"
+    )
+
+
+@pytest.mark.parametrize(
+    "other_guard",
+    ['\nif __name__ == "__main__":\n    app.run()\n', ""],
+    ids=["two-run-by-their-module", "guard-names-no-app"],
+)
+def test_several_apps_without_exactly_one_run_by_its_module_stay_a_choice(
+    tmp_path: Path, other_guard: str
+) -> None:
+    guard = other_guard or '\nif __name__ == "__main__":\n    print("hi")\n'
+    files = {
+        "shop/__init__.py": "",
+        "shop/main.py": APP_OBJECT + guard,
+        "shop/other.py": APP_OBJECT + other_guard,
+    }
+    project = load_project(flask_project(tmp_path, files))
+
+    with pytest.raises(DetectionError, match="Found more than one app in shop"):
+        detect(project, Options())
+
+
 def test_the_app_option_wins_over_detection(tmp_path: Path) -> None:
     files = {
         "shop/__init__.py": FACTORY,

@@ -3,6 +3,9 @@ the lock (which the pipeline has checked before detection)."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+
 from quatrain import source
 from quatrain.errors import DetectionError
 from quatrain.options import Options
@@ -22,8 +25,15 @@ def framework_of(candidate: AppCandidate, project: Project) -> str | None:
 
 
 def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidate | None:
+    """The one app of `frameworks`; of several, the one its own module runs (`if __name__ ==
+    "__main__": uvicorn.run(app)`), as its authors start it; else a choice for the user."""
     found = [c for c in source.app_candidates(project) if framework_of(c, project) in frameworks]
     if len(found) > 1:
+        run_by_module = [c for c in found if _run_by_its_module(project, c)]
+        if len(run_by_module) == 1:
+            chosen = run_by_module[0]
+            others = ", ".join(f"`{c.app}`" for c in found if c is not chosen)
+            return dataclasses.replace(chosen, note=f"the one its module runs; not {others}")
         listed = ", ".join(f"`{c.app}` ({c.found_in})" for c in found)
         msg = (
             f"Found more than one app in {project.name}: {listed}. Choose one with "
@@ -31,6 +41,21 @@ def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidat
         )
         raise DetectionError(msg)
     return found[0] if found else None
+
+
+def _run_by_its_module(project: Project, candidate: AppCandidate) -> bool:
+    """The candidate's module has `if __name__ == "__main__":` naming the app in it:
+    `uvicorn.run(app, ...)`, `app.run()`, `uvicorn.run("main:app")`."""
+    tree = source.parse(project.root / candidate.path)
+    for guard in (n for n in (tree.body if tree else []) if source.is_main_guard(n)):
+        for node in ast.walk(guard):
+            if isinstance(node, ast.Name) and node.id == candidate.attribute:
+                return True
+            if isinstance(node, ast.Constant) and str(node.value).endswith(
+                f":{candidate.attribute}"
+            ):
+                return True
+    return False
 
 
 def chosen_app(
