@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from quatrain import cmd
+from quatrain import cmd, start_failures
 from quatrain import engine as engine_module
 from quatrain.engine import Engine
 from quatrain.errors import ConfigurationError
@@ -167,10 +167,10 @@ def _exit_code(engine: Engine, container: str) -> str | None:
 
 
 def _exited_at_start(engine: Engine, container: str, code: str, before: str) -> Check:
+    logs = _logs(engine, container)
     detail = (
         f"the app exited at start (exit {code}), before {before}; its last log lines:\n"
-        f"{_logs(engine, container)}\nA missing setting is the usual cause: pass it with "
-        "--run-env KEY=VALUE or --env-file FILE."
+        f"{logs}\n{start_failures.explain(logs)}"
     )
     return Check(name="start", passed=False, detail=detail)
 
