@@ -29,6 +29,8 @@ def test_a_directory_with_only_placeholders_is_kept_for_the_app_and_others_are_n
             ".cache/x/.gitkeep": "",  # hidden: tools' state
             "node_modules/pkg/.gitkeep": "",
             "odd name/.gitkeep": "",  # a RUN line would need quoting: left alone
+            "$(touch pwned)/.gitkeep": "",
+            "-rf/.gitkeep": "",  # never read as an option of mkdir or chown
         },
     )
 
