@@ -59,18 +59,14 @@ def _how_it_runs(path: Path) -> str | None:
     for node in tree.body if tree is not None else []:
         if source.is_main_guard(node):
             return 'if __name__ == "__main__"'
-        if _starts(node):
-            return f"{ast.unparse(node.value.func)}(...)"  # type: ignore[attr-defined]
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr in _STARTS
+        ):
+            return f"{ast.unparse(node.value.func)}(...)"
     return None
-
-
-def _starts(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr in _STARTS
-    )
 
 
 def run_module(

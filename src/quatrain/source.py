@@ -62,12 +62,7 @@ def modules(project: Project) -> Iterator[tuple[str, Path]]:
     every module under its directory, with or without `__init__.py` (namespace packages import
     from the working directory just the same)."""
     if not project.package_mode:
-        for file in sorted(project.root.glob("*.py")):
-            if file.stem not in _SKIPPED_ROOT_MODULES:
-                yield file.stem, file
-        for directory in sorted(p for p in project.root.iterdir() if p.is_dir()):
-            if directory.name.isidentifier() and directory.name not in _SKIPPED_PARTS:
-                yield from _package_modules(directory.name, directory)
+        yield from _under_root(project)
         return
     for package in project.packages:
         location = project.root / package.path
@@ -112,18 +107,22 @@ def _beside_packages(project: Project) -> Iterator[tuple[str, Path]]:
     if not project.package_mode:
         return
     packaged = [(project.root / p.path).resolve() for p in project.packages]
-    root_files = (
-        (f.stem, f) for f in sorted(project.root.glob("*.py"))
-        if f.stem not in _SKIPPED_ROOT_MODULES
-    )  # fmt: skip
-    directories = (
-        (d.name, d) for d in sorted(p for p in project.root.iterdir() if p.is_dir())
-        if d.name.isidentifier() and d.name not in _SKIPPED_PARTS
-    )  # fmt: skip
-    for module, path in (*root_files, *(m for n, d in directories for m in _package_modules(n, d))):
+    for module, path in _under_root(project):
         resolved = path.resolve()
         if not any(resolved == p or resolved.is_relative_to(p) for p in packaged):
             yield module, path
+
+
+def _under_root(project: Project) -> Iterator[tuple[str, Path]]:
+    """Every module under the project's directory, named as imported from there: its root
+    modules (less tools such as setup.py) and those of its directories (less tests, docs,
+    environments)."""
+    for file in sorted(project.root.glob("*.py")):
+        if file.stem not in _SKIPPED_ROOT_MODULES:
+            yield file.stem, file
+    for directory in sorted(p for p in project.root.iterdir() if p.is_dir()):
+        if directory.name.isidentifier() and directory.name not in _SKIPPED_PARTS:
+            yield from _package_modules(directory.name, directory)
 
 
 def _candidates_in(
