@@ -12,10 +12,11 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from quatrain import pyproject, wheels
+from quatrain import package_files, pyproject, wheels
 from quatrain.errors import ProjectError
 from quatrain.lock import Lock, LockedPackage, canonical_name, load_lock, parse_toml
-from quatrain.pyproject import PackageDir, PackageSource, inside
+from quatrain.package_files import PackageDir
+from quatrain.pyproject import PackageSource, inside
 from quatrain.revision import git_revision
 
 __all__ = [
@@ -145,7 +146,7 @@ def load_project(root: Path) -> Project:
             raise ProjectError(msg)
         name = root.resolve().name
     packages, not_a_package = (
-        pyproject.find_packages(read, name, poetry_table)
+        package_files.find_packages(read, name, poetry_table)
         if package_mode
         else ((), "package-mode = false")
     )
@@ -153,8 +154,8 @@ def load_project(root: Path) -> Project:
         # Poetry would fail to install the root; a service kept in app/ is the usual reason.
         package_mode = False
     if package_mode:
-        pyproject.check_readmes(read, project_table, poetry_table)
-    build_dirs, included_files = pyproject.included_tops(read, poetry_table)
+        package_files.check_readmes(read, project_table, poetry_table)
+    build_dirs, included_files = package_files.included_tops(read, poetry_table)
     build_system = read.table(data.get("build-system"), "build-system")
     lock_path = _project_file(root, "poetry.lock")
     return Project(
@@ -169,10 +170,10 @@ def load_project(root: Path) -> Project:
         not_a_package=not_a_package,
         packages=packages,
         build_files=tuple(
-            sorted({*pyproject.build_files(read, project_table, poetry_table), *included_files})
+            sorted({*package_files.build_files(read, project_table, poetry_table), *included_files})
         ),
         build_dirs=build_dirs,
-        manifest_files=pyproject.manifest_files(read, project_table),
+        manifest_files=package_files.manifest_files(read, project_table),
         dependencies=pyproject.main_dependencies(read, project_table, poetry_table),
         group_dependencies=pyproject.group_dependencies(
             read, poetry_table, read.table(data.get("dependency-groups"), "dependency-groups")
