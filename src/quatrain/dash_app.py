@@ -97,16 +97,8 @@ def _imported_as(module: _Module, from_module: str, name: str) -> str | None:
 
 
 def _resolved(module: _Module, node: ast.ImportFrom) -> str | None:
-    if node.level == 0:
-        return node.module
-    package = module.name.split(".")
-    if not module.is_package:
-        package = package[:-1]
-    if node.level > 1:
-        package = package[: len(package) - (node.level - 1)]
-    if not package:
-        return None  # beyond the top-level package: Python refuses it too
-    return ".".join([*package, node.module] if node.module else package)
+    package = module.name if module.is_package else module.name.rpartition(".")[0]
+    return source.imported_module(node, package)
 
 
 def _server_names(

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from quatrain.project import Project
-from quatrain.source import entry_modules, module_file, parse
+from quatrain.source import entry_modules, imported_module, module_file, parse
 
 
 def string_assignments(tree: ast.Module) -> dict[str, str]:
@@ -163,11 +163,12 @@ def read_settings(
             strings |= base.strings
             lists |= base.lists
             names |= base.names
-            storages = {**storages, **base.storages}
+            storages |= base.storages
+    own_names = assigned_names(tree)
     strings |= string_assignments(tree)
     lists |= string_lists(tree)
-    names |= assigned_names(tree)
-    if "STORAGES" in assigned_names(tree):
+    names |= own_names
+    if "STORAGES" in own_names:
         storages = storage_backends(tree)  # a module's STORAGES replaces what it imported
     return Settings(
         module=module, strings=strings, lists=lists, names=frozenset(names), storages=storages
@@ -177,12 +178,9 @@ def read_settings(
 def _star_imports(tree: ast.Module, package: str) -> Iterator[str]:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["*"]:
-            if node.level == 0:
-                yield node.module or ""
-                continue
-            parts = package.split(".") if package else []
-            base = parts[: len(parts) - node.level + 1]  # level 1 is the package itself
-            yield ".".join([*base, *([node.module] if node.module else [])])
+            imported = imported_module(node, package)
+            if imported is not None:
+                yield imported
 
 
 def django_entries(project: Project) -> Iterator[tuple[str, ast.Module]]:

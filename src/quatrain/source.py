@@ -301,6 +301,19 @@ def imported_names(tree: ast.Module) -> list[str]:
     return names
 
 
+def imported_module(node: ast.ImportFrom, package: str) -> str | None:
+    """The absolute module a `from ... import` reads, in a module of `package` (the module's
+    own name for an __init__.py, its parent's otherwise): `from .base import *` in
+    mysite.settings -> "mysite.base". None beyond the top-level package, which Python refuses."""
+    if node.level == 0:
+        return node.module
+    parts = package.split(".") if package else []
+    base = parts[: len(parts) - node.level + 1]  # level 1 is the package itself
+    if not base:
+        return None
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
 def imports(tree: ast.Module, library: str) -> bool:
     """The module imports `library` (or a submodule of it) at its top level."""
     return any(n == library or n.startswith(f"{library}.") for n in imported_names(tree))
