@@ -182,18 +182,10 @@ def lock_needs(
             f"packages {'it needs' if one else 'they need'} with build-apt-packages (and the "
             f"libraries {'it loads' if one else 'they load'} with apt-packages)."
         )
+    loaded = system_packages.loaded_libraries([p.name for p in runtime], images.debian_release)
     needs = LockNeeds(
         build_packages=found.build,
-        runtime_packages=tuple(
-            sorted(
-                {
-                    *found.runtime,
-                    *system_packages.loaded_libraries(
-                        [p.name for p in runtime], images.debian_release
-                    ),
-                }
-            )
-        ),
+        runtime_packages=tuple(sorted({*found.runtime, *loaded})),
         setuptools=wheels.needs_setuptools(project.lock, runtime),
         build_constraints=build_constraints(project.lock, images.source_builds),
     )

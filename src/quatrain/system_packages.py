@@ -79,10 +79,7 @@ def parse_table(text: str) -> Table:
 
 
 def _entry(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> SourceBuild:
-    unexpected = set(fields) - {"build", "runtime", "note"}
-    if unexpected:
-        msg = f"{TABLE_FILE}: {name} has unknown keys {sorted(unexpected)}"
-        raise ValueError(msg)
+    _check_keys(name, fields, {"build", "runtime", "note"})
     return SourceBuild(
         distribution=name,
         build=_per_release(name, fields["build"], releases),
@@ -92,16 +89,21 @@ def _entry(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> S
 
 
 def _loaded(name: str, fields: Mapping[str, Any], releases: tuple[str, ...]) -> LoadedLibrary:
-    unexpected = set(fields) - {"runtime", "unless", "note"}
-    if unexpected:
-        msg = f"{TABLE_FILE}: loads.{name} has unknown keys {sorted(unexpected)}"
-        raise ValueError(msg)
+    _check_keys(f"loads.{name}", fields, {"runtime", "unless", "note"})
     return LoadedLibrary(
         distribution=name,
         runtime=_per_release(name, fields["runtime"], releases),
         unless=frozenset(canonicalize_name(n) for n in fields.get("unless", [])),
         note=str(fields.get("note", "")),
     )
+
+
+def _check_keys(where: str, fields: Mapping[str, Any], known: set[str]) -> None:
+    """A misspelt key is a bug of ours in the table: it fails loudly."""
+    unexpected = set(fields) - known
+    if unexpected:
+        msg = f"{TABLE_FILE}: {where} has unknown keys {sorted(unexpected)}"
+        raise ValueError(msg)
 
 
 def _per_release(name: str, value: Any, releases: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
