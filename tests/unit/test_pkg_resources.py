@@ -12,46 +12,27 @@ from unit.conftest import flask_project, lock_text, locked
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 
 
-@pytest.mark.parametrize(
-    ("version", "gets_setuptools"),
-    [("3.4.1", False), ("4.0", True), ("6.2", True), ("8.0", True), ("9.0", False)],
-)
-def test_aiosql_4_to_8_gets_setuptools_because_it_imports_pkg_resources(
-    tmp_path: Path, version: str, gets_setuptools: bool
+# (package, version, gets setuptools): the edges of each range in resources/pkg-resources.toml,
+# read in every release on PyPI.
+CASES = [
+    # aiosql 4 to 8 (nsidnev/fastapi-realworld-example-app locks 6.2)
+    *[("aiosql", v, gets) for v, gets in
+      [("3.4.1", False), ("4.0", True), ("6.2", True), ("8.0", True), ("9.0", False)]],
+    # tracerite 1.0.1 to 1.1.1, which Sanic 23.6 imports (super16/my-locations)
+    *[("tracerite", v, gets) for v, gets in
+      [("1.0.1", True), ("1.1.0", True), ("1.1.1", True), ("1.1.2", False), ("2.6.5", False)]],
+    # Dash 1.16.3 to 2.13, whose dash.py imports it (moaazsidat/dash-playground locks 1.19)
+    *[("dash", v, gets) for v, gets in
+      [("1.16.2", False), ("1.16.3", True), ("1.19.0", True), ("2.13.0", True),
+       ("2.14.0", False)]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("package", "version", "gets_setuptools"), CASES)
+def test_a_package_that_imports_pkg_resources_gets_setuptools_in_those_versions_only(
+    tmp_path: Path, package: str, version: str, gets_setuptools: bool
 ) -> None:
-    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("aiosql", version))
-    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
-
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
-
-    assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
-
-
-@pytest.mark.parametrize(
-    ("version", "gets_setuptools"),
-    [("1.0.1", True), ("1.1.0", True), ("1.1.1", True), ("1.1.2", False), ("2.6.5", False)],
-)
-def test_tracerite_before_1_1_2_gets_setuptools_because_it_imports_pkg_resources(
-    tmp_path: Path, version: str, gets_setuptools: bool
-) -> None:
-    """Sanic 23.6 imports tracerite, whose 1.0.1 to 1.1.1 import pkg_resources."""
-    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("tracerite", version))
-    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
-
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
-
-    assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools
-
-
-@pytest.mark.parametrize(
-    ("version", "gets_setuptools"),
-    [("1.16.2", False), ("1.16.3", True), ("1.19.0", True), ("2.13.0", True), ("2.14.0", False)],
-)
-def test_dash_1_16_3_to_2_13_gets_setuptools_because_it_imports_pkg_resources(
-    tmp_path: Path, version: str, gets_setuptools: bool
-) -> None:
-    """moaazsidat/dash-playground locks Dash 1.19, whose dash.py imports pkg_resources."""
-    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("dash", version))
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked(package, version))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
     dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
