@@ -59,16 +59,14 @@ def sibling_imports(project: Project, module_path: Path) -> list[str]:
     ):
         return []
     directory = module_path.parent
-    siblings = [n for n in _top_level_imports(module_path) if _module_in(directory, n)]
+    siblings = [n for n in _top_level_imports(tree) if _module_in(directory, n)]
     if any(_module_in(project.root, n) for n in siblings):
         return []
     return siblings
 
 
-def _top_level_imports(path: Path) -> list[str]:
-    tree = source.parse(path)
-    if tree is None:
-        return []
+def _top_level_imports(tree: ast.Module) -> list[str]:
+    """The top-level names of the absolute imports anywhere in the module."""
     names = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
