@@ -5,7 +5,12 @@ A Dash app is often made in one module and finished in another: Dash's own multi
 has `app = Dash(...)` in app.py, and index.py imports it, sets `app.layout` and registers the
 callbacks. Serving app.py's server then answers every request with an error, because the
 layout and the callbacks are never imported. So the module served is the one that gives the
-app its layout."""
+app its layout.
+
+gunicorn loads a name or a call with literal arguments, never `app.server`. Where the module
+names no server (most Dash apps only call `app.run_server()`), gunicorn from 20.1 on is given
+the call `pydoc:locate("module.app.server")`: the standard library's `pydoc.locate` imports
+the module and returns that attribute, which is the Flask server."""
 
 from __future__ import annotations
 
@@ -27,15 +32,33 @@ class _Module:
     is_package: bool  # an __init__.py: its relative imports start at itself
 
 
-def served_server(project: Project, candidate: AppCandidate) -> tuple[str, str]:
-    """(`module:name` for gunicorn, where it was found) for the Dash app `candidate`."""
+def served_server(
+    project: Project, candidate: AppCandidate, *, gunicorn_loads_calls: bool
+) -> tuple[str, str]:
+    """(the app for gunicorn, where it was found) for the Dash app `candidate`: `module:name`,
+    or, where no name binds the server and gunicorn loads calls, `pydoc:locate(...)`."""
     made_in = _module(project, candidate.module, project.root / candidate.path)
     home, app_name = _finishing_module(project, made_in, candidate)
     names = _server_names(home, app_name, candidate, made_in)
-    if candidate.factory or not names:
+    if names and not candidate.factory:
+        name, how = names[0]
+        return f"{home.name}:{name}", f"{home.path}: {how}"
+    if candidate.factory or not gunicorn_loads_calls or _shadowed(project, home, app_name):
         raise DetectionError(_no_server_name(project, candidate, home, app_name))
-    name, how = names[0]
-    return f"{home.name}:{name}", f"{home.path}: {how}"
+    # Both parts are Python identifiers (from the module's path and its `ast`), so the quoted
+    # text is a plain string literal.
+    located = f"{home.name}.{app_name}.server"
+    how = f"{app_name}.server, which no module-level name binds: gunicorn calls pydoc.locate"
+    return f'pydoc:locate("{located}")', f"{home.path}: {how}"
+
+
+def _shadowed(project: Project, home: _Module, app_name: str) -> bool:
+    """A submodule of the package that bears the app's name: pydoc.locate would import it
+    instead of taking the attribute."""
+    if not home.is_package:
+        return False
+    package_dir = (project.root / home.path).parent
+    return (package_dir / f"{app_name}.py").exists() or (package_dir / app_name).is_dir()
 
 
 def _module(project: Project, name: str, path: Path) -> _Module:
@@ -144,7 +167,7 @@ def _no_server_name(project: Project, candidate: AppCandidate, home: _Module, ap
         where += f", given its layout in {home.path}, which gunicorn must therefore import"
     return (
         f"{where}, but no module-level name for its Flask server, which is what gunicorn "
-        f"serves (gunicorn loads a name or a call, not `{app_name}.server`). Add "
+        f"serves (gunicorn loads a name, or from 20.1 on a call, not `{app_name}.server`). Add "
         f"`server = {app_name}.server` to {home.path}, or set "
         'app = "module:server" in [tool.quatrain] (or --app).'
     )

@@ -21,6 +21,9 @@ GUNICORN_CONTROL_SOCKET_FROM = (25, 1)
 # From 24.0 `--reuse-port` gives every worker its own listening socket (arbiter.spawn_worker);
 # before, it only set SO_REUSEPORT on the one socket all workers share, which balances nothing.
 GUNICORN_REUSE_PORT_FROM = (24, 0)
+# From 20.1 gunicorn loads `module:function("literal", ...)` as well as `module:name`
+# (util.import_app parses the text with `ast`).
+GUNICORN_CALLS_FROM = (20, 1)
 
 
 # The server of a WSGI app whose lock has none at all (many lock only `runserver`'s Django or
@@ -107,6 +110,13 @@ def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Se
         command = gunicorn(app, options, lock, version=brought.version)
         return Server(command=command, requires="gunicorn", brought=(brought,))
     raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
+
+
+def gunicorn_loads_calls(lock: Lock) -> bool:
+    """The gunicorn that wsgi_server chooses (the locked one, else BROUGHT_GUNICORN) loads
+    `module:function(...)`."""
+    locked = lock.package("gunicorn")
+    return at_least(locked.version if locked else BROUGHT_GUNICORN.version, GUNICORN_CALLS_FROM)
 
 
 def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:

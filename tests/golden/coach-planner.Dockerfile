@@ -170,6 +170,7 @@ USER 10001:10001
 EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT', '8888'))), 4).close()"]
+# The app: coach_planner:create_app() (coach_planner/__init__.py: create_app()).
 CMD ["gunicorn", "--graceful-timeout=8", "--threads=4", "--reuse-port", "--worker-tmp-dir=/dev/shm", "--control-socket=/dev/shm/gunicorn.ctl", "coach_planner:create_app()"]
 # Labels last: a change of version or description rebuilds nothing above. quatrain build
 # passes REVISION from the git checkout; plain docker build leaves it empty.

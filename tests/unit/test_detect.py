@@ -37,8 +37,8 @@ LOOKED_FOR = {
         "ASGI_APPLICATION"
     ),
     "dash": (
-        "dash: a dash dependency and a module-level `app = Dash(...)` with `server = app.server` "
-        "in the module that sets its layout"
+        "dash: a dash dependency and a module-level `app = Dash(...)`, served from the module "
+        "that sets its layout"
     ),
     "streamlit": (
         "streamlit: a streamlit dependency and one script that imports streamlit (outside "

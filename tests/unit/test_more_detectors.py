@@ -3,6 +3,8 @@ guess for (bots, RQ, Sanic), on projects built in tmp_path."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -72,22 +74,73 @@ def test_a_dash_app_wins_over_flask_though_it_depends_on_flask(tmp_path: Path) -
     assert detect(project, Options()).detector == "dash"
 
 
-def test_a_dash_app_without_a_name_for_its_server_says_to_add_one(tmp_path: Path) -> None:
-    app = "import dash\n\napp = dash.Dash(__name__)\n"
+def test_a_dash_app_without_a_name_for_its_server_is_found_by_pydoc_locate(
+    tmp_path: Path,
+) -> None:
+    """gunicorn loads a name or a call, never `app.server`: the standard library's
+    pydoc.locate imports board.app and returns the attribute."""
+    app = "import dash\nfrom dash import html\n\napp = dash.Dash(__name__)\napp.layout = 1\n"
     project = project_with(
         tmp_path, {"board/__init__.py": "", "board/app.py": app},
-        dependencies=["dash", "gunicorn"],
+        dependencies=["dash", "gunicorn"], lock=[locked("dash"), locked("gunicorn", "20.1.0")],
     )  # fmt: skip
+
+    spec = detect(project, Options())
+
+    assert (spec.app, spec.found_in) == (
+        'pydoc:locate("board.app.app.server")',
+        "board/app.py: app.server, which no module-level name binds: gunicorn calls pydoc.locate",
+    )
+    assert spec.production_command[-1] == 'pydoc:locate("board.app.app.server")'
+
+
+def test_pydoc_locate_finds_the_server_as_gunicorn_will_call_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call handed to gunicorn, done as gunicorn's import_app does it (a name looked up in
+    the module before the colon, called with literal arguments), on a stand-in module."""
+    package = tmp_path / "located_board"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text("class Dash:\n    server = 'the server'\n\napp = Dash()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = 'pydoc:locate("located_board.app.app.server")'  # as the test above renders it
+    module, _, call = app.partition(":")
+    expression = ast.parse(call, mode="eval").body
+    assert isinstance(expression, ast.Call)
+    assert isinstance(expression.func, ast.Name)
+
+    function = getattr(importlib.import_module(module), expression.func.id)
+    found = function(*[ast.literal_eval(argument) for argument in expression.args])
+
+    assert found == "the server"
+
+
+@pytest.mark.parametrize(
+    ("files", "gunicorn"),
+    [
+        # gunicorn 20.0 loads names only.
+        ({"board/__init__.py": "", "board/app.py": "import dash\n\napp = dash.Dash(__name__)\n"},
+         "20.0.4"),
+        # board.app.app would be the submodule board/app/app.py, not the attribute.
+        ({"board/__init__.py": "", "board/app/__init__.py": "import dash\n\napp = dash.Dash()\n",
+          "board/app/app.py": ""},
+         "23.0.0"),
+    ],
+)  # fmt: skip
+def test_a_dash_app_without_a_name_for_its_server_that_pydoc_cannot_find_says_to_add_one(
+    tmp_path: Path, files: dict[str, str], gunicorn: str
+) -> None:
+    lock = [locked("dash"), locked("gunicorn", gunicorn)]
+    project = project_with(tmp_path, files, dependencies=["dash", "gunicorn"], lock=lock)
 
     with pytest.raises(DetectionError) as raised:
         detect(project, Options())
 
-    assert str(raised.value) == (
-        "board has a Dash app, `board.app:app` (board/app.py: app), but no module-level name "
-        "for its Flask server, which is what gunicorn serves (gunicorn loads a name or a call, "
-        "not `app.server`). Add `server = app.server` to board/app.py, or set "
-        'app = "module:server" in [tool.quatrain] (or --app).'
+    assert "but no module-level name for its Flask server, which is what gunicorn serves " in (
+        str(raised.value)
     )
+    assert "Add `server = app.server` to board/app" in str(raised.value)
 
 
 # Dash's multi-page layout: the app is made in app.py and finished in index.py.
@@ -165,7 +218,8 @@ def test_a_dash_app_finished_elsewhere_is_never_served_without_its_layout(
     assert str(raised.value) == (
         "board has a Dash app, `app:app` (app.py: app), given its layout in index.py, which "
         "gunicorn must therefore import, but no module-level name for its Flask server, which "
-        "is what gunicorn serves (gunicorn loads a name or a call, not `app.server`). Add "
+        "is what gunicorn serves (gunicorn loads a name, or from 20.1 on a call, not "
+        "`app.server`). Add "
         '`server = app.server` to index.py, or set app = "module:server" in [tool.quatrain] '
         "(or --app)."
     )

@@ -515,8 +515,9 @@ def test_a_console_script_is_the_production_entry_point_with_no_port(tmp_path: P
 
     production = found["production"]
     user = production.index("USER 10001:10001")
-    assert production[user : user + 4] == [
+    assert production[user : user + 5] == [
         "USER 10001:10001",
+        "# The app: greet (scripts: greet = greeter.cli:main).",
         'ENTRYPOINT ["greet"]',
         "CMD []",
         "# Labels last: a change of version or description rebuilds nothing above. quatrain build",

@@ -72,15 +72,15 @@ class AsgiDetector:
 
 
 class DashDetector:
-    """Dash serves through its Flask server, a WSGI app: gunicorn loads `module:server`.
-    gunicorn takes a name or a call, never `app.server`, so the module must bind the server to
-    a name, as Dash's deployment guide writes it (`server = app.server`). The module is the
-    one that gives the app its layout (dash_app.py)."""
+    """Dash serves through its Flask server, a WSGI app: gunicorn loads `module:server`, the
+    name Dash's deployment guide binds (`server = app.server`), or where the module binds none
+    a call that finds `app.server` (dash_app.py). The module is the one that gives the app its
+    layout."""
 
     name: ClassVar[str] = "dash"
     looks_for: ClassVar[str] = (
-        "a dash dependency and a module-level `app = Dash(...)` with `server = app.server` "
-        "in the module that sets its layout"
+        "a dash dependency and a module-level `app = Dash(...)`, served from the module that "
+        "sets its layout"
     )
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
@@ -92,7 +92,10 @@ class DashDetector:
             candidate = only_candidate(project, ("dash",))
             if candidate is None:
                 return None
-            app, found_in = dash_app.served_server(project, candidate)
+            loads_calls = servers.gunicorn_loads_calls(lock_of(project))
+            app, found_in = dash_app.served_server(
+                project, candidate, gunicorn_loads_calls=loads_calls
+            )
         server = servers.wsgi_server(app, lock_of(project), options, project.name)
         return ServeSpec(
             detector=self.name,
