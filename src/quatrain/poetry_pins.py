@@ -1,8 +1,9 @@
-"""Which poetry-plugin-export goes with which Poetry in the image.
+"""Which Poetry and which poetry-plugin-export go in the image, for its Python.
 
 The facts are a data file, `resources/export-plugin.toml`, copied from each release's wheel
 METADATA and checked by resolving real pairs (its header says how); this module reads it once
-and chooses: the newest plugin release whose `Requires-Dist: poetry` admits the Poetry.
+and chooses: a Poetry that runs on the image's Python, and the newest plugin release whose
+`Requires-Dist: poetry` admits that Poetry and whose `Requires-Python` admits the Python.
 """
 
 from __future__ import annotations
@@ -91,11 +92,39 @@ def poetry_releases() -> tuple[str, ...]:
     return tuple(release.version for release in table().poetry)
 
 
-def export_plugin_for(poetry_version: str, pinned: str | None = None) -> str:
+def poetry_for(python: str, preferred: str) -> str:
+    """`preferred` (the lock's writer, or quatrain's default) where it runs on `python`, else
+    the newest Poetry release that does: Poetry 2.3 and later need Python 3.10, and
+    python-version may ask for 3.9, the Python an old lock has wheels for. A release newer
+    than the table is taken on trust."""
+    known = {release.version: release for release in table().poetry}
+    release = known.get(preferred)
+    if release is None or _runs_on(release.python, python):
+        return preferred
+    for release in table().poetry:
+        if _runs_on(release.python, python):
+            return release.version
+    oldest = table().poetry[-1]
+    msg = (
+        f"Python {python} is too old for Poetry 2, which quatrain's images run for `poetry "
+        f"export`: its oldest release, {oldest.version}, needs Python {oldest.python}. Set "
+        "python-version to a newer Python."
+    )
+    raise ConfigurationError(msg)
+
+
+def _runs_on(requires_python: str, python: str) -> bool:
+    return SpecifierSet(requires_python).contains(Version(python), prereleases=True)
+
+
+def export_plugin_for(
+    poetry_version: str, pinned: str | None = None, *, python: str | None = None
+) -> str:
     """The poetry-plugin-export release to install beside `poetry==poetry_version`.
 
-    Without `pinned`, the newest release whose requirement admits that Poetry. A pinned
-    release the table knows must admit it; one newer than the table is taken on trust.
+    Without `pinned`, the newest release whose requirement admits that Poetry (and runs on
+    `python`, where given). A pinned release the table knows must admit it; one newer than
+    the table is taken on trust.
     """
     poetry = _version("poetry-version", poetry_version)
     pins = table()
@@ -110,7 +139,7 @@ def export_plugin_for(poetry_version: str, pinned: str | None = None) -> str:
     if pinned is not None:
         return _check_pinned(pins, poetry_version, pinned)
     for plugin in pins.plugins:
-        if plugin.admits(poetry):
+        if plugin.admits(poetry) and (python is None or _runs_on(plugin.python, python)):
             return plugin.version
     newest = pins.plugins[0]
     msg = (

@@ -135,14 +135,15 @@ def apt_install(packages: Sequence[str], ca_mount: str = "", what: str = "apt-pa
     )
 
 
-def poetry_version(project: Project, options: Options) -> str:
-    """The pinned Poetry: an explicit option, else the one that wrote the lock, else ours."""
+def poetry_version(project: Project, options: Options, python: str) -> str:
+    """The pinned Poetry: an explicit option, else the one that wrote the lock, else ours;
+    the last two only where they run on the image's `python`."""
     if options.poetry_version is not None:
         return options.poetry_version
     written_by = project.lock.poetry_version if project.lock else None
     if written_by and int(written_by.split(".")[0]) >= MINIMUM_POETRY_MAJOR:
-        return written_by
-    return DEFAULT_POETRY_VERSION
+        return poetry_pins.poetry_for(python, written_by)
+    return poetry_pins.poetry_for(python, DEFAULT_POETRY_VERSION)
 
 
 def labels(project: Project, options: Options) -> dict[str, str | Expansion]:
@@ -280,6 +281,7 @@ def render(
     ship_sources = not project.package_mode or spec.kind != "cli"
     kept = [f"{layout.app_dir}/{d}" for d in kept_dirs(project.root)] if ship_sources else []
     data_dir = f"{workdir}/data"
+    poetry = poetry_version(project, options, images.python_version)
     context = TemplateContext(
         quatrain_version=__version__,
         project=project,
@@ -291,9 +293,9 @@ def render(
         syntax=options.syntax,
         python_version=images.python_version,
         debian_release=images.debian_release,
-        poetry_version=poetry_version(project, options),
+        poetry_version=poetry,
         poetry_plugin_export_version=poetry_pins.export_plugin_for(
-            poetry_version(project, options), options.poetry_plugin_export_version
+            poetry, options.poetry_plugin_export_version, python=images.python_version
         ),
         uv_version=options.uv_version,
         copy_files=copy_files,

@@ -34,7 +34,7 @@ def describe(plan: Plan) -> dict[str, Any]:
             "python_reason": images.python_reason,
             "build_flavor": images.build_flavor,
             "source_builds": [f"{p.name} {p.version}" for p in images.source_builds],
-            "poetry_version": render.poetry_version(project, options),
+            "poetry_version": render.poetry_version(project, options, images.python_version),
             "debian_release": images.debian_release,
             "build": _substitute(images.build, images),
             "runtime": _substitute(images.runtime, images),

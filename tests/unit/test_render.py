@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from quatrain import __version__
+from quatrain import __version__, poetry_pins
 from quatrain.detect import detect
+from quatrain.errors import ConfigurationError
 from quatrain.images import BaseImages
 from quatrain.options import Options
 from quatrain.pipeline import plan
@@ -192,28 +193,49 @@ def with_lock_header(project: Project, written_by: str | None) -> Project:
 
 
 def test_an_explicit_poetry_version_wins_over_the_lock_header(project: Project) -> None:
-    assert poetry_version(with_lock_header(project, "2.2.1"), Options(poetry_version="2.0.1")) == (
-        "2.0.1"
-    )
+    assert poetry_version(
+        with_lock_header(project, "2.2.1"), Options(poetry_version="2.0.1"), "3.9"
+    ) == ("2.0.1")
 
 
 def test_the_poetry_that_wrote_the_lock_is_pinned_when_it_is_2_or_newer(project: Project) -> None:
-    assert poetry_version(with_lock_header(project, "2.2.1"), Options()) == "2.2.1"
-    assert poetry_version(with_lock_header(project, "3.0"), Options()) == "3.0"
+    assert poetry_version(with_lock_header(project, "2.2.1"), Options(), "3.13") == "2.2.1"
+    assert poetry_version(with_lock_header(project, "3.0"), Options(), "3.13") == "3.0"
 
 
 @pytest.mark.parametrize("written_by", ["1.8.3", None])
 def test_the_default_poetry_is_pinned_for_an_older_or_unknown_lock_writer(
     project: Project, written_by: str | None
 ) -> None:
-    assert poetry_version(with_lock_header(project, written_by), Options()) == (
+    assert poetry_version(with_lock_header(project, written_by), Options(), "3.13") == (
         DEFAULT_POETRY_VERSION
     )
 
 
 def test_the_default_poetry_is_pinned_when_there_is_no_lock(project: Project) -> None:
-    assert poetry_version(dataclasses.replace(project, lock=None), Options()) == (
+    assert poetry_version(dataclasses.replace(project, lock=None), Options(), "3.13") == (
         DEFAULT_POETRY_VERSION
+    )
+
+
+def test_python_3_9_gets_the_newest_poetry_and_plugin_that_run_on_it(project: Project) -> None:
+    """Poetry 2.3 and plugin 1.10 need Python 3.10 (their METADATA); python-version 3.9, for a
+    lock whose wheels stop there, must still get a staging stage that installs."""
+    assert poetry_version(with_lock_header(project, None), Options(), "3.9") == "2.2.1"
+    assert poetry_version(with_lock_header(project, "2.4.0"), Options(), "3.9") == "2.2.1"
+    assert poetry_version(with_lock_header(project, "2.1.3"), Options(), "3.9") == "2.1.3"
+    assert poetry_pins.export_plugin_for("2.2.1", python="3.9") == "1.9.0"
+    assert poetry_pins.export_plugin_for("2.2.1", python="3.10") == "1.10.1"
+
+
+def test_a_python_no_poetry_2_runs_on_is_refused_with_what_to_set(project: Project) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        poetry_version(with_lock_header(project, None), Options(), "3.8")
+
+    assert str(raised.value) == (
+        "Python 3.8 is too old for Poetry 2, which quatrain's images run for `poetry export`: "
+        "its oldest release, 2.0.0, needs Python >=3.9,<4.0. Set python-version to a newer "
+        "Python."
     )
 
 
