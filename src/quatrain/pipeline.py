@@ -105,7 +105,7 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
             *more_warnings,
             *spec.warnings,
             *brought,
-            *unlocked_imports.warnings(project, options),
+            *unlocked_imports.warnings(project, options, app_module=spec.app.partition(":")[0]),
         ),
     )
 

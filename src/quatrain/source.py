@@ -97,11 +97,11 @@ def app_candidates(project: Project) -> list[AppCandidate]:
     A factory that a module-level object is made with (`app = create_app()`) is represented by
     that object: it is the entry point."""
     return _candidates_in(project, modules(project)) or _candidates_in(
-        project, _beside_packages(project)
+        project, beside_packages(project)
     )
 
 
-def _beside_packages(project: Project) -> Iterator[tuple[str, Path]]:
+def beside_packages(project: Project) -> Iterator[tuple[str, Path]]:
     """In package mode, the modules the packages leave out: at the root, in its directories
     and in src/, all shipped with the sources and importable from the working directory."""
     if not project.package_mode:

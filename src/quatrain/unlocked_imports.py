@@ -15,8 +15,10 @@ from quatrain.options import Options
 from quatrain.project import Project
 
 
-def warnings(project: Project, options: Options) -> list[str]:
-    """One warning per package the project's modules import and production does not install."""
+def warnings(project: Project, options: Options, app_module: str | None = None) -> list[str]:
+    """One warning per package the project's modules import and production does not install;
+    where the app's module (`app_module`) lies beside the packages, the modules beside them
+    count too, as the app runs from those sources."""
     if project.lock is None:
         return []
     installed = {
@@ -24,6 +26,8 @@ def warnings(project: Project, options: Options) -> list[str]:
     }
     locked = {canonical_name(p.name): p for p in project.lock.packages}
     modules = list(source.modules(project))
+    if app_module is not None and app_module not in {name for name, _ in modules}:
+        modules += source.beside_packages(project)
     own = {canonical_name(module.split(".")[0]) for module, _ in modules}
     seen: dict[str, str] = {}  # package -> the first module that imports it
     for _, path in modules:

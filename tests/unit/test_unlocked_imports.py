@@ -59,3 +59,20 @@ def test_a_module_of_the_project_named_like_a_development_package_is_its_own(
     root = flask_project(tmp_path, files, pyproject=PYPROJECT, lock=lock)
 
     assert warnings_of(root) == []
+
+
+def test_an_app_beside_its_packages_has_its_imports_read_too(tmp_path: Path) -> None:
+    """paisleypark3121/la2i-flask: `poetry new` made an empty package, and the app is the root
+    app.py, which production runs from the shipped sources."""
+    files = {"shop/__init__.py": "", "app.py": APP + "import passlib\n"}
+    root = flask_project(tmp_path, files, pyproject=PYPROJECT, lock=LOCK)
+
+    assert [w.split(",")[0] for w in warnings_of(root)] == ["app.py imports passlib"]
+
+
+def test_modules_beside_packages_that_hold_the_app_are_not_read(tmp_path: Path) -> None:
+    """A root script next to a packaged app is not what production runs."""
+    files = {"shop/__init__.py": APP, "seed.py": "import passlib\n"}
+    root = flask_project(tmp_path, files, pyproject=PYPROJECT, lock=LOCK)
+
+    assert warnings_of(root) == []
