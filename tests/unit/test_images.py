@@ -8,15 +8,9 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.images import (
-    OFFICIAL_PYTHONS,
-    BaseImages,
-    PythonChoice,
-    check_debian_release,
-    choose_python,
-    to_specifier_set,
-)
+from quatrain.images import BaseImages, check_debian_release
 from quatrain.lock import Lock, load_lock
+from quatrain.python_choice import OFFICIAL_PYTHONS, PythonChoice, choose_python, to_specifier_set
 from quatrain.wheels import runtime_packages
 from unit.conftest import lock_text, locked
 

@@ -5,8 +5,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from quatrain.errors import ConfigurationError
-from quatrain.images import OFFICIAL_PYTHONS
 from quatrain.poetry_pins import export_plugin_for, parse_table, poetry_releases, table
+from quatrain.python_choice import OFFICIAL_PYTHONS
 
 NEWEST_POETRY = "2.5.1"
 NEWEST_PLUGIN = "1.10.1"
