@@ -4,6 +4,7 @@ the lock asks of them beyond its own packages (Debian packages, setuptools, buil
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from quatrain.errors import ConfigurationError
 from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
-from quatrain.python_choice import PythonChoice, choose_python, lock_era, minor_tuple
+from quatrain.python_choice import choose_python, lock_era, minor_tuple
 
 CONSTRAINTS_FILE = "build-constraints.toml"
 
@@ -79,13 +80,11 @@ def choose(
     wanted = release
     release, note = _release_with_tag(python.version, release, chosen=not release_is_default)
     if release != wanted:
-        python = PythonChoice(
-            version=python.version,
-            reason=f"{python.reason}; {note}",
-            source_builds=python.source_builds,
-        )
+        python = dataclasses.replace(python, reason=f"{python.reason}; {note}")
     elif note:
         warnings.append(note)
+    if python.older_python_hint:
+        warnings.append(python.older_python_hint)
     builds = wheels.source_builds(
         runtime, wheels.Target(python=python.version, debian_release=release)
     )

@@ -10,7 +10,7 @@ guess at run time: quatrain renders files without a network, and the user can al
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,12 @@ from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.lock import Lock, LockedPackage
 
 ERAS_FILE = "lock-eras.toml"
+
+# Pythons past their end of life whose official images still exist (docker-library stops
+# building a series then and keeps its tags): never a default, only a hint where the lock has
+# wheels for one that it lacks for every maintained Python. 3.9 is the oldest that Poetry 2,
+# which the images run, supports; 3.9.25 was its last release (2025-10-31).
+PAST_END_OF_LIFE: dict[str, str] = {"3.9": "3.9.25"}
 
 # minor -> newest patch release with official images, newest first.
 OFFICIAL_PYTHONS: dict[str, str] = {
@@ -40,6 +46,7 @@ class PythonChoice:
     version: str  # "3.12"
     reason: str
     source_builds: tuple[str, ...] = ()  # "name version" of compiled packages without a wheel
+    older_python_hint: str = ""  # a Python past its end of life that the lock serves better
 
 
 def choose_python(
@@ -74,7 +81,37 @@ def choose_python(
         version=chosen,
         reason=_reason(chosen, constraint, admitted, era, gaps, len(compiled)),
         source_builds=gaps[chosen],
+        older_python_hint=_older_python_hint(chosen, gaps[chosen], constraint, missing),
     )
+
+
+def _older_python_hint(
+    chosen: str,
+    gaps: tuple[str, ...],
+    constraint: str | None,
+    missing: Callable[[str], tuple[str, ...]],
+) -> str:
+    """Where the chosen Python builds compiled packages from source that the lock has wheels
+    of for a Python past its end of life, a sentence saying so: compiled code released before
+    a Python often does not build for it (numpy 1.21 on 3.10), and python-version can ask for
+    the older one. quatrain never chooses it by itself: it gets no security fixes."""
+    if not gaps:
+        return ""
+    specifiers = to_specifier_set(constraint or "")
+    for minor, patch in PAST_END_OF_LIFE.items():
+        if not specifiers.contains(patch, prereleases=True):
+            continue
+        remaining = missing(minor)
+        served = [p for p in gaps if p not in remaining]
+        if len(remaining) < len(gaps):
+            still = f"only {', '.join(remaining)}" if remaining else "nothing"
+            return (
+                f"Python {chosen} builds {', '.join(gaps)} from source; the lock has wheels of "
+                f"{', '.join(served)} for Python {minor}, past its end of life (no security "
+                f"fixes), which quatrain never chooses by itself. If the build fails, "
+                f'python-version = "{minor}" builds {still} from source.'
+            )
+    return ""
 
 
 def _admitted(constraint: str | None) -> list[str]:

@@ -279,6 +279,38 @@ def test_when_no_python_has_every_wheel_the_one_with_fewest_source_builds_wins()
     assert choice.source_builds == ("markupsafe 1.0",)
 
 
+def test_wheels_only_for_a_python_past_its_end_of_life_are_a_hint_never_the_choice() -> None:
+    """sthasam2/Bumblebee: numpy 1.21.1 has wheels up to 3.9 and does not build for 3.10."""
+    lock = _lock(
+        _compiled("numpy", "38", "39"),
+        _compiled("psycopg2", "38"),
+        poetry="1.1.11",
+        lock_version="1.1",
+    )
+
+    choice = _choose(lock, "^3.8")
+
+    assert (choice.version, choice.source_builds) == ("3.10", ("numpy 1.0", "psycopg2 1.0"))
+    assert choice.older_python_hint == (
+        "Python 3.10 builds numpy 1.0, psycopg2 1.0 from source; the lock has wheels of numpy "
+        "1.0 for Python 3.9, past its end of life (no security fixes), which quatrain never "
+        'chooses by itself. If the build fails, python-version = "3.9" builds only '
+        "psycopg2 1.0 from source."
+    )
+
+
+@pytest.mark.parametrize(
+    ("constraint", "pythons"),
+    [("^3.10", ("38", "39")), ("^3.8", ("38", "39", "310")), ("^3.8", ("38",))],
+)
+def test_no_hint_without_a_wheel_for_3_9_that_the_choice_lacks(
+    constraint: str, pythons: tuple[str, ...]
+) -> None:
+    lock = _lock(_compiled("numpy", *pythons), poetry="1.1.11", lock_version="1.1")
+
+    assert _choose(lock, constraint).older_python_hint == ""
+
+
 def test_a_pinned_python_the_lock_cannot_serve_names_the_packages_that_build_from_source() -> None:
     lock = _lock(_compiled("asyncpg", "311", "312"), locked("flask"))
 
