@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -43,10 +44,8 @@ def test_the_project_builds_verifies_and_passes_its_checks_inside_both_images(
     index_url: str, image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy(case, tmp_path, index_url)
-    described = quatrain("inspect", "--json", str(project)).stdout
-    detector, app = expected(case)
-    assert f'"detector": "{detector}"' in described
-    assert f'"app": "{app}"' in described
+    serve = json.loads(quatrain("inspect", "--json", str(project)).stdout)["serve"]
+    assert (serve["detector"], serve["app"]) == expected(case)
 
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(quatrain("init", "--stdout", str(project)).stdout)

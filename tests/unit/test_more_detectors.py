@@ -60,7 +60,8 @@ def test_a_dash_app_is_served_by_gunicorn_from_its_flask_server(tmp_path: Path) 
         app="board.app:server",
         found_in="board/app.py: server = app.server",
         production_command=(*GUNICORN, "--threads=4", TMP_DIR, "board.app:server"),
-        development_command=(*GUNICORN, "--threads=4", TMP_DIR, "--reload", "board.app:server"),
+        development_command=("sh", "-c", 'exec flask run --host 0.0.0.0 --port "$PORT"'),
+        development_env=(("FLASK_APP", "board.app:server"), ("FLASK_DEBUG", "1")),
         production_server="gunicorn",
     )
 

@@ -11,6 +11,9 @@ from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
 
+# Flask's development server, with the debugger and the reloader (FLASK_DEBUG=1).
+FLASK_DEVELOPMENT_COMMAND = servers.in_shell('flask run --host 0.0.0.0 --port "$PORT"')
+
 
 class FlaskDetector:
     name: ClassVar[str] = "flask"
@@ -34,7 +37,7 @@ class FlaskDetector:
             app=app,
             found_in=found_in,
             production_command=server.command,
-            development_command=servers.in_shell('flask run --host 0.0.0.0 --port "$PORT"'),
+            development_command=FLASK_DEVELOPMENT_COMMAND,
             development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
             production_server=server.requires,
             brought_packages=server.brought,
@@ -104,7 +107,10 @@ class DashDetector:
             app=app,
             found_in=found_in,
             production_command=server.command,
-            development_command=(*server.command[:-1], "--reload", server.command[-1]),
+            # Flask's own server, as for a Flask app: Dash depends on Flask, and a gunicorn that
+            # quatrain brings is in production only. `flask --app` takes the same name or call.
+            development_command=FLASK_DEVELOPMENT_COMMAND,
+            development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
             production_server=server.requires,
             brought_packages=server.brought,
         )
