@@ -69,11 +69,13 @@ def choose(
     on the default release gets the newest release that has them."""
     release = check_debian_release(options.debian_release)
     runtime = project.runtime_packages(options.groups, options.extras)
+    direct = project.requested(options.groups)
     python = choose_python(
         project.python_constraint,
         options.python_version,
         lock=project.lock,
         runtime=runtime,
+        direct=direct,
         debian_release=release,
     )
     warnings = []
@@ -85,9 +87,9 @@ def choose(
         warnings.append(note)
     if python.older_python_hint:
         warnings.append(python.older_python_hint)
-    builds = wheels.source_builds(
-        runtime, wheels.Target(python=python.version, debian_release=release)
-    )
+    target = wheels.Target(python=python.version, debian_release=release)
+    installed = wheels.on_target(project.lock, runtime, direct, target) if project.lock else ()
+    builds = wheels.source_builds(installed, target)
     if options.python_version and python.source_builds:
         warnings.append(
             f"python-version {python.version}: the lock has no wheel for it of "

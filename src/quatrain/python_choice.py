@@ -10,7 +10,7 @@ guess at run time: quatrain renders files without a network, and the user can al
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,16 +55,23 @@ def choose_python(
     *,
     lock: Lock | None = None,
     runtime: Sequence[LockedPackage] = (),
+    direct: Iterable[str] | None = None,
     debian_release: str = "trixie",
 ) -> PythonChoice:
     """The newest official Python X.Y that the constraint admits, that is not newer than the
-    lock's era, and for which every locked runtime package with compiled code has a wheel; or
-    the pinned one."""
+    lock's era, and for which every locked runtime package with compiled code that installs
+    on it has a wheel; or the pinned one. `direct`: the project's direct dependencies, for the
+    markers an old lock keeps on its edges only (wheels.on_target)."""
     compiled = [p for p in runtime if wheels.has_compiled_code(p)]
 
     def missing(version: str) -> tuple[str, ...]:
         target = wheels.Target(python=version, debian_release=debian_release)
-        return tuple(f"{p.name} {p.version}" for p in wheels.source_builds(compiled, target))
+        installed = compiled
+        if lock is not None and direct is not None:
+            installed = [
+                p for p in wheels.on_target(lock, runtime, direct, target) if p in compiled
+            ]
+        return tuple(f"{p.name} {p.version}" for p in wheels.source_builds(installed, target))
 
     if pinned is not None:
         if not re.fullmatch(r"3\.\d+", pinned):

@@ -83,19 +83,12 @@ def installed_packages(
     groups: Iterable[str] = (),
     extras: Iterable[str] = (),
 ) -> tuple[LockedPackage, ...]:
-    """The locked packages `poetry export` lists and uv installs on the target, by name.
-
-    Lock 2.1 (Poetry 2) keeps on each package the marker under which it is installed. Older
-    locks keep markers on the edges only: a package is then installed when the project asks
-    for it or when an installed package depends on it by an edge whose marker applies.
-    """
+    """The locked packages `poetry export` lists and uv installs on the target, by name."""
     if lock is None:
         return ()
     runtime = wheels.runtime_packages(lock, groups=tuple(groups), extras=tuple(extras))
-    if _version(lock.lock_version) < (2, 1):
-        # Locks that say no package's group are all older than 2.1: this walk covers them.
-        runtime = wheels.reachable(runtime, {canonical_name(n) for n in direct}, target)
-    chosen = [p for p in runtime if wheels.applies(p, target)]
+    # Locks that say no package's group are all older than 2.1: on_target's walk covers them.
+    chosen = wheels.on_target(lock, runtime, direct, target)
     return tuple(sorted(chosen, key=lambda p: canonical_name(p.name)))
 
 
@@ -229,11 +222,6 @@ def _layout(document: dict[str, Any]) -> str:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
-
-
-def _version(text: str) -> tuple[int, int]:
-    major, minor = text.split(".")[:2]
-    return int(major), int(minor)
 
 
 # Run by the image's own Python in the production stage: the SBOM's lines are its arguments,

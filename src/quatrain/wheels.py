@@ -84,6 +84,26 @@ def reachable(
     return tuple(p for n, p in by_name.items() if n in found)
 
 
+def on_target(
+    lock: Lock, runtime: Sequence[LockedPackage], direct: Iterable[str], target: Target
+) -> tuple[LockedPackage, ...]:
+    """Of the runtime packages, those `poetry export` lists and uv installs on the target.
+
+    Lock 2.1 (Poetry 2) keeps on each package the marker under which it is installed. Older
+    locks keep markers on the edges only: a package is then installed when the project asks
+    for it (`direct`) or when an installed package depends on it by an edge whose marker
+    applies (Twisted's `twisted-iocpsupport ; platform_system == "Windows"` does not).
+    """
+    if _format(lock.lock_version) < (2, 1):
+        runtime = reachable(runtime, {canonical_name(n) for n in direct}, target)
+    return tuple(p for p in runtime if applies(p, target))
+
+
+def _format(lock_version: str) -> tuple[int, int]:
+    major, minor = lock_version.split(".")[:2]
+    return int(major), int(minor)
+
+
 def _edge_applies(marker: str, target: Target | None) -> bool:
     # An `extra == "x"` edge is taken: Poetry locks an optional dependency only when something
     # asks for that extra. The rest of the marker is judged as `applies` judges a package's.

@@ -9,7 +9,7 @@ import pytest
 from quatrain.errors import ProjectError
 from quatrain.pipeline import check_lock, plan
 from quatrain.project import load_project
-from unit.conftest import flask_project, lock_text, locked
+from unit.conftest import flask_project, lock_text, locked, pep621
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 
@@ -139,6 +139,31 @@ def test_a_lock_written_by_poetry_2_0_gets_the_export_plugin_that_accepts_it(
     assert "ARG POETRY_VERSION=2.0.1\nARG POETRY_PLUGIN_EXPORT_VERSION=1.9.0\n" in dockerfile
 
 
+def test_a_dependency_an_old_lock_marks_for_windows_on_its_edge_builds_nothing_here(
+    tmp_path: Path,
+) -> None:
+    """Olzhassss/beta: Twisted's `twisted-iocpsupport ; platform_system == "Windows"`. A lock
+    older than 2.1 keeps that marker on the edge only, and the package has no Linux wheel:
+    `poetry export` leaves it out, so it neither builds nor asks for compilers."""
+    windows_edge = (
+        'twisted-iocpsupport = {version = ">=1.0", markers = "platform_system == \\"Windows\\""}\n'
+    )
+    lock = lock_text(
+        locked("flask"),
+        locked("gunicorn", "23.0.0"),
+        locked("twisted", "21.7.0") + "\n[package.dependencies]\n" + windows_edge,
+        locked("twisted-iocpsupport", "1.0.1", wheel=False),
+        poetry="1.7.1",
+        lock_version="2.0",
+    )
+    pyproject = pep621(dependencies=("flask>=3.1", "gunicorn>=23", "twisted"))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
+
+    images = plan(root, env={}, cli={}).base_images
+
+    assert (images.build_flavor, images.source_builds) == ("slim", ())
+
+
 def test_old_sdists_that_build_from_source_get_the_build_tools_of_their_time(
     tmp_path: Path,
 ) -> None:
@@ -149,7 +174,8 @@ def test_old_sdists_that_build_from_source_get_the_build_tools_of_their_time(
         poetry="1.7.1",
         lock_version="2.0",
     )
-    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+    pyproject = pep621(dependencies=("flask>=3.1", "gunicorn>=23", "pyyaml"))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
 
     dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
 
