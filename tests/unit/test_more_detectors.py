@@ -726,6 +726,33 @@ def test_a_bots_script_that_starts_it_at_its_top_level_is_run_as_a_module(
     )  # fmt: skip
 
 
+def telegram_script(tmp_path: Path, guard: str) -> Project:
+    script = (
+        "from telegram.ext import Updater\n\nfrom settings import settings\n\n"
+        f"if {guard}:\n    pass\n"
+    )
+    files = {"src/run.py": script, "src/settings.py": "settings = None\n"}
+    return project_with(tmp_path, files, dependencies=["python-telegram-bot"])
+
+
+def test_a_main_guard_may_be_the_first_of_an_and(tmp_path: Path) -> None:
+    """Sara2002a/voice-bot1's src/run.py: `if __name__ == "__main__" and settings.mode ==
+    production_mode: run()`, its flat imports resolved from src/."""
+    guard = '__name__ == "__main__" and settings.mode == "production"'
+
+    spec = detect(telegram_script(tmp_path, guard), Options())
+
+    assert spec.production_command[:2] == ("python", "src/run.py")
+
+
+@pytest.mark.parametrize(
+    "guard", ['__name__ != "__main__"', 'settings.debug and __name__ == "__main__"']
+)
+def test_a_test_that_is_not_the_main_guard_runs_nothing(tmp_path: Path, guard: str) -> None:
+    with pytest.raises(DetectionError, match="a Telegram bot library"):
+        detect(telegram_script(tmp_path, guard), Options())
+
+
 def test_a_call_named_like_a_start_inside_a_function_runs_nothing_at_import(
     tmp_path: Path,
 ) -> None:
