@@ -25,6 +25,9 @@ CASES = [
     *[("dash", v, gets) for v, gets in
       [("1.16.2", False), ("1.16.3", True), ("1.19.0", True), ("2.13.0", True),
        ("2.14.0", False)]],
+    # APScheduler up to 3.10.1, whose __init__.py imports it (Sara2002a/voice-bot1 locks 3.6.3)
+    *[("apscheduler", v, gets) for v, gets in
+      [("3.6.3", True), ("3.10.1", True), ("3.10.2", False), ("3.11.0", False)]],
 ]  # fmt: skip
 
 
