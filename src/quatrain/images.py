@@ -17,7 +17,8 @@ from quatrain.errors import ConfigurationError
 from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
-from quatrain.python_choice import choose_python, lock_era, minor_tuple
+from quatrain.python_choice import choose_python, lock_era
+from quatrain.wheels import minor_tuple
 
 CONSTRAINTS_FILE = "build-constraints.toml"
 

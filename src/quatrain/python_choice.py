@@ -19,6 +19,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from quatrain import tables, wheels
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.lock import Lock, LockedPackage
+from quatrain.wheels import minor_tuple
 
 ERAS_FILE = "lock-eras.toml"
 
@@ -68,9 +69,8 @@ def choose_python(
         target = wheels.Target(python=version, debian_release=debian_release)
         installed = compiled
         if lock is not None and direct is not None:
-            installed = [
-                p for p in wheels.on_target(lock, runtime, direct, target) if p in compiled
-            ]
+            on_target = wheels.on_target(lock, runtime, direct, target)
+            installed = [p for p in on_target if wheels.has_compiled_code(p)]
         return tuple(f"{p.name} {p.version}" for p in wheels.source_builds(installed, target))
 
     if pinned is not None:
@@ -204,11 +204,6 @@ def lock_era(lock: Lock) -> tuple[str, str] | None:
 
 def _eras() -> dict[str, Any]:
     return tables.read_table(ERAS_FILE)
-
-
-def minor_tuple(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)
 
 
 def _next(version: str) -> str:

@@ -94,13 +94,14 @@ def on_target(
     for it (`direct`) or when an installed package depends on it by an edge whose marker
     applies (Twisted's `twisted-iocpsupport ; platform_system == "Windows"` does not).
     """
-    if _format(lock.lock_version) < (2, 1):
+    if minor_tuple(lock.lock_version) < (2, 1):
         runtime = reachable(runtime, {canonical_name(n) for n in direct}, target)
     return tuple(p for p in runtime if applies(p, target))
 
 
-def _format(lock_version: str) -> tuple[int, int]:
-    major, minor = lock_version.split(".")[:2]
+def minor_tuple(version: str) -> tuple[int, int]:
+    """(X, Y) of "X.Y" or "X.Y.Z": a Python, or a lock's format."""
+    major, minor = version.split(".")[:2]
     return int(major), int(minor)
 
 
