@@ -4,6 +4,7 @@ detector looked for and how to choose."""
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar, Protocol
 
 from quatrain import source
@@ -138,6 +139,25 @@ def _unserved_too(project: Project) -> str:
     )
 
 
+def _unimportable(project: Project) -> str:
+    """For the web fallback's refusal: an app in a directory no import can reach (its name has
+    a `-`), with the command that serves it from inside, for a WSGI app."""
+    found = source.apps_in_unimportable_directories(project)
+    if not found:
+        return ""
+    directory, app = found[0]
+    framework = f" (a {app.framework.capitalize()} app)" if app.framework else ""
+    wsgi = app.framework in ("flask", None) and not app.factory
+    # A JSON array of strings is a TOML array too, whatever the directory's name holds.
+    command = json.dumps(["gunicorn", "--chdir", directory, app.app])
+    example = f" (gunicorn binds $PORT itself): command = {command}" if wsgi else ""
+    return (
+        f" {app.path} has `{app.attribute}`{framework}, but {directory} is not a Python name, "
+        "so nothing imports it from the project's root: rename the directory, or set the "
+        f"command that serves it from inside{example}."
+    )
+
+
 def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> None:
     """A web framework is a runtime dependency but no app was found: say so rather than fall
     back to a console script, which would give an image that serves nothing."""
@@ -150,7 +170,7 @@ def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> Non
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in web_detectors)
     msg = (
         f"{project.name} depends on {', '.join(seen)}, but quatrain found no app in its modules. "
-        f"It looked for {looked}.{scripts}{_unserved_too(project)} "
+        f"It looked for {looked}.{scripts}{_unserved_too(project)}{_unimportable(project)} "
         'Say which: app = "module:attribute" or "module:factory()" in '
         '[tool.quatrain] (or --app), or serve = "console-script" for a command-line image.'
     )

@@ -117,12 +117,28 @@ def _under_root(project: Project) -> Iterator[tuple[str, Path]]:
     """Every module under the project's directory, named as imported from there: its root
     modules (less tools such as setup.py) and those of its directories (less tests, docs,
     environments)."""
-    for file in sorted(project.root.glob("*.py")):
+    yield from _modules_under(project.root)
+
+
+def _modules_under(directory: Path) -> Iterator[tuple[str, Path]]:
+    for file in sorted(directory.glob("*.py")):
         if file.stem not in _SKIPPED_ROOT_MODULES:
             yield file.stem, file
+    for child in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if child.name.isidentifier() and child.name not in _SKIPPED_PARTS:
+            yield from _package_modules(child.name, child)
+
+
+def apps_in_unimportable_directories(project: Project) -> list[tuple[str, AppCandidate]]:
+    """(directory, app) for apps in the project's top-level directories whose name is no
+    Python name (`broken-flask/main.py`): nothing imports them from the root, so they are no
+    candidates; their modules are named as imported from inside the directory."""
+    found = []
     for directory in sorted(p for p in project.root.iterdir() if p.is_dir()):
-        if directory.name.isidentifier() and directory.name not in _SKIPPED_PARTS:
-            yield from _package_modules(directory.name, directory)
+        if directory.name.isidentifier() or directory.name.startswith("."):
+            continue
+        found += [(directory.name, c) for c in _candidates_in(project, _modules_under(directory))]
+    return found
 
 
 def _candidates_in(

@@ -121,6 +121,24 @@ def test_a_flask_factory_in_the_package_init_is_served_by_calling_it(tmp_path: P
     )
 
 
+def test_an_app_in_a_directory_that_is_no_python_name_is_named_with_a_command(
+    tmp_path: Path,
+) -> None:
+    """RafiRees/broken-flask: `python broken-flask/main.py`, a directory no import reaches."""
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    root = flask_project(tmp_path, {"my-site/main.py": app, "my-site/pages/__init__.py": ""})
+
+    with pytest.raises(DetectionError) as raised:
+        detect(load_project(root), Options())
+
+    assert (
+        " my-site/main.py has `app` (a Flask app), but my-site is not a Python name, so nothing "
+        "imports it from the project's root: rename the directory, or set the command that "
+        "serves it from inside (gunicorn binds $PORT itself): "
+        'command = ["gunicorn", "--chdir", "my-site", "main:app"]. Say which:'
+    ) in str(raised.value)
+
+
 def test_the_threads_option_reaches_the_gunicorn_command(tmp_path: Path) -> None:
     spec = detected(tmp_path, {"shop/__init__.py": FACTORY}, Options(threads=16))
 
