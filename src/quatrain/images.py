@@ -17,7 +17,7 @@ from quatrain.errors import ConfigurationError
 from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
 from quatrain.project import Project
-from quatrain.python_choice import choose_python, lock_era
+from quatrain.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.wheels import minor_tuple
 
 CONSTRAINTS_FILE = "build-constraints.toml"
@@ -88,6 +88,8 @@ def choose(
         warnings.append(note)
     if python.older_python_hint:
         warnings.append(python.older_python_hint)
+    if ended := end_of_life_warning(python.version, pinned=options.python_version is not None):
+        warnings.append(ended)
     target = wheels.Target(python=python.version, debian_release=release)
     installed = wheels.on_target(project.lock, runtime, direct, target) if project.lock else ()
     builds = wheels.source_builds(installed, target)

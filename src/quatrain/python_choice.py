@@ -28,6 +28,9 @@ ERAS_FILE = "lock-eras.toml"
 # wheels for one that it lacks for every maintained Python. 3.9 is the oldest that Poetry 2,
 # which the images run, supports; 3.9.25 was its last release (2025-10-31).
 PAST_END_OF_LIFE: dict[str, str] = {"3.9": "3.9.25"}
+# When security support ended (PEP 596, PEP 619): a Python chosen or pinned from here gets a
+# warning. 3.10 stays among the choices above, as a lock of 2021 needs it as much as before.
+END_OF_LIFE: dict[str, str] = {"3.10": "October 2026", "3.9": "October 2025"}
 
 # minor -> newest patch release with official images, newest first.
 OFFICIAL_PYTHONS: dict[str, str] = {
@@ -261,3 +264,20 @@ def _tilde(version: str) -> list[str]:
     numbers = [int(n) for n in version.split(".")]
     upper = [numbers[0] + 1] if len(numbers) == 1 else [numbers[0], numbers[1] + 1]
     return [f">={version}", f"<{'.'.join(map(str, upper))}"]
+
+
+def end_of_life_warning(python: str, *, pinned: bool) -> str:
+    """A sentence for a Python past its end of life ("3.10", "3.10.13"), else ""."""
+    ended = END_OF_LIFE.get(".".join(python.split(".")[:2]))
+    if ended is None:
+        return ""
+    why = (
+        "python-version asks for it"
+        if pinned
+        else "the lock bounds the choice to it (`quatrain inspect` says how)"
+    )
+    return (
+        f"Python {python} is past its end of life ({ended}): its images get no more security "
+        f"fixes, and {why}. A lock with newer packages, or python-version, moves the project "
+        "to a maintained Python."
+    )

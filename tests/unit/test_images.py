@@ -10,7 +10,13 @@ from packaging.version import Version
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.images import BaseImages, check_debian_release
 from quatrain.lock import Lock, load_lock
-from quatrain.python_choice import OFFICIAL_PYTHONS, PythonChoice, choose_python, to_specifier_set
+from quatrain.python_choice import (
+    OFFICIAL_PYTHONS,
+    PythonChoice,
+    choose_python,
+    end_of_life_warning,
+    to_specifier_set,
+)
 from quatrain.wheels import runtime_packages
 from unit.conftest import lock_text, locked
 
@@ -332,3 +338,15 @@ def test_a_constraint_of_one_patch_release_gets_that_release() -> None:
     lock = _lock(_compiled("pydantic-core", "311"), locked("fastapi"))
 
     assert _choose(lock, "3.11.7").version == "3.11.7"
+
+
+def test_a_python_past_its_end_of_life_is_a_warning_whether_chosen_or_pinned() -> None:
+    assert end_of_life_warning("3.10", pinned=False) == (
+        "Python 3.10 is past its end of life (October 2026): its images get no more security "
+        "fixes, and the lock bounds the choice to it (`quatrain inspect` says how). A lock with "
+        "newer packages, or python-version, moves the project to a maintained Python."
+    )
+    assert "(October 2025)" in end_of_life_warning("3.9.18", pinned=True)
+    assert "and python-version asks for it." in end_of_life_warning("3.9", pinned=True)
+    maintained = [v for v in OFFICIAL_PYTHONS if v != "3.10"]
+    assert [end_of_life_warning(v, pinned=False) for v in maintained] == [""] * len(maintained)
