@@ -26,8 +26,9 @@ def warnings(project: Project, options: Options, app_module: str | None = None) 
     }
     locked = {canonical_name(p.name): p for p in project.lock.packages}
     modules = list(source.modules(project))
-    if app_module is not None and app_module not in {name for name, _ in modules}:
-        modules += source.beside_packages(project)
+    beside = list(source.beside_packages(project))
+    if app_module in {name for name, _ in beside}:
+        modules += beside
     own = {canonical_name(module.split(".")[0]) for module, _ in modules}
     seen: dict[str, str] = {}  # package -> the first module that imports it
     for _, path in modules:

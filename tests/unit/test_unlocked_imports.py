@@ -76,3 +76,15 @@ def test_modules_beside_packages_that_hold_the_app_are_not_read(tmp_path: Path) 
     root = flask_project(tmp_path, files, pyproject=PYPROJECT, lock=LOCK)
 
     assert warnings_of(root) == []
+
+
+def test_a_console_script_never_counts_the_modules_beside_its_package(tmp_path: Path) -> None:
+    """A command-line tool ships its wheel only: a release script beside the package that
+    imports a development tool is not production's."""
+    pyproject = PYPROJECT + '\n[project.scripts]\nshop-tool = "shop.cli:main"\n'
+    files = {"shop/__init__.py": "", "shop/cli.py": "def main():\n    pass\n",
+             "release.py": "import passlib\n"}  # fmt: skip
+    root = flask_project(tmp_path, files, pyproject=pyproject, lock=LOCK)
+
+    warned = plan(root, env={}, cli={"serve": "console-script"}).warnings
+    assert [w for w in warned if "poetry.lock has" in w] == []
