@@ -62,7 +62,7 @@ def modules(project: Project) -> Iterator[tuple[str, Path]]:
     every module under its directory, with or without `__init__.py` (namespace packages import
     from the working directory just the same)."""
     if not project.package_mode:
-        yield from _under_root(project)
+        yield from _modules_under(project.root)
         return
     for package in project.packages:
         location = project.root / package.path
@@ -107,20 +107,16 @@ def beside_packages(project: Project) -> Iterator[tuple[str, Path]]:
     if not project.package_mode:
         return
     packaged = [(project.root / p.path).resolve() for p in project.packages]
-    for module, path in _under_root(project):
+    for module, path in _modules_under(project.root):
         resolved = path.resolve()
         if not any(resolved == p or resolved.is_relative_to(p) for p in packaged):
             yield module, path
 
 
-def _under_root(project: Project) -> Iterator[tuple[str, Path]]:
-    """Every module under the project's directory, named as imported from there: its root
-    modules (less tools such as setup.py) and those of its directories (less tests, docs,
-    environments)."""
-    yield from _modules_under(project.root)
-
-
 def _modules_under(directory: Path) -> Iterator[tuple[str, Path]]:
+    """Every module under `directory` (the project's, or one no import reaches), named as
+    imported from there: its root modules (less tools such as setup.py) and those of its
+    directories (less tests, docs, environments)."""
     for file in sorted(directory.glob("*.py")):
         if file.stem not in _SKIPPED_ROOT_MODULES:
             yield file.stem, file

@@ -4,6 +4,7 @@ instructions as the clean render, with the value read back as given where it app
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shlex
@@ -265,9 +266,13 @@ NUMBERS: dict[str, Callable[[int], dict[str, Any]]] = {
 }
 
 
-def render_bypassing_the_schema(root: Path, **fields: Any) -> str:
+def render_bypassing_the_schema(
+    root: Path, spec_fields: Mapping[str, Any] | None = None, **fields: Any
+) -> str:
+    """The clean project rendered with these Options fields and, where given, these fields
+    of the detected ServeSpec (which come from the project's own files)."""
     loaded = load_project(project(root, {}, METADATA))
-    spec = detect(loaded, Options())
+    spec = dataclasses.replace(detect(loaded, Options()), **(spec_fields or {}))
     options = Options(**{**BYPASS_CLEAN, **fields})
     images = BaseImages(
         python_version="3.12",
@@ -313,6 +318,21 @@ def test_the_templates_alone_refuse_or_keep_a_hostile_value_the_schema_would_ref
     commands = parse(text)
     assert [c.cmd for c in commands] == bypass_commands
     assert CASES[field][1](commands, text, value)
+
+
+@pytest.mark.parametrize("hostile", sorted(HOSTILE))
+def test_where_the_app_was_found_is_a_comment_whatever_the_project_names_hold(
+    tmp_path: Path, bypass_commands: list[str], hostile: str
+) -> None:
+    """The line above CMD names the app and where it was found, from the project's own files
+    (paths, names), which no schema checks."""
+    value = HOSTILE[hostile]
+
+    text = render_bypassing_the_schema(tmp_path, {"app": value, "found_in": value})
+
+    assert [c.cmd for c in parse(text)] == bypass_commands
+    (line,) = [line for line in text.splitlines() if line.startswith("# The app: ")]
+    assert line.endswith(").")
 
 
 @pytest.mark.parametrize("number", [0, -1, 2**31, 65536, True])
