@@ -86,8 +86,6 @@ def choose(
         python = dataclasses.replace(python, reason=f"{python.reason}; {note}")
     elif note:
         warnings.append(note)
-    if python.older_python_hint:
-        warnings.append(python.older_python_hint)
     if ended := end_of_life_warning(python.version, pinned=options.python_version is not None):
         warnings.append(ended)
     target = wheels.Target(python=python.version, debian_release=release)

@@ -10,7 +10,7 @@ guess at run time: quatrain renders files without a network, and the user can al
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +24,10 @@ from quatrain.wheels import minor_tuple
 ERAS_FILE = "lock-eras.toml"
 
 # Pythons past their end of life whose official images still exist (docker-library stops
-# building a series then and keeps its tags): never a default, only a hint where the lock has
-# wheels for one that it lacks for every maintained Python. 3.9 is the oldest that Poetry 2,
-# which the images run, supports; 3.9.25 was its last release (2025-10-31).
+# building a series then and keeps its tags): a last resort, chosen only where the lock has
+# wheels for one that it lacks for every Python above (numpy 1.21.1 has wheels up to 3.9 and
+# does not build for 3.10). 3.9 is the oldest that Poetry 2, which the images run, supports;
+# 3.9.25 was its last release (2025-10-31).
 PAST_END_OF_LIFE: dict[str, str] = {"3.9": "3.9.25"}
 # When security support ended (PEP 596, PEP 619): a Python chosen or pinned from here gets a
 # warning. 3.10 stays among the choices above, as a lock of 2021 needs it as much as before.
@@ -50,7 +51,6 @@ class PythonChoice:
     version: str  # "3.12"
     reason: str
     source_builds: tuple[str, ...] = ()  # "name version" of compiled packages without a wheel
-    older_python_hint: str = ""  # a Python past its end of life that the lock serves better
 
 
 def choose_python(
@@ -64,7 +64,9 @@ def choose_python(
 ) -> PythonChoice:
     """The newest official Python X.Y that the constraint admits, that is not newer than the
     lock's era, and for which every locked runtime package with compiled code that installs
-    on it has a wheel; or the pinned one. `direct`: the project's direct dependencies, for the
+    on it has a wheel; or the pinned one. Where none has every wheel, the one that builds the
+    fewest from source, which can be a Python past its end of life (PAST_END_OF_LIFE) when it
+    builds fewer than all the others. `direct`: the project's direct dependencies, for the
     markers an old lock keeps on its edges only (wheels.on_target)."""
     compiled = [p for p in runtime if wheels.has_compiled_code(p)]
 
@@ -85,43 +87,20 @@ def choose_python(
     era = lock_era(lock) if lock is not None else None
     within = [v for v in admitted if era is None or minor_tuple(v) <= minor_tuple(era[0])]
     candidates = within or admitted[-1:]  # an era older than every image: the oldest admitted
+    # Last in the order below: on a tie in source builds, the newer Python wins.
+    candidates += _past_end_of_life(constraint)
     gaps = {version: missing(version) for version in candidates}
     chosen = min(candidates, key=lambda v: (len(gaps[v]), -minor_tuple(v)[1]))
     return PythonChoice(
         version=chosen,
         reason=_reason(chosen, constraint, admitted, era, gaps, len(compiled)),
         source_builds=gaps[chosen],
-        older_python_hint=_older_python_hint(chosen, gaps[chosen], constraint, missing),
     )
 
 
-def _older_python_hint(
-    chosen: str,
-    gaps: tuple[str, ...],
-    constraint: str | None,
-    missing: Callable[[str], tuple[str, ...]],
-) -> str:
-    """Where the chosen Python builds compiled packages from source that the lock has wheels
-    of for a Python past its end of life, a sentence saying so: compiled code released before
-    a Python often does not build for it (numpy 1.21 on 3.10), and python-version can ask for
-    the older one. quatrain never chooses it by itself: it gets no security fixes."""
-    if not gaps:
-        return ""
+def _past_end_of_life(constraint: str | None) -> list[str]:
     specifiers = to_specifier_set(constraint or "")
-    for minor, patch in PAST_END_OF_LIFE.items():
-        if not specifiers.contains(patch, prereleases=True):
-            continue
-        remaining = missing(minor)
-        served = [p for p in gaps if p not in remaining]
-        if len(remaining) < len(gaps):
-            still = f"only {', '.join(remaining)}" if remaining else "nothing"
-            return (
-                f"Python {chosen} builds {', '.join(gaps)} from source; the lock has wheels of "
-                f"{', '.join(served)} for Python {minor}, past its end of life (no security "
-                f"fixes), which quatrain never chooses by itself. If the build fails, "
-                f'python-version = "{minor}" builds {still} from source.'
-            )
-    return ""
+    return [m for m, patch in PAST_END_OF_LIFE.items() if specifiers.contains(patch, True)]
 
 
 def _admitted(constraint: str | None) -> list[str]:
@@ -166,20 +145,26 @@ def _reason(
         if compiled
         else ""
     )
+    newer = sorted((v for v in gaps if minor_tuple(v) > minor_tuple(chosen)), key=minor_tuple)
     if gaps[chosen]:
-        return (
+        fewest = (
             f"{newest}; no candidate has wheels for every compiled package, and {chosen} builds "
             f"the fewest from source ({', '.join(gaps[chosen])})"
         )
+        if newer and chosen in PAST_END_OF_LIFE:
+            return f"{fewest}, where {newer[0]} builds {_some(gaps[newer[0]])}"
+        return fewest
     if chosen == admitted[0]:
         return newest + covered
-    newer = sorted((v for v in gaps if minor_tuple(v) > minor_tuple(chosen)), key=minor_tuple)
     if newer:
-        lacking = gaps[newer[0]]
-        more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
-        return f"{newest}, but {newer[0]} has no wheel of {', '.join(lacking[:3])}{more}" + covered
+        return f"{newest}, but {newer[0]} has no wheel of {_some(gaps[newer[0]])}" + covered
     assert era is not None, "only the era bounds a choice below the newest without a gap"
     return f"{newest}, but the lock was written {era[1]}, before Python {_next(chosen)}" + covered
+
+
+def _some(packages: Sequence[str]) -> str:
+    more = f" and {len(packages) - 3} more" if len(packages) > 3 else ""
+    return ", ".join(packages[:3]) + more
 
 
 def lock_era(lock: Lock) -> tuple[str, str] | None:

@@ -273,7 +273,7 @@ def test_a_lock_older_than_every_official_python_gets_the_oldest_one_admitted() 
 
 def test_when_no_python_has_every_wheel_the_one_with_fewest_source_builds_wins() -> None:
     lock = _lock(
-        _compiled("markupsafe", "38", "39"),
+        _compiled("markupsafe", "38"),
         _compiled("psycopg2-binary", "38", "39", "310"),
         poetry="1.1.11",
         lock_version="1.1",
@@ -285,8 +285,9 @@ def test_when_no_python_has_every_wheel_the_one_with_fewest_source_builds_wins()
     assert choice.source_builds == ("markupsafe 1.0",)
 
 
-def test_wheels_only_for_a_python_past_its_end_of_life_are_a_hint_never_the_choice() -> None:
-    """sthasam2/Bumblebee: numpy 1.21.1 has wheels up to 3.9 and does not build for 3.10."""
+def test_a_python_past_its_end_of_life_wins_only_by_fewer_source_builds() -> None:
+    """sthasam2/Bumblebee: numpy 1.21.1 has wheels up to 3.9 and does not build for 3.10, which
+    is past its end of life as well."""
     lock = _lock(
         _compiled("numpy", "38", "39"),
         _compiled("psycopg2", "38"),
@@ -296,25 +297,47 @@ def test_wheels_only_for_a_python_past_its_end_of_life_are_a_hint_never_the_choi
 
     choice = _choose(lock, "^3.8")
 
-    assert (choice.version, choice.source_builds) == ("3.10", ("numpy 1.0", "psycopg2 1.0"))
-    assert choice.older_python_hint == (
-        "Python 3.10 builds numpy 1.0, psycopg2 1.0 from source; the lock has wheels of numpy "
-        "1.0 for Python 3.9, past its end of life (no security fixes), which quatrain never "
-        'chooses by itself. If the build fails, python-version = "3.9" builds only '
-        "psycopg2 1.0 from source."
+    assert (choice.version, choice.source_builds) == ("3.9", ("psycopg2 1.0",))
+    assert choice.reason == (
+        "the newest official Python that ^3.8 admits is 3.15; no candidate has wheels for every "
+        "compiled package, and 3.9 builds the fewest from source (psycopg2 1.0), where 3.10 "
+        "builds numpy 1.0, psycopg2 1.0"
+    )
+
+
+def test_a_python_past_its_end_of_life_with_every_wheel_says_what_the_next_one_lacks() -> None:
+    lock = _lock(_compiled("numpy", "38", "39"), poetry="1.1.11", lock_version="1.1")
+
+    choice = _choose(lock, "^3.8")
+
+    assert (choice.version, choice.source_builds) == ("3.9", ())
+    assert choice.reason == (
+        "the newest official Python that ^3.8 admits is 3.15, but 3.10 has no wheel of numpy "
+        "1.0; its compiled package has wheels for 3.9"
     )
 
 
 @pytest.mark.parametrize(
-    ("constraint", "pythons"),
-    [("^3.10", ("38", "39")), ("^3.8", ("38", "39", "310")), ("^3.8", ("38",))],
+    ("constraint", "pythons", "chosen"),
+    [
+        ("^3.10", ("38", "39"), "3.10"),  # the constraint does not admit 3.9
+        ("^3.8", ("38", "39", "310"), "3.10"),  # 3.10 has every wheel
+        ("^3.8", ("38",), "3.10"),  # 3.9 builds as many from source: the newer wins
+    ],
 )
-def test_no_hint_without_a_wheel_for_3_9_that_the_choice_lacks(
-    constraint: str, pythons: tuple[str, ...]
+def test_a_python_past_its_end_of_life_is_not_chosen_where_it_builds_as_many_from_source(
+    constraint: str, pythons: tuple[str, ...], chosen: str
 ) -> None:
     lock = _lock(_compiled("numpy", *pythons), poetry="1.1.11", lock_version="1.1")
 
-    assert _choose(lock, constraint).older_python_hint == ""
+    assert _choose(lock, constraint).version == chosen
+
+
+def test_a_python_past_its_end_of_life_is_never_chosen_for_the_era_of_a_pure_lock() -> None:
+    """A lock of format 1.0 dates from Python 3.8's time; its pure packages need no 3.9."""
+    lock = _lock(locked("flask"), poetry="1.0.10", lock_version="1.0")
+
+    assert _choose(lock, "^3.8").version == "3.10"
 
 
 def test_a_pinned_python_the_lock_cannot_serve_names_the_packages_that_build_from_source() -> None:
