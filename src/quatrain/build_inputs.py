@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from quatrain import credentials, generated
 from quatrain.errors import ConfigurationError, ProjectError
+from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log
-from quatrain.render import CA_BUNDLE_SECRET, DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
+from quatrain.render import DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
     from quatrain.pipeline import BuildRequest, Plan

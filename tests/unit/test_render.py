@@ -13,6 +13,7 @@ from quatrain import __version__, poetry_pins
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
 from quatrain.images import BaseImages
+from quatrain.instructions import env_block
 from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.project import Lock, Project, load_project
@@ -21,7 +22,6 @@ from quatrain.render import (
     DEFAULT_POETRY_VERSION,
     DOCKERFILE,
     DOCKERIGNORE,
-    env_block,
     labels,
     poetry_version,
     render,
