@@ -6,6 +6,7 @@ load_project -> resolve options -> check lock -> detect -> render   (plan: pure 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,10 +71,12 @@ def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     resolved = resolve(pyproject=project.tool_quatrain, env=env, cli=cli)
     options = resolved.options
     check_lock(project)
-    spec = detect(project, options)
     base_images, warnings = images.choose(
         project, options, release_is_default=resolved.sources["debian_release"] == "default"
     )
+    # Detection sees the Python the images have, pinned or chosen: a server quatrain brings
+    # must run on it.
+    spec = detect(project, dataclasses.replace(options, python_version=base_images.python_version))
     needs, more_warnings = images.lock_needs(project, options, base_images)
     private = credentials.private_sources(project, options.private_sources)
     context, layout = layout_of(project)

@@ -28,13 +28,30 @@ GUNICORN_CALLS_FROM = (20, 1)
 
 # The server of a WSGI app whose lock has none at all (many lock only `runserver`'s Django or
 # Flask's own): gunicorn, pinned by the hash of its wheel on PyPI. It needs no distribution at
-# run time (27.0's requirements are all behind extras) and Python 3.10+, as every image here.
+# run time (27.0's requirements are all behind extras) and Python 3.10+.
 BROUGHT_GUNICORN = LockedPackage(
     name="gunicorn",
     version="27.0.1",
     groups=("main",),
     hashes=("sha256:378b26b9a38adcf4592f28828233c1716acc55e833ea06bf48719782efaa0d10",),
 )
+# ... and on Python 3.9, past its end of life (python_choice.PAST_END_OF_LIFE), the newest
+# gunicorn that runs on it. Its one requirement, packaging, is imported by the eventlet and
+# gevent workers only; the threads of quatrain's command need nothing more.
+BROUGHT_GUNICORN_FOR_3_9 = LockedPackage(
+    name="gunicorn",
+    version="23.0.0",
+    groups=("main",),
+    hashes=("sha256:ec400d38950de4dfd418cff8328b2c8faed0edb0d517d3394e457c317908ca4d",),
+)
+
+
+def brought_gunicorn(python: str | None) -> LockedPackage:
+    """The gunicorn quatrain brings for an image of this Python X.Y (or X.Y.Z; None: the
+    default choice, 3.10 or later)."""
+    if python is not None and tuple(int(n) for n in python.split(".")[:2]) < (3, 10):
+        return BROUGHT_GUNICORN_FOR_3_9
+    return BROUGHT_GUNICORN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,20 +118,22 @@ def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
 
 
 def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
-    """The locked gunicorn; BROUGHT_GUNICORN where the lock has none at all. A gunicorn locked
-    only in another group or an extra is the project's choice, so that is an error naming it."""
+    """The locked gunicorn; where the lock has none at all, the one quatrain brings for the
+    images' Python (options.python_version, which the pipeline fills with its choice). A
+    gunicorn locked only in another group or an extra is the project's choice, so that is an
+    error naming it."""
     if locked_in_main(lock, "gunicorn"):
         return Server(command=gunicorn(app, options, lock), requires="gunicorn")
     if not locked_anywhere(lock, "gunicorn"):
-        brought = BROUGHT_GUNICORN
+        brought = brought_gunicorn(options.python_version)
         command = gunicorn(app, options, lock, version=brought.version)
         return Server(command=command, requires="gunicorn", brought=(brought,))
     raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
 
 
 def gunicorn_loads_calls(lock: Lock) -> bool:
-    """The gunicorn that wsgi_server chooses (the locked one, else BROUGHT_GUNICORN) loads
-    `module:function(...)`."""
+    """The gunicorn that wsgi_server chooses (the locked one, else one that quatrain brings,
+    20.1 or later whatever the Python) loads `module:function(...)`."""
     locked = lock.package("gunicorn")
     return at_least(locked.version if locked else BROUGHT_GUNICORN.version, GUNICORN_CALLS_FROM)
 

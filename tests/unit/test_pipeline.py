@@ -194,3 +194,24 @@ def test_a_current_lock_whose_packages_all_have_wheels_gets_no_build_constraints
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
 
     assert "build-constraints" not in plan(root, env={}, cli={}).files["Dockerfile"]
+
+
+def test_a_project_served_on_python_3_9_gets_a_brought_gunicorn_that_runs_there(
+    tmp_path: Path,
+) -> None:
+    """moaazsidat/dash-playground: a 2021 lock, no gunicorn; 3.9 has wheels the newer lack.
+    gunicorn 27 needs Python 3.10, and its install failed on the 3.9 image."""
+    lock = lock_text(
+        locked("flask"),
+        locked("numpy", "1.21.1", wheel_tags=("cp39-cp39-manylinux_2_17_x86_64",)),
+        poetry="1.1.11",
+        lock_version="1.1",
+    )
+    pyproject = pep621(dependencies=("flask>=1", "numpy")).replace(">=3.11", ">=3.8")
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
+
+    the_plan = plan(root, env={}, cli={})
+
+    assert the_plan.base_images.python_version == "3.9"
+    assert [(p.name, p.version) for p in the_plan.spec.brought_packages] == [("gunicorn", "23.0.0")]
+    assert "echo 'gunicorn==23.0.0 --hash=sha256:" in the_plan.files["Dockerfile"]

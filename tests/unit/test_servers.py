@@ -159,6 +159,26 @@ def test_a_wsgi_app_whose_lock_has_no_gunicorn_gets_the_pinned_one_with_its_flag
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("python", ["3.9", "3.9.18"])
+def test_on_python_3_9_the_brought_gunicorn_is_one_that_runs_there_with_its_flags(
+    python: str,
+) -> None:
+    """gunicorn 27 needs Python 3.10; moaazsidat/dash-playground's 2021 lock gets 3.9."""
+    server = servers.wsgi_server("shop:app", lock_of(), Options(python_version=python), "shop")
+
+    assert [(p.name, p.version) for p in server.brought] == [("gunicorn", "23.0.0")]
+    assert server.brought[0].hashes == (
+        "sha256:ec400d38950de4dfd418cff8328b2c8faed0edb0d517d3394e457c317908ca4d",
+    )
+    # 23.0 has neither a socket per worker nor a control socket.
+    assert server.command == (*GUNICORN, "--threads=4", TMP_DIR, "shop:app")
+
+
+@pytest.mark.parametrize("python", [None, "3.10", "3.11.7", "3.15"])
+def test_from_python_3_10_the_brought_gunicorn_is_the_newest(python: str | None) -> None:
+    assert servers.brought_gunicorn(python) == servers.BROUGHT_GUNICORN
+
+
 @pytest.mark.parametrize(
     ("lock", "command", "requires"),
     [
