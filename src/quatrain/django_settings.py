@@ -193,3 +193,26 @@ def django_entries(project: Project) -> Iterator[tuple[str, ast.Module]]:
         tree = parse(path)
         if tree is not None:
             yield path.relative_to(project.root).as_posix(), tree
+
+
+def routes_nothing(project: Project, application: str) -> bool:
+    """The dotted path (ASGI_APPLICATION) names `ProtocolTypeRouter({})`: Channels' router with
+    no route of its own, as Channels 2's tutorial wrote it, when HTTP fell back to Django's
+    handler by itself. Channels 3 makes that handler at import, before Django is set up
+    (AppRegistryNotReady), and Channels 4 has none."""
+    module, _, attribute = application.rpartition(".")
+    path = module_file(project, module)
+    tree = parse(path) if path else None
+    value: ast.AST | None = None
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == attribute for target in node.targets
+        ):
+            value = node.value  # the last assignment is the one imported
+    if not isinstance(value, ast.Call) or value.keywords or len(value.args) != 1:
+        return False
+    called = (
+        value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
+    )
+    routes = value.args[0]
+    return called == "ProtocolTypeRouter" and isinstance(routes, ast.Dict) and not routes.keys

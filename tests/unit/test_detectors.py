@@ -389,6 +389,47 @@ def test_a_django_asgi_application_without_uvicorn_locked_is_served_as_wsgi(
     assert (spec.kind, spec.app) == ("wsgi", "mysite.wsgi:application")
 
 
+EMPTY_ROUTER = (
+    "from channels.routing import ProtocolTypeRouter\n\napplication = ProtocolTypeRouter({\n\n})\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("routing", "kind"),
+    [
+        (EMPTY_ROUTER, "wsgi"),
+        (
+            "import channels.routing\napplication = channels.routing.ProtocolTypeRouter({})\n",
+            "wsgi",
+        ),
+        ('application = ProtocolTypeRouter({"websocket": URLRouter([])})\n', "asgi"),
+        ("application = ProtocolTypeRouter({})\napplication = make_asgi()\n", "asgi"),
+        ("application = ProtocolTypeRouter(routes)\n", "asgi"),
+    ],
+)
+def test_an_asgi_application_of_channels_routing_nothing_is_served_from_wsgi(
+    tmp_path: Path, routing: str, kind: str
+) -> None:
+    """Olzhassss/beta: Channels 2's tutorial routing.py, on Channels 3.0.4, which makes Django's
+    handler at import for the missing "http" and fails with AppRegistryNotReady."""
+    project = django_project(
+        tmp_path,
+        settings=SETTINGS.replace("mysite.asgi.application", "mysite.routing.application"),
+        lock=(*DJANGO_LOCK, locked("uvicorn", "0.38.0")),
+    )
+    (tmp_path / "mysite" / "routing.py").write_text(routing)
+
+    spec = detect(project, Options())
+
+    assert spec.kind == kind
+    if kind == "wsgi":
+        assert (spec.app, spec.found_in) == (
+            "mysite.wsgi:application",
+            "manage.py -> mysite.settings.WSGI_APPLICATION; ASGI_APPLICATION "
+            "mysite.routing.application routes nothing of its own",
+        )
+
+
 def test_the_app_option_replaces_the_django_setting(tmp_path: Path) -> None:
     spec = detect(django_project(tmp_path), Options(app="mysite.other:app"))
 

@@ -70,13 +70,19 @@ class DjangoDetector:
         lock = lock_of(project)
         asgi = settings.strings.get("ASGI_APPLICATION", "")
         use_asgi = django_settings.is_dotted_path(asgi) and _asgi_server_locked(lock)
-        setting = "ASGI_APPLICATION" if use_asgi else "WSGI_APPLICATION"
-        found_in = f"{entry} -> {settings.module}.{setting}"
+        # Django's WSGI application serves the HTTP of a router with no route of its own.
+        empty_router = use_asgi and django_settings.routes_nothing(project, asgi)
+        use_asgi = use_asgi and not empty_router
         if use_asgi:
             module, _, attribute = asgi.rpartition(".")
-            app = f"{module}:{attribute}"
+            app, found_in = (
+                f"{module}:{attribute}",
+                f"{entry} -> {settings.module}.ASGI_APPLICATION",
+            )
         else:
             app, found_in = _wsgi_application(project, entry, settings)
+        if empty_router:
+            found_in += f"; ASGI_APPLICATION {asgi} routes nothing of its own"
         collects = "django.contrib.staticfiles" in settings.lists.get("INSTALLED_APPS", [])
         remote = settings.static_storage.startswith(REMOTE_STORAGES)
         served = self._served(
