@@ -4,6 +4,7 @@ detector looked for and how to choose."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import ClassVar, Protocol
 
@@ -74,7 +75,11 @@ def detect(project: Project, options: Options) -> ServeSpec:
     refused = False
     for detector in chosen:
         if detector.name in FALLBACKS and options.serve == "auto" and not refused:
-            _refuse_web_fallback(project, [d for d in chosen if d.name not in FALLBACKS])
+            web = [d for d in chosen if d.name not in FALLBACKS]
+            inside = _detect_inside_unimportable_directory(project, options, web)
+            if inside is not None:
+                return inside
+            _refuse_web_fallback(project, web)
             if not options.command and not main_modules(project) and not bot_script(project):
                 _refuse_unserved(project)
             refused = True
@@ -137,6 +142,28 @@ def _unserved_too(project: Project) -> str:
         f" It also depends on {seen}, {unserved.what}, which quatrain does not run by itself "
         f"({unserved.why}); to run that, set command = {_suggested_command(project, unserved)}."
     )
+
+
+def _detect_inside_unimportable_directory(
+    project: Project, options: Options, web_detectors: list[Detector]
+) -> ServeSpec | None:
+    """The app of a project whose only apps are in one top-level directory that is no Python
+    name (RafiRees/broken-flask: broken-flask/app.py): nothing imports it from the root, so it
+    is detected as that directory's own project, with its modules named from there, and runs
+    from there (spec.workdir), as `cd broken-flask && gunicorn app:app` would."""
+    directories = {directory for directory, _ in source.apps_in_unimportable_directories(project)}
+    if len(directories) != 1:
+        return None
+    (directory,) = directories
+    inner = dataclasses.replace(
+        project, root=project.root / directory, package_mode=False, packages=()
+    )
+    for detector in web_detectors:
+        spec = detector.detect(inner, options)
+        if spec is not None:
+            found_in = f"{directory}/{spec.found_in} (run from {directory}/, no Python name)"
+            return dataclasses.replace(spec, workdir=directory, found_in=found_in)
+    return None
 
 
 def _unimportable(project: Project) -> str:

@@ -121,12 +121,26 @@ def test_a_flask_factory_in_the_package_init_is_served_by_calling_it(tmp_path: P
     )
 
 
-def test_an_app_in_a_directory_that_is_no_python_name_is_named_with_a_command(
+def test_an_app_in_a_directory_that_is_no_python_name_runs_from_inside_it(
     tmp_path: Path,
 ) -> None:
-    """RafiRees/broken-flask: `python broken-flask/main.py`, a directory no import reaches."""
-    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    """RafiRees/broken-flask: `python broken-flask/main.py`, a directory no import reaches from
+    the root; its modules import each other as top-level ones from inside it."""
+    app = "from flask import Flask\nfrom pages import index\n\napp = Flask(__name__)\n"
     root = flask_project(tmp_path, {"my-site/main.py": app, "my-site/pages/__init__.py": ""})
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.app, spec.workdir) == ("flask", "main:app", "my-site")
+    assert spec.found_in == "my-site/main.py: app (run from my-site/, no Python name)"
+    assert spec.production_command[-1] == "main:app"
+
+
+def test_apps_in_two_directories_that_are_no_python_names_are_named_with_a_command(
+    tmp_path: Path,
+) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    root = flask_project(tmp_path, {"my-site/main.py": app, "old-site/main.py": app})
 
     with pytest.raises(DetectionError) as raised:
         detect(load_project(root), Options())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dockerfile  # type: ignore[import-not-found]  # compiled Go, ships no stubs
 import pytest
 
-from quatrain.errors import ProjectError
+from quatrain.errors import ProjectError, QuatrainError
 from quatrain.pipeline import check_lock, plan
 from quatrain.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621
+from unit.test_quoting import buildkit_word
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 
@@ -215,3 +217,36 @@ def test_a_project_served_on_python_3_9_gets_a_brought_gunicorn_that_runs_there(
     assert the_plan.base_images.python_version == "3.9"
     assert [(p.name, p.version) for p in the_plan.spec.brought_packages] == [("gunicorn", "23.0.0")]
     assert "echo 'gunicorn==23.0.0 --hash=sha256:" in the_plan.files["Dockerfile"]
+
+
+def test_an_app_in_a_directory_that_is_no_python_name_gets_that_working_directory(
+    tmp_path: Path,
+) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    root = flask_project(tmp_path, {"my-site/main.py": app})
+
+    written = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert written.count("\nWORKDIR /app/my-site\n") == 2  # development and production
+    assert "chgrp 10001 /app/my-site && chmod 1775 /app/my-site" in written
+
+
+@pytest.mark.parametrize("name", ['my site $(id) "x"', "my-site\\", "my-site;RUN id"])
+def test_a_hostile_directory_name_of_an_app_reads_back_as_given(tmp_path: Path, name: str) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    root = flask_project(tmp_path, {f"{name}/main.py": app})
+
+    parsed = dockerfile.parse_string(plan(root, env={}, cli={}).files["Dockerfile"])
+    workdirs = [i.value[0] for i in parsed if i.cmd == "WORKDIR"]
+    assert buildkit_word(workdirs[-1]) == f"/app/{name}"  # as BuildKit reads it
+    assert [i.cmd for i in parsed].count("WORKDIR") == 4
+
+
+def test_a_directory_name_with_a_line_break_is_refused_before_any_file_is_written(
+    tmp_path: Path,
+) -> None:
+    app = "from flask import Flask\n\napp = Flask(__name__)\n"
+    root = flask_project(tmp_path, {"my-site\nRUN id/main.py": app})
+
+    with pytest.raises(QuatrainError, match="line break"):
+        plan(root, env={}, cli={})
