@@ -1,0 +1,1 @@
+NOTICE = "the board is open"
