@@ -26,7 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def option_flags(function: F) -> F:
     """One flag per Options field: `base_image` is `--base-image`, with the field's help. Each
-    takes a string that `options.resolve` reads and checks as it does a QUATRAIN_* variable."""
+    takes a string that `resolution.resolve` reads and checks as it does a QUATRAIN_* variable."""
     for name in reversed(list(FIELDS)):
         help_text = FIELDS[name].metadata.get("help", "")
         function = click.option(

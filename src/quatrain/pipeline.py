@@ -29,9 +29,9 @@ from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log
-from quatrain.options import ResolvedOptions, resolve
 from quatrain.project import PackageSource, Project, canonical_name, load_project
 from quatrain.render import Layout, render
+from quatrain.resolution import ResolvedOptions, resolve
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 

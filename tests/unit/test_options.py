@@ -11,16 +11,8 @@ from typing import Any
 import pytest
 
 from quatrain.errors import ConfigurationError
-from quatrain.options import (
-    FIELDS,
-    Options,
-    ResolvedOptions,
-    Source,
-    as_plain,
-    option_key,
-    resolve,
-    rule,
-)
+from quatrain.options import FIELDS, Options, Source, as_plain, option_key, rule
+from quatrain.resolution import ResolvedOptions, resolve
 
 LAYERS: list[Source] = ["pyproject", "env", "flag"]
 

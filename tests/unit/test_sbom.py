@@ -13,9 +13,9 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from quatrain import images, sbom
-from quatrain.options import resolve
 from quatrain.pipeline import plan
 from quatrain.project import load_project
+from quatrain.resolution import resolve
 from unit.conftest import lock_text, locked, pep621, write_project
 
 if sys.version_info >= (3, 11):
