@@ -15,13 +15,12 @@ from typing import Any, Literal
 
 from quatrain import (
     build_inputs,
+    build_outputs,
     credentials,
     generated,
     images,
     quoting,
     registry,
-    sbom,
-    sbom_push,
     unlocked_imports,
 )
 from quatrain import engine as engine_module
@@ -175,7 +174,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
         build_args = build_inputs.build_args(
             the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
         )
-        outputs, cache = shipping(the_plan, engine, request)
+        outputs, cache = build_outputs.shipping(the_plan, engine, request)
         stage_build = _StageBuild(the_plan, engine, dockerfile, build_args, secrets)
         # The inline cache holds only the final image's layers: each stage production copies
         # from carries its own, under its own tag, so a new engine reuses its steps too.
@@ -188,34 +187,12 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
             stage_build(stage, carrier, cache, stage_outputs)
             registry.push(engine, [] if engine.buildx else [carrier])
         stage_build(request.target, tag, cache, outputs)
-    registry.push(engine, pushed_after(engine, outputs, tags=(tag, *request.extra_tags)))
-    if request.push and request.target == "production":
-        attach_sbom(engine, image=tag, pushed=(tag, *request.extra_tags))
-    return tag
-
-
-def attach_sbom(engine: engine_module.Engine, *, image: str, pushed: Sequence[str]) -> None:
-    """The SBOM the production image carries, attached in each registry repository it was
-    pushed to, as an OCI artifact whose subject is the pushed manifest."""
-    read = engine_module.capture(
-        engine, "run", "--rm", "--network", "none", "--entrypoint", "cat", image, sbom.SBOM_PATH
+    registry.push(
+        engine, build_outputs.pushed_after(engine, outputs, tags=(tag, *request.extra_tags))
     )
-    if read.returncode != 0:
-        log.warning(
-            f"{image} has no SBOM at {sbom.SBOM_PATH} (a Dockerfile of your own?), so none is "
-            "attached in the registry."
-        )
-        return
-    config = engine.env.get("DOCKER_CONFIG")
-    config_dir = Path(config) if config else None
-    repositories: dict[str, str] = {}
-    for reference in pushed:
-        repositories.setdefault(reference.rpartition(":")[0], reference)
-    for repository, reference in repositories.items():
-        digest = sbom_push.pushed_digest(reference, config_dir)
-        attached = sbom_push.attach(f"{repository}@{digest}", read.stdout.encode(), config_dir)
-        where = f"tag {attached.referrers_tag}" if attached.referrers_tag else "referrers API"
-        log.info(f"SBOM attached to {repository}@{digest[:19]}...: {attached.digest} ({where})")
+    if request.push and request.target == "production":
+        build_outputs.attach_sbom(engine, image=tag, pushed=(tag, *request.extra_tags))
+    return tag
 
 
 @dataclass(frozen=True)
@@ -250,42 +227,6 @@ class _StageBuild:
         shipped = (tag, *outputs.extra_tags) if outputs.push or outputs.cache_to else ()
         engine_module.build(self.engine, argv, explain=registry.explainer(shipped))
         log.step_end()
-
-
-def shipping(
-    the_plan: Plan, engine: engine_module.Engine, request: BuildRequest
-) -> tuple[engine_module.Outputs, registry.Cache | None]:
-    """Where the build's image and cache go: the request's tags and caches, and cache-ref's
-    cache in the best mode the builder has."""
-    options = the_plan.resolved.options
-    driver = engine_module.builder_driver(engine, options.builder) if engine.buildx else "docker"
-    cache = None
-    if options.cache_ref:
-        cache = registry.cache_for(
-            options.cache_ref, request.target, buildx=engine.buildx, driver=driver,
-            kind=engine.kind,
-        )  # fmt: skip
-    carrier = (cache.carrier,) if cache and cache.carrier else ()
-    outputs = engine_module.Outputs(
-        extra_tags=(*request.extra_tags, *carrier),
-        push=request.push,
-        cache_from=(*request.cache_from, *(cache.cache_from if cache else ())),
-        cache_to=(*request.cache_to, *(cache.cache_to if cache else ())),
-        builder=options.builder,
-        driver=driver,
-    )
-    return registry.with_plain_http(engine, outputs), cache
-
-
-def pushed_after(
-    engine: engine_module.Engine, outputs: engine_module.Outputs, *, tags: Sequence[str]
-) -> list[str]:
-    """The tags to `docker push` after the build: none when buildx pushed them itself, else the
-    asked ones; and an inline cache's carrier tag always, since that push is its export."""
-    if outputs.push and engine.buildx:
-        return []
-    carrier = [name for name in outputs.extra_tags if name not in tags]
-    return [*(tags if outputs.push else ()), *carrier]
 
 
 def run(

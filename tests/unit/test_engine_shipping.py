@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from quatrain import cmd, pipeline, registry
+from quatrain import build_outputs, cmd, pipeline, registry
 from quatrain.__main__ import main
 from quatrain.engine import Engine, Outputs, build_argv, builder_driver
 from quatrain.errors import EngineError, RegistryError
@@ -197,7 +197,7 @@ def test_the_registry_of_a_reference_is_its_first_component_when_that_is_a_host(
 def test_what_is_pushed_after_the_build(
     engine: Engine, outputs: Outputs, pushed: list[str]
 ) -> None:
-    assert pipeline.pushed_after(engine, outputs, tags=("a:1", "a:2")) == pushed
+    assert build_outputs.pushed_after(engine, outputs, tags=("a:1", "a:2")) == pushed
 
 
 UNAUTHORIZED = "unauthorized: authentication required"
