@@ -162,16 +162,13 @@ def lock_needs(
     found = system_packages.system_packages(
         [p.name for p in images.source_builds], images.debian_release
     )
-    warnings = []
-    if found.unknown:
-        one = len(found.unknown) == 1
-        warnings.append(
-            f"{', '.join(found.unknown)} {'builds' if one else 'build'} from source (no wheel "
-            f"for Python {images.python_version}), and quatrain's table of system packages "
-            f"does not know {'it' if one else 'them'}: if the build fails, add the Debian "
-            f"packages {'it needs' if one else 'they need'} with build-apt-packages (and the "
-            f"libraries {'it loads' if one else 'they load'} with apt-packages)."
-        )
+    unknown = [p for p in images.source_builds if canonical_name(p.name) in found.unknown]
+    compiled = [p for p in unknown if wheels.has_compiled_code(p)]
+    warnings = [
+        _unknown_source_builds_warning(listed, compiled=listed is compiled, images=images)
+        for listed in (compiled, [p for p in unknown if p not in compiled])
+        if listed
+    ]
     loaded = system_packages.loaded_libraries([p.name for p in runtime], images.debian_release)
     needs = LockNeeds(
         build_packages=found.build,
@@ -180,6 +177,32 @@ def lock_needs(
         build_constraints=build_constraints(project.lock, images.source_builds),
     )
     return needs, warnings
+
+
+def _unknown_source_builds_warning(
+    packages: Sequence[LockedPackage], *, compiled: bool, images: BaseImages
+) -> str:
+    """Packages that build from source and that the system-package table does not know:
+    those with compiled code (a platform wheel is locked for other Pythons) may need Debian
+    packages; those the lock has no wheel of at all are most often pure Python."""
+    one = len(packages) == 1
+    names = ", ".join(sorted(canonical_name(p.name) for p in packages))
+    if compiled:
+        what = (
+            f"{names} {'has' if one else 'have'} compiled code and {'builds' if one else 'build'} "
+            f"from source (no wheel for Python {images.python_version})"
+        )
+    else:
+        what = (
+            f"{names} {'has' if one else 'have'} no wheel in the lock at all (most often a "
+            f"pure-Python sdist) and {'builds' if one else 'build'} from source"
+        )
+    return (
+        f"{what}, and quatrain's table of system packages does not know "
+        f"{'it' if one else 'them'}: if the build fails, add the Debian packages "
+        f"{'it needs' if one else 'they need'} with build-apt-packages (and the libraries "
+        f"{'it loads' if one else 'they load'} with apt-packages)."
+    )
 
 
 def build_constraints(lock: Lock, source_builds: Sequence[LockedPackage]) -> tuple[str, ...]:

@@ -98,9 +98,37 @@ def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Pa
 
     (warning,) = plan(root, env={}, cli={}).warnings
 
-    assert warning.startswith("oddext builds from source (no wheel for Python ")
-    assert "does not know it: if the build fails, add the Debian packages it needs" in warning
-    assert "build-apt-packages" in warning
+    assert warning == (
+        "oddext has no wheel in the lock at all (most often a pure-Python sdist) and builds "
+        "from source, and quatrain's table of system packages does not know it: if the build "
+        "fails, add the Debian packages it needs with build-apt-packages (and the libraries it "
+        "loads with apt-packages)."
+    )
+
+
+def test_unknown_source_builds_with_compiled_code_get_a_warning_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """moaazsidat/dash-playground on 3.9: markupsafe 1.1.1 has compiled wheels up to 3.8;
+    dash 1.19 and future have only an sdist."""
+    lock = lock_text(
+        locked("flask"),
+        locked("gunicorn", "23.0.0"),
+        locked("markupsafe", "1.1.1", wheel_tags=("cp38-cp38-manylinux1_x86_64",)),
+        locked("future", "0.18.2", wheel=False),
+        locked("dash", "1.19.0", wheel=False),
+    )
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    compiled, sdists = plan(root, env={}, cli={}).warnings
+
+    assert compiled.startswith(
+        "markupsafe has compiled code and builds from source (no wheel for Python 3.1"
+    )
+    assert sdists.startswith(
+        "dash, future have no wheel in the lock at all (most often a pure-Python sdist) and "
+        "build from source, and quatrain's table of system packages does not know them:"
+    )
 
 
 def test_setuptools_comes_pinned_by_hash_when_a_runtime_package_needs_it_and_the_lock_lacks_it(
