@@ -22,12 +22,15 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
     modules, files that are only beside it; else `spec` as it is."""
     module, colon, attribute = spec.app.partition(":")
     parent, dot, leaf = module.rpartition(".")
-    if not colon or not dot or spec.workdir or module.split(".")[0] in project.import_names:
-        return spec  # a package's module imports as the package does, from anywhere
+    if not colon or not dot or spec.workdir:
+        return spec
     directory = project.root.joinpath(*parent.split("."))
     module_path = directory / f"{leaf}.py"
     if (directory / "__init__.py").exists() or not module_path.is_file():
         return spec  # a package's module: its imports are the package's
+    # A directory without __init__.py, also one the wheel ships as a namespace package
+    # (LuisNunes301/mongoPyCrud: mongopycrud/main.py doing `from routes import router`): its
+    # top-level imports of its siblings resolve only from inside it.
     siblings = sibling_imports(project, module_path)
     if not siblings:
         return spec

@@ -49,6 +49,29 @@ def test_both_stages_work_and_write_in_that_directory(tmp_path: Path) -> None:
     assert "RUN mkdir -p /app/src/data && chown 10001:0 /app/src/data" in production
 
 
+def test_a_namespace_package_whose_app_imports_its_siblings_runs_from_inside_it(
+    tmp_path: Path,
+) -> None:
+    """LuisNunes301/mongoPyCrud: mongopycrud/ is the package Poetry ships, without __init__.py,
+    and its README runs `cd mongopycrud && uvicorn main:app`, as `from routes import router`
+    in main.py needs."""
+    pyproject = (
+        '[tool.poetry]\nname = "mongopycrud"\nversion = "0.1.0"\ndescription = ""\n'
+        'authors = []\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\n'
+        'uvicorn = "*"\n'
+    )
+    app = "from fastapi import FastAPI\nfrom routes import router\n\napp = FastAPI()\n"
+    files = {"pyproject.toml": pyproject, "mongopycrud/main.py": app}
+    files["mongopycrud/routes.py"] = "router = None\n"
+    root = write_project(tmp_path, files, lock=lock_text(locked("fastapi"), locked("uvicorn")))
+    project = load_project(root)
+
+    spec = detect(project, Options())
+
+    assert project.import_names == ("mongopycrud",)  # the wheel has it
+    assert (spec.app, spec.workdir) == ("main:app", "mongopycrud")
+
+
 @pytest.mark.parametrize(
     "files",
     [
