@@ -24,7 +24,7 @@ from quatrain.detectors import (
 )
 from quatrain.errors import DetectionError
 from quatrain.import_root import run_from_import_root
-from quatrain.main_module import MainModuleDetector, bot_script, main_modules
+from quatrain.main_module import MainModuleDetector, bot_script, main_modules, root_scripts
 from quatrain.options import Options
 from quatrain.project import Project
 from quatrain.spec import ServeSpec
@@ -166,6 +166,20 @@ def _detect_inside_unimportable_directory(
     return None
 
 
+def _runs_itself(project: Project) -> str:
+    """For the web fallback's refusal: the one script at the root that runs itself
+    (theryaz/precipitation-io: app.py calls its main() at import, and its Flask app lives in
+    a plugin that main() loads), with the command that runs it."""
+    found = root_scripts(project)
+    if len(found) != 1:
+        return ""
+    (script, how), command = found[0], json.dumps(["python", found[0][0]])
+    return (
+        f" {script} runs itself ({how}): if that is how {project.name} starts, set command = "
+        f"{command}; verify then checks that it stays up."
+    )
+
+
 def _unimportable(project: Project) -> str:
     """For the web fallback's refusal: an app in a directory no import can reach (its name has
     a `-`), with the command that serves it from inside, for a WSGI app."""
@@ -197,7 +211,8 @@ def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> Non
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in web_detectors)
     msg = (
         f"{project.name} depends on {', '.join(seen)}, but quatrain found no app in its modules. "
-        f"It looked for {looked}.{scripts}{_unserved_too(project)}{_unimportable(project)} "
+        f"It looked for {looked}.{scripts}{_unserved_too(project)}{_unimportable(project)}"
+        f"{_runs_itself(project)} "
         'Say which: app = "module:attribute" or "module:factory()" in '
         '[tool.quatrain] (or --app), or serve = "console-script" for a command-line image.'
     )

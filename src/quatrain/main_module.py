@@ -69,6 +69,33 @@ def _how_it_runs(path: Path) -> str | None:
     return None
 
 
+def root_scripts(project: Project) -> list[tuple[str, str]]:
+    """(file, how) of the scripts at the project's root that run themselves: a main guard, or
+    a top-level call of a function they define (`main()` as the last line). For a refusal's
+    `command = ["python", file]`: quatrain never runs a script the project does not name."""
+    found = []
+    for path in sorted(project.root.glob("*.py")):
+        tree = source.parse(path)
+        if tree is None or path.stem in source.SKIPPED_ROOT_MODULES:
+            continue
+        defined = {
+            n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        for node in tree.body:
+            if source.is_main_guard(node):
+                found.append((path.name, 'if __name__ == "__main__"'))
+                break
+            called = (
+                node.value.func
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                else None
+            )
+            if isinstance(called, ast.Name) and called.id in defined:
+                found.append((path.name, f"{called.id}() at its top level"))
+                break
+    return found
+
+
 def run_module(
     project: Project, module: str, framework: str, detector: str, found_in: str = ""
 ) -> ServeSpec:

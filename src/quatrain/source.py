@@ -29,7 +29,7 @@ _SKIPPED_PARTS = frozenset(
      "venv", "env", "site-packages", "build", "dist"}
 )  # fmt: skip
 # Root-level modules that are tools, not the app.
-_SKIPPED_ROOT_MODULES = frozenset({"manage", "setup", "conftest", "noxfile", "fabfile", "tasks"})
+SKIPPED_ROOT_MODULES = frozenset({"manage", "setup", "conftest", "noxfile", "fabfile", "tasks"})
 _MAX_DEPTH = 5  # an application's modules sit a few directories deep, never more
 
 
@@ -118,7 +118,7 @@ def _modules_under(directory: Path) -> Iterator[tuple[str, Path]]:
     imported from there: its root modules (less tools such as setup.py) and those of its
     directories (less tests, docs, environments)."""
     for file in sorted(directory.glob("*.py")):
-        if file.stem not in _SKIPPED_ROOT_MODULES:
+        if file.stem not in SKIPPED_ROOT_MODULES:
             yield file.stem, file
     for child in sorted(p for p in directory.iterdir() if p.is_dir()):
         if child.name.isidentifier() and child.name not in _SKIPPED_PARTS:

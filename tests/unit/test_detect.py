@@ -153,6 +153,40 @@ def test_apps_in_two_directories_that_are_no_python_names_are_named_with_a_comma
     ) in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("script", "how"),
+    [
+        ("def main():\n    load()\n\n\nmain()\n", "main() at its top level"),
+        ('if __name__ == "__main__":\n    load()\n', 'if __name__ == "__main__"'),
+    ],
+)
+def test_a_flask_project_whose_root_script_runs_itself_is_told_the_command(
+    tmp_path: Path, script: str, how: str
+) -> None:
+    """theryaz/precipitation-io: app.py calls its main() at import, and the Flask app is made
+    inside a plugin class that main() loads: no app for a server, a process to run."""
+    plugin = "from flask import Flask\n\n\nclass Backend:\n    app = Flask(__name__)\n"
+    files = {"app.py": script, "setup.py": "setup()\n", "plugins/web.py": plugin}
+    root = flask_project(tmp_path, files)
+
+    with pytest.raises(DetectionError) as raised:
+        detect(load_project(root), Options())
+
+    assert (
+        f" app.py runs itself ({how}): if that is how shop starts, set command = "
+        '["python", "app.py"]; verify then checks that it stays up. Say which:'
+    ) in str(raised.value)
+
+
+def test_no_command_is_suggested_for_a_root_module_that_only_defines(tmp_path: Path) -> None:
+    files = {"app.py": "def main():\n    pass\n", "helpers.py": "print('x')\n"}
+
+    with pytest.raises(DetectionError) as raised:
+        detect(load_project(flask_project(tmp_path, files)), Options())
+
+    assert str(raised.value) == NO_WEB_APP.format("flask")
+
+
 def test_the_threads_option_reaches_the_gunicorn_command(tmp_path: Path) -> None:
     spec = detected(tmp_path, {"shop/__init__.py": FACTORY}, Options(threads=16))
 
