@@ -79,7 +79,8 @@ def detect(project: Project, options: Options) -> ServeSpec:
             inside = _detect_inside_unimportable_directory(project, options, web)
             if inside is not None:
                 return inside
-            _refuse_web_fallback(project, web)
+            if not options.command:  # the user's command is no silent fallback
+                _refuse_web_fallback(project, web)
             if not options.command and not main_modules(project) and not bot_script(project):
                 _refuse_unserved(project)
             refused = True

@@ -178,6 +178,16 @@ def test_a_flask_project_whose_root_script_runs_itself_is_told_the_command(
     ) in str(raised.value)
 
 
+def test_the_command_a_refusal_names_gets_past_it(tmp_path: Path) -> None:
+    plugin = "from flask import Flask\n\n\nclass Backend:\n    app = Flask(__name__)\n"
+    files = {"app.py": "def main():\n    load()\n\n\nmain()\n", "plugins/web.py": plugin}
+    root = flask_project(tmp_path, files)
+
+    spec = detect(load_project(root), Options(command=("python", "app.py")))
+
+    assert (spec.detector, spec.production_command) == ("command", ("python", "app.py"))
+
+
 def test_no_command_is_suggested_for_a_root_module_that_only_defines(tmp_path: Path) -> None:
     files = {"app.py": "def main():\n    pass\n", "helpers.py": "print('x')\n"}
 
