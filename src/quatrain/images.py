@@ -148,6 +148,9 @@ class LockNeeds:
     runtime_packages: tuple[str, ...] = ()  # the shared libraries they link, in production
     setuptools: bool = False  # install setuptools (pkg_resources) the lock left out
     build_constraints: tuple[str, ...] = ()  # for uv's isolated builds of old sdists
+    # Runtime packages the lock records no file hashes of (its files lists are empty): uv
+    # checks the hashes it has and installs these by their locked versions alone.
+    unhashed: tuple[str, ...] = ()
 
 
 def lock_needs(
@@ -162,21 +165,47 @@ def lock_needs(
     found = system_packages.system_packages(
         [p.name for p in images.source_builds], images.debian_release
     )
-    unknown = [p for p in images.source_builds if canonical_name(p.name) in found.unknown]
+    unhashed = tuple(
+        sorted(canonical_name(p.name) for p in runtime if p.from_index and not p.hashes)
+    )
+    unknown = [
+        p
+        for p in images.source_builds
+        if canonical_name(p.name) in found.unknown and canonical_name(p.name) not in unhashed
+    ]
     compiled = [p for p in unknown if wheels.has_compiled_code(p)]
     warnings = [
         _unknown_source_builds_warning(listed, compiled=listed is compiled, images=images)
         for listed in (compiled, [p for p in unknown if p not in compiled])
         if listed
     ]
+    if unhashed:
+        warnings.append(_unhashed_warning(unhashed))
     loaded = system_packages.loaded_libraries([p.name for p in runtime], images.debian_release)
     needs = LockNeeds(
         build_packages=found.build,
         runtime_packages=tuple(sorted({*found.runtime, *loaded})),
         setuptools=wheels.needs_setuptools(project.lock, runtime),
         build_constraints=build_constraints(project.lock, images.source_builds),
+        unhashed=unhashed,
     )
     return needs, warnings
+
+
+def _unhashed_warning(unhashed: Sequence[str]) -> str:
+    """lermanDev/petz's lock 1.1 has `[metadata.files]` with an empty list for every package:
+    `poetry install` then checks nothing, and `uv pip install --require-hashes` refuses."""
+    more = f" and {len(unhashed) - 5} more" if len(unhashed) > 5 else ""
+    one = len(unhashed) == 1
+    them, which = ("it", "whether it has a wheel") if one else ("them", "which have wheels")
+    return (
+        f"poetry.lock records no files, so no hashes, for {len(unhashed)} runtime "
+        f"package{'' if one else 's'} ({', '.join(unhashed[:5])}{more}): production installs "
+        f"{them} by {'its' if one else 'their'} locked version{'' if one else 's'} without "
+        f"checking what it downloads, as `poetry install` does, and quatrain cannot tell "
+        f"{which}, so the build image has compilers. `poetry lock` with a current Poetry "
+        f"records {them}."
+    )
 
 
 def _unknown_source_builds_warning(

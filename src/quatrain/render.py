@@ -158,6 +158,7 @@ class TemplateContext:
     setuptools_requirement: str | None
     server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
     build_constraints: list[str]
+    unhashed: list[str]  # runtime packages without locked hashes: no --require-hashes
     quality_stages: Mapping[str, list[str]]
     ca_mount: str
     ca_bundle_path: str
@@ -233,6 +234,7 @@ def render(
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
         build_constraints=list(needs.build_constraints),
+        unhashed=list(needs.unhashed),
         quality_stages=quality_stages(project, options),
         ca_mount=CA_MOUNT if options.ca_bundle else "",
         ca_bundle_path=CA_BUNDLE_PATH,

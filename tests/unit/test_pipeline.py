@@ -278,3 +278,45 @@ def test_a_directory_name_with_a_line_break_is_refused_before_any_file_is_writte
 
     with pytest.raises(QuatrainError, match="line break"):
         plan(root, env={}, cli={})
+
+
+def _without_files(entry: str) -> str:
+    """The entry as lermanDev/petz's lock has every package: an empty files list."""
+    start = entry.index("files = [")
+    return entry[:start] + "files = []\n"
+
+
+def test_a_lock_without_hashes_installs_by_version_and_says_so(tmp_path: Path) -> None:
+    lock = lock_text(
+        locked("flask"), locked("gunicorn", "23.0.0"), _without_files(locked("asgiref", "3.8.1"))
+    )
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
+
+    the_plan = plan(root, env={}, cli={})
+
+    dockerfile = the_plan.files["Dockerfile"]
+    assert "uv pip install --no-deps --compile-bytecode --requirement requirements.txt" in (
+        dockerfile
+    )
+    assert "# poetry.lock records no hashes of asgiref:\n" in dockerfile
+    assert "--require-hashes --no-deps --compile-bytecode --requirement requirements.txt" not in (
+        dockerfile
+    )
+    assert the_plan.warnings == (
+        "poetry.lock records no files, so no hashes, for 1 runtime package (asgiref): "
+        "production installs it by its locked version without checking what it downloads, as "
+        "`poetry install` does, and quatrain cannot tell whether it has a wheel, so the build "
+        "image has compilers. `poetry lock` with a current Poetry records it.",
+    )
+    assert the_plan.base_images.build_flavor == "full"
+
+
+def test_a_lock_with_every_hash_requires_them(tmp_path: Path) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
+
+    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+
+    assert "uv pip install --require-hashes --no-deps --compile-bytecode --requirement " in (
+        dockerfile
+    )
+    assert "records no hashes" not in dockerfile
