@@ -283,9 +283,22 @@ def build(
 _FAILED_SOURCE_BUILD = re.compile(r"Failed to build `([^`]+)`")
 
 
+# poetry-plugin-export's words when a locked package depends on one the lock does not hold
+# (walker.py): Poetry before 1.4 never locked setuptools, and Poetry 1.0 still wrote the edge.
+_UNLOCKED_DEPENDENCY = re.compile(r"Dependency walk failed at (\S+)")
+
+
 def build_failure(lines: Sequence[str]) -> str:
     """What to tell the user about a failed build: which package did not build from source,
-    when that is what failed, and what to set."""
+    or which dependency the lock names and does not hold, and what to do."""
+    unlocked = sorted({m.group(1) for line in lines if (m := _UNLOCKED_DEPENDENCY.search(line))})
+    if unlocked:
+        return (
+            f"The image build failed at `poetry export`: poetry.lock names {', '.join(unlocked)} "
+            "as a dependency of a locked package but does not lock it (Poetry before 1.4 left "
+            "setuptools out of every lock), and the export plugin refuses such a lock. Run "
+            "`poetry lock` with a current Poetry, which locks it, and build again."
+        )
     failed = sorted({m.group(1) for line in lines if (m := _FAILED_SOURCE_BUILD.search(line))})
     if not failed:
         return (

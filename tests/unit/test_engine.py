@@ -423,6 +423,22 @@ def test_a_failed_source_build_names_the_package_and_what_to_set() -> None:
     assert "python-version" in message
 
 
+def test_a_dependency_the_lock_names_and_does_not_hold_is_explained() -> None:
+    """filipeandrade6/telegram-bot-boilerplate: a lock 1.0 whose apscheduler depends on
+    setuptools, which Poetry 1.0 never locked; every poetry-plugin-export refuses it."""
+    lines = [
+        "#12 0.905 Dependency walk failed at setuptools (>=0.7)",
+        "#12 ERROR: executor failed running [/bin/sh -c poetry export --only main ...]: 1",
+    ]
+
+    assert build_failure(lines) == (
+        "The image build failed at `poetry export`: poetry.lock names setuptools as a "
+        "dependency of a locked package but does not lock it (Poetry before 1.4 left "
+        "setuptools out of every lock), and the export plugin refuses such a lock. Run "
+        "`poetry lock` with a current Poetry, which locks it, and build again."
+    )
+
+
 def test_any_other_failed_build_points_at_the_engines_output() -> None:
     message = build_failure(["#9 ERROR: failed to compute cache key"])
 
