@@ -120,11 +120,13 @@ def _admitted(constraint: str | None) -> list[str]:
 
 
 def _exact_patch(specifiers: SpecifierSet) -> str | None:
-    """X.Y.Z when the constraint is one `==X.Y.Z` of an official minor, else None."""
+    """X.Y.Z when the constraint is one `==X.Y.Z` of a minor with official images (one past
+    its end of life too: andrekovac/django-poetry-rest-api pins 3.9.12), else None."""
     pins = [s.version for s in specifiers if s.operator in ("==", "===")]
     if len(pins) != 1 or not re.fullmatch(r"3\.\d+\.\d+", pins[0]):
         return None
-    official = pins[0].rsplit(".", 1)[0] in OFFICIAL_PYTHONS
+    minor = pins[0].rsplit(".", 1)[0]
+    official = minor in OFFICIAL_PYTHONS or minor in PAST_END_OF_LIFE
     return pins[0] if official and specifiers.contains(pins[0]) else None
 
 

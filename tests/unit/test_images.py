@@ -357,6 +357,12 @@ def test_a_python_constraint_with_a_letter_for_a_number_is_a_project_error() -> 
         choose_python("^3.x", None)
 
 
+def test_a_constraint_of_one_patch_release_past_its_end_of_life_gets_that_release() -> None:
+    """andrekovac/django-poetry-rest-api: `python = "3.9.12"`, whose images exist (on
+    bullseye only, which the release check then says)."""
+    assert _choose(_lock(locked("django")), "3.9.12").version == "3.9.12"
+
+
 def test_a_constraint_of_one_patch_release_gets_that_release() -> None:
     lock = _lock(_compiled("pydantic-core", "311"), locked("fastapi"))
 
