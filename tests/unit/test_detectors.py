@@ -549,10 +549,26 @@ def test_a_settings_package_is_read_through_its_star_imports(tmp_path: Path) -> 
 
     assert (spec.app, spec.found_in, spec.production_env) == (
         "config.wsgi:application",
-        "manage.py -> config.settings.local.WSGI_APPLICATION",
-        (("DJANGO_SETTINGS_MODULE", "config.settings.local"),),
+        "config/wsgi.py -> config.settings.production.WSGI_APPLICATION (manage.py names "
+        "config.settings.local, for development)",
+        (("DJANGO_SETTINGS_MODULE", "config.settings.production"),),
     )
     assert spec.production_steps == ("python -m django collectstatic --noinput",)
+
+
+def test_production_gets_the_settings_its_wsgi_module_names_and_development_manage_pys(
+    tmp_path: Path,
+) -> None:
+    """AsankaL/django-starter and cookiecutter-django: manage.py names the local settings,
+    wsgi.py the production ones, which are what gunicorn runs with."""
+    project = project_with(
+        tmp_path, COOKIECUTTER, dependencies=["django"], lock=DJANGO_LOCK, name="mysite"
+    )
+
+    spec = detect(project, Options())
+
+    assert spec.production_env == (("DJANGO_SETTINGS_MODULE", "config.settings.production"),)
+    assert spec.development_env == (("DJANGO_SETTINGS_MODULE", "config.settings.local"),)
 
 
 def test_settings_assigned_by_item_in_wsgi_py_are_found(tmp_path: Path) -> None:
@@ -597,7 +613,8 @@ def test_settings_without_a_literal_wsgi_application_serve_the_wsgi_module_above
 
     assert (spec.app, spec.found_in) == (
         "config.wsgi:application",
-        "manage.py -> config.settings.local -> config/wsgi.py: application",
+        "config/wsgi.py -> config.settings.production -> config/wsgi.py: application (manage.py "
+        "names config.settings.local, for development)",
     )
 
 

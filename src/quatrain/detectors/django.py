@@ -48,11 +48,10 @@ class DjangoDetector:
     def _detect_in(self, project: Project, options: Options) -> ServeSpec | None:
         entries = list(django_settings.django_entries(project))
         named = [(where, m) for where, tree in entries if (m := _settings_named(tree))]
-        found = next(
-            ((w, s) for w, m in named if (s := django_settings.read_settings(project, m))), None
-        )
-        if found is not None:
-            return self._spec(project, options, *found)
+        readable = [(w, s) for w, m in named if (s := django_settings.read_settings(project, m))]
+        if readable:
+            spec = self._spec(project, options, *readable[0])
+            return self._with_served_settings(project, options, spec, readable)
         # A Django site: a manage.py, or a module that names its settings. An asgi.py alone
         # may be a FastAPI app in a project that only uses Django's ORM.
         site = bool(named) or any(where == "manage.py" for where, _ in entries)
@@ -63,6 +62,29 @@ class DjangoDetector:
         if options.serve == self.name:
             raise _settings_not_found(project, [])
         return None
+
+    def _with_served_settings(
+        self, project: Project, options: Options, spec: ServeSpec,
+        readable: list[tuple[str, django_settings.Settings]],
+    ) -> ServeSpec:  # fmt: skip
+        """Production with the settings its served module names, where they differ from
+        manage.py's: `core/wsgi.py` says core.settings.production and manage.py
+        core.settings.development (AsankaL/django-starter, and cookiecutter-django's
+        local/production split). Development keeps manage.py's, as runserver does."""
+        module = spec.app.partition(":")[0]
+        path = source.module_file(project, module)
+        served = path.relative_to(project.root).as_posix() if path else None
+        development = spec.development_env
+        for where, settings in readable[1:]:
+            if where == served and ("DJANGO_SETTINGS_MODULE", settings.module) not in development:
+                production = self._spec(project, options, where, settings)
+                return dataclasses.replace(
+                    production,
+                    found_in=f"{production.found_in} ({readable[0][0]} names "
+                    f"{readable[0][1].module}, for development)",
+                    development_env=development,
+                )
+        return spec
 
     def _spec(
         self, project: Project, options: Options, entry: str, settings: django_settings.Settings
