@@ -26,11 +26,13 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
         return spec
     directory = project.root.joinpath(*parent.split("."))
     module_path = directory / f"{leaf}.py"
-    if (directory / "__init__.py").exists() or not module_path.is_file():
-        return spec  # a package's module: its imports are the package's
-    # A directory without __init__.py, also one the wheel ships as a namespace package
-    # (LuisNunes301/mongoPyCrud: mongopycrud/main.py doing `from routes import router`): its
-    # top-level imports of its siblings resolve only from inside it.
+    if not module_path.is_file():
+        return spec
+    # Top-level imports of its siblings resolve only from inside its directory, whether that
+    # has an __init__.py or not (TallerDeProgramacion2-2022-2c-Grupo7/FIUBER-Notification-PIN:
+    # fastapi_app/app.py does `import config`, run as `python fastapi_app/app.py`), also one
+    # the wheel ships as a namespace package (LuisNunes301/mongoPyCrud: mongopycrud/main.py
+    # doing `from routes import router`). A module that imports relatively is its package's.
     siblings = sibling_imports(project, module_path)
     if not siblings:
         return spec
@@ -54,15 +56,20 @@ def run_from_import_root(project: Project, spec: ServeSpec) -> ServeSpec:
 
 def sibling_imports(project: Project, module_path: Path) -> list[str]:
     """The names `module_path` imports as top-level modules that are only beside it: found in
-    its directory and not at the project's root. Empty when it imports none, or when it also
-    imports relatively (then it must run as its package's module)."""
+    its directory, not at the project's root and not installed by the wheel. Empty when it
+    imports none, or when it also imports relatively (then it must run as its package's
+    module)."""
     tree = source.parse(module_path)
     if tree is None or any(
         isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree)
     ):
         return []
     directory = module_path.parent
-    siblings = [n for n in _top_level_imports(tree) if _module_in(directory, n)]
+    # A package the wheel installs imports from anywhere (src/main.py beside src/shop/).
+    installed = set(project.import_names)
+    siblings = [
+        n for n in _top_level_imports(tree) if _module_in(directory, n) and n not in installed
+    ]
     if any(_module_in(project.root, n) for n in siblings):
         return []
     return siblings

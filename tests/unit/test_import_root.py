@@ -49,6 +49,18 @@ def test_both_stages_work_and_write_in_that_directory(tmp_path: Path) -> None:
     assert "RUN mkdir -p /app/src/data && chown 10001:0 /app/src/data" in production
 
 
+def test_a_package_whose_app_imports_its_siblings_as_top_level_modules_runs_from_inside_it(
+    tmp_path: Path,
+) -> None:
+    """FIUBER-Notification-PIN: fastapi_app/ has an __init__.py, and app.py does `import
+    config`, which resolves only as its own Dockerfile runs it, `python fastapi_app/app.py`."""
+    files = {"src/__init__.py": "", "src/app.py": APP, "src/config.py": 'TITLE = "quiz"\n'}
+
+    spec = detect(load_project(_application(tmp_path, files)), Options())
+
+    assert (spec.app, spec.workdir) == ("app:app", "src")
+
+
 def test_a_namespace_package_whose_app_imports_its_siblings_runs_from_inside_it(
     tmp_path: Path,
 ) -> None:
@@ -79,8 +91,12 @@ def test_a_namespace_package_whose_app_imports_its_siblings_runs_from_inside_it(
         {"src/app.py": APP, "src/config.py": "TITLE = 1\n", "config.py": "TITLE = 2\n"},
         # nothing of its own is imported
         {"src/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"},
-        # a package's module imports the package's modules by the package's name
-        {"src/__init__.py": "", "src/app.py": APP, "src/config.py": "TITLE = 1\n"},
+        # a package's module that imports its package relatively
+        {
+            "src/__init__.py": "",
+            "src/app.py": "from . import config\n" + APP.replace("import config\n", ""),
+            "src/config.py": "TITLE = 1\n",
+        },
     ],
 )
 def test_otherwise_the_app_runs_from_the_projects_directory(
