@@ -81,8 +81,8 @@ def detect(project: Project, options: Options) -> ServeSpec:
                 return inside
             if not options.command:  # the user's command is no silent fallback
                 _refuse_web_fallback(project, web)
-            if not options.command and not main_modules(project) and not bot_script(project):
-                _refuse_unserved(project)
+                if not main_modules(project) and not bot_script(project):
+                    _refuse_unserved(project)
             refused = True
         if detector.name == "console-script" and _runs_unserved(project, options):
             continue  # the command is the bot or worker itself, not arguments to a script

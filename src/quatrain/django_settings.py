@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from quatrain.project import Project
-from quatrain.source import entry_modules, imported_module, module_file, parse
+from quatrain.source import called_name, entry_modules, imported_module, module_file, parse
 
 
 def string_assignments(tree: ast.Module) -> dict[str, str]:
@@ -211,8 +211,9 @@ def routes_nothing(project: Project, application: str) -> bool:
             value = node.value  # the last assignment is the one imported
     if not isinstance(value, ast.Call) or value.keywords or len(value.args) != 1:
         return False
-    called = (
-        value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
-    )
     routes = value.args[0]
-    return called == "ProtocolTypeRouter" and isinstance(routes, ast.Dict) and not routes.keys
+    return (
+        called_name(value.func) == "ProtocolTypeRouter"
+        and isinstance(routes, ast.Dict)
+        and not routes.keys
+    )

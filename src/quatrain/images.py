@@ -174,11 +174,12 @@ def lock_needs(
         if canonical_name(p.name) in found.unknown and canonical_name(p.name) not in unhashed
     ]
     compiled = [p for p in unknown if wheels.has_compiled_code(p)]
-    warnings = [
-        _unknown_source_builds_warning(listed, compiled=listed is compiled, images=images)
-        for listed in (compiled, [p for p in unknown if p not in compiled])
-        if listed
-    ]
+    sdists_only = [p for p in unknown if p not in compiled]
+    warnings = []
+    if compiled:
+        warnings.append(_unknown_source_builds_warning(compiled, compiled=True, images=images))
+    if sdists_only:
+        warnings.append(_unknown_source_builds_warning(sdists_only, compiled=False, images=images))
     if unhashed:
         warnings.append(_unhashed_warning(unhashed))
     loaded = system_packages.loaded_libraries([p.name for p in runtime], images.debian_release)

@@ -13,6 +13,7 @@ from quatrain.errors import ProjectError
 from quatrain.lock import LockedPackage
 from quatrain.options import Options
 from quatrain.project import Lock
+from quatrain.wheels import minor_tuple
 
 # gunicorn's own ASGI worker is stable from 25.1 (docs/content/2026-news.md).
 GUNICORN_ASGI_FROM = (25, 1)
@@ -49,7 +50,7 @@ BROUGHT_GUNICORN_FOR_3_9 = LockedPackage(
 def brought_gunicorn(python: str | None) -> LockedPackage:
     """The gunicorn quatrain brings for an image of this Python X.Y (or X.Y.Z; None: the
     default choice, 3.10 or later)."""
-    if python is not None and tuple(int(n) for n in python.split(".")[:2]) < (3, 10):
+    if python is not None and minor_tuple(python) < (3, 10):
         return BROUGHT_GUNICORN_FOR_3_9
     return BROUGHT_GUNICORN
 

@@ -227,7 +227,7 @@ def _objects_in(
 def _called_factory(node: ast.AST | None, makers: dict[str, str | None]) -> str | None:
     if not isinstance(node, ast.Call):
         return None
-    name = _named(node.func)
+    name = called_name(node.func)
     return name if name in makers else None
 
 
@@ -235,7 +235,7 @@ def _has_arguments(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and bool(node.args or node.keywords)
 
 
-def _named(node: ast.AST) -> str | None:
+def called_name(node: ast.AST) -> str | None:
     """`name` or `module.name` -> "name"."""
     name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
     return name if isinstance(name, str) else None
@@ -243,7 +243,7 @@ def _named(node: ast.AST) -> str | None:
 
 def _named_framework(annotation: ast.AST) -> str | None:
     """`Sanic` or `sanic.Sanic` as an annotation -> "sanic"."""
-    name = _named(annotation)
+    name = called_name(annotation)
     return CONSTRUCTORS.get(name) if name else None
 
 
@@ -259,7 +259,7 @@ def constructed_framework(node: ast.AST | None) -> str | None:
     """`Flask(...)` or `flask.Flask(...)` -> "flask"; anything else -> None."""
     if not isinstance(node, ast.Call):
         return None
-    name = _named(node.func)
+    name = called_name(node.func)
     return CONSTRUCTORS.get(name) if name else None
 
 
