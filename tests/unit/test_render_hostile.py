@@ -16,7 +16,7 @@ import pytest
 
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
-from quatrain.images import BaseImages
+from quatrain.images import BaseImages, LockNeeds
 from quatrain.options import Options
 from quatrain.pipeline import layout_of, plan
 from quatrain.project import load_project
@@ -357,3 +357,22 @@ def test_a_path_dependency_that_copy_would_read_as_a_glob_is_refused_in_the_layo
 
     with pytest.raises(ConfigurationError, match=r"a path dependency 'libs/g\[1\]' holds a glob"):
         layout_of(load_project(root))
+
+
+@pytest.mark.parametrize("hostile", sorted(HOSTILE))
+def test_a_locked_name_without_hashes_stays_in_its_comment(tmp_path: Path, hostile: str) -> None:
+    """The names of packages the lock records no hashes of reach a comment above the install,
+    from poetry.lock, which no schema checks."""
+    loaded = load_project(project(tmp_path, {}, METADATA))
+    spec = detect(loaded, Options())
+    images = BaseImages(python_version="3.12", debian_release="trixie", build_flavor="slim")
+
+    def rendered(names: tuple[str, ...]) -> str:
+        needs = LockNeeds(unhashed=names)
+        return render(loaded, spec, Options(), images=images, needs=needs)[DOCKERFILE]
+
+    text = rendered((HOSTILE[hostile], "asgiref"))
+
+    assert [c.cmd for c in parse(text)] == [c.cmd for c in parse(rendered(("asgiref",)))]
+    (line,) = [line for line in text.splitlines() if line.startswith("# poetry.lock records no")]
+    assert line.endswith(", asgiref:")
