@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "tests"))
 # The port of BuildKit's ProcessWord that tests/unit/test_quoting.py checks against BuildKit's
 # own test words: one lexer for the tests and the matrix.
 from quatrain import errors, quoting  # noqa: E402
-from quatrain.project import content_hash  # noqa: E402
+from quatrain.reading.project import content_hash  # noqa: E402
 from unit.test_quoting import Expanded, Unterminated, buildkit_word  # noqa: E402
 
 TIMEOUT = 30  # seconds a run may take; more is a hang

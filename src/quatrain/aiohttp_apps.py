@@ -7,8 +7,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from quatrain import source
-from quatrain.project import Project
+from quatrain.reading import source
+from quatrain.reading.project import Project
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,10 +18,10 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from quatrain import source
 from quatrain.errors import DetectionError
-from quatrain.project import Project
-from quatrain.source import AppCandidate
+from quatrain.reading import source
+from quatrain.reading.project import Project
+from quatrain.reading.source import AppCandidate
 
 
 @dataclass(frozen=True, kw_only=True)

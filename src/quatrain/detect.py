@@ -8,7 +8,6 @@ import dataclasses
 import json
 from typing import ClassVar, Protocol
 
-from quatrain import source
 from quatrain.detectors import (
     ASGI_FRAMEWORKS,
     AiohttpDetector,
@@ -26,7 +25,8 @@ from quatrain.errors import DetectionError
 from quatrain.import_root import run_from_import_root
 from quatrain.main_module import MainModuleDetector, bot_script, main_modules, root_scripts
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.reading import source
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 from quatrain.unserved import UNSERVED, Unserved
 

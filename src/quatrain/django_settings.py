@@ -7,8 +7,8 @@ import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from quatrain.project import Project
-from quatrain.source import called_name, entry_modules, imported_module, module_file, parse
+from quatrain.reading.project import Project
+from quatrain.reading.source import called_name, entry_modules, imported_module, module_file, parse
 
 
 def string_assignments(tree: ast.Module) -> dict[str, str]:

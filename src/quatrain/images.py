@@ -12,13 +12,14 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from quatrain import system_packages, tables, wheels
+from quatrain import system_packages, tables
 from quatrain.errors import ConfigurationError
-from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
-from quatrain.project import Project
 from quatrain.python_choice import choose_python, end_of_life_warning, lock_era
-from quatrain.wheels import minor_tuple
+from quatrain.reading import wheels
+from quatrain.reading.lock import Lock, LockedPackage, canonical_name
+from quatrain.reading.project import Project
+from quatrain.reading.wheels import minor_tuple
 
 CONSTRAINTS_FILE = "build-constraints.toml"
 

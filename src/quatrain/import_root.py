@@ -12,8 +12,8 @@ import ast
 import dataclasses
 from pathlib import Path
 
-from quatrain import source
-from quatrain.project import Project
+from quatrain.reading import source
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 
 

@@ -15,11 +15,11 @@ import ast
 from pathlib import Path
 from typing import ClassVar
 
-from quatrain import source
 from quatrain.errors import DetectionError
 from quatrain.import_root import sibling_imports
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.reading import source
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 from quatrain.unserved import UNSERVED
 

@@ -16,7 +16,6 @@ from typing import Any, Literal
 from quatrain import (
     build_inputs,
     build_outputs,
-    credentials,
     generated,
     images,
     quoting,
@@ -28,7 +27,8 @@ from quatrain.detect import detect
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log
-from quatrain.project import PackageSource, Project, canonical_name, load_project
+from quatrain.reading import credentials
+from quatrain.reading.project import PackageSource, Project, canonical_name, load_project
 from quatrain.render import Layout, render
 from quatrain.resolution import ResolvedOptions, resolve
 from quatrain.spec import ServeSpec

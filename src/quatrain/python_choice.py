@@ -16,10 +16,11 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from quatrain import tables, wheels
+from quatrain import tables
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.lock import Lock, LockedPackage
-from quatrain.wheels import minor_tuple
+from quatrain.reading import wheels
+from quatrain.reading.lock import Lock, LockedPackage
+from quatrain.reading.wheels import minor_tuple
 
 ERAS_FILE = "lock-eras.toml"
 

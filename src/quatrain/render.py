@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from quatrain import __version__, poetry_pins, quoting, sbom
-from quatrain.credentials import variables
 from quatrain.images import BaseImages, LockNeeds
 from quatrain.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
-from quatrain.kept_dirs import kept_dirs
-from quatrain.lock import LockedPackage
 from quatrain.options import Options
-from quatrain.project import Project, canonical_name
 from quatrain.quoting import Expansion
+from quatrain.reading.credentials import variables
+from quatrain.reading.kept_dirs import kept_dirs
+from quatrain.reading.lock import LockedPackage
+from quatrain.reading.project import Project, canonical_name
 from quatrain.spec import ServeSpec
 
 DEFAULT_POETRY_VERSION = "2.5.1"

@@ -24,11 +24,12 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
-from quatrain import __version__, wheels
+from quatrain import __version__
 from quatrain.images import BaseImages, LockNeeds
-from quatrain.lock import Lock, LockedPackage, canonical_name
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.reading import wheels
+from quatrain.reading.lock import Lock, LockedPackage, canonical_name
+from quatrain.reading.project import Project
 
 # Where the production image keeps it: the FHS place for a package's documentation, outside
 # /app (which holds the user's sources) and outside the venv (which is the lock's alone).

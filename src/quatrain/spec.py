@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from quatrain.lock import LockedPackage
+from quatrain.reading.lock import LockedPackage
 
 # wsgi/asgi: served by a WSGI/ASGI server; http: a server of its own (Streamlit, aiohttp);
 # worker: a long-running process that serves no port (a Celery worker); cli: a console script.

@@ -15,7 +15,7 @@ from quatrain import cmd, start_failures
 from quatrain import engine as engine_module
 from quatrain.engine import Engine
 from quatrain.errors import ConfigurationError
-from quatrain.project import Project
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 
 # Runs inside the image with its own Python: polls until the server answers or time runs out.

@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from quatrain.project import content_hash
+from quatrain.reading.project import content_hash
 
 INIT_STDOUT = ("init", "--stdout")
 INSPECT = ("inspect",)

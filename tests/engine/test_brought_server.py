@@ -14,7 +14,7 @@ from engine_support import Quatrain, locked_copy
 from test_sbom import LIST_DISTRIBUTIONS, in_image, listed
 
 from quatrain import engine as engine_module
-from quatrain.lock import canonical_name
+from quatrain.reading.lock import canonical_name
 from quatrain.sbom import SBOM_PATH
 
 

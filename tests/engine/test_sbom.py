@@ -13,7 +13,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from engine_support import Quatrain, docker, locked_copy
 
 from quatrain import engine as engine_module
-from quatrain.lock import canonical_name
+from quatrain.reading.lock import canonical_name
 from quatrain.sbom import SBOM_PATH
 
 # What importlib.metadata finds on the venv's sys.path: every installed distribution.

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 
-from quatrain.project import content_hash
+from quatrain.reading.project import content_hash
 
 if sys.version_info >= (3, 11):
     import tomllib

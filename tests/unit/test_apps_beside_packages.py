@@ -10,7 +10,7 @@ from pathlib import Path
 from quatrain.detect import detect
 from quatrain.options import Options
 from quatrain.pipeline import plan
-from quatrain.project import load_project
+from quatrain.reading.project import load_project
 from unit.conftest import flask_project
 
 FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import credentials
-from quatrain.credentials import Credential, auth_toml, collect, netrc, poetry_auth
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.pipeline import plan
-from quatrain.project import load_project
+from quatrain.reading import credentials
+from quatrain.reading.credentials import Credential, auth_toml, collect, netrc, poetry_auth
+from quatrain.reading.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621, write_tree
 
 if sys.version_info >= (3, 11):

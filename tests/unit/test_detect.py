@@ -16,7 +16,7 @@ from quatrain.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.options import Options, Serve
 from quatrain.pipeline import plan
-from quatrain.project import load_project
+from quatrain.reading.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 FACTORY = """

@@ -14,7 +14,7 @@ from quatrain.detect import ServeSpec, detect
 from quatrain.detectors import AsgiDetector, ConsoleScriptDetector, DjangoDetector
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.options import Options
-from quatrain.project import Project, load_project
+from quatrain.reading.project import Project, load_project
 from unit.conftest import lock_text, locked, pep621, write_project
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")

@@ -9,7 +9,6 @@ from packaging.version import Version
 
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.images import BaseImages, check_debian_release
-from quatrain.lock import Lock, load_lock
 from quatrain.python_choice import (
     OFFICIAL_PYTHONS,
     PythonChoice,
@@ -17,7 +16,8 @@ from quatrain.python_choice import (
     end_of_life_warning,
     to_specifier_set,
 )
-from quatrain.wheels import runtime_packages
+from quatrain.reading.lock import Lock, load_lock
+from quatrain.reading.wheels import runtime_packages
 from unit.conftest import lock_text, locked
 
 NEWEST = next(iter(OFFICIAL_PYTHONS))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.kept_dirs import kept_dirs
 from quatrain.pipeline import plan
+from quatrain.reading.kept_dirs import kept_dirs
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project, write_tree
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"

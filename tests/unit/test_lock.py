@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quatrain.errors import ProjectError
-from quatrain.lock import load_lock
+from quatrain.reading.lock import load_lock
 from unit.conftest import lock_text, locked, write_tree
 
 # A lock as Poetry 1.1 writes it: `category` for groups, file names under [metadata.files].

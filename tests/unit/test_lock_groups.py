@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.lock import load_lock
 from quatrain.pipeline import plan
-from quatrain.project import load_project
-from quatrain.wheels import runtime_packages
+from quatrain.reading.lock import load_lock
+from quatrain.reading.project import load_project
+from quatrain.reading.wheels import runtime_packages
 from unit.conftest import lock_text, write_project
 
 PYPROJECT = """

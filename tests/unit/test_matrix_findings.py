@@ -13,10 +13,10 @@ import pytest
 
 from quatrain import quoting, schema
 from quatrain.errors import ProjectError
-from quatrain.lock import Lock, LockedPackage
 from quatrain.options import Options
-from quatrain.project import load_project
-from quatrain.pyproject import inside
+from quatrain.reading.lock import Lock, LockedPackage
+from quatrain.reading.project import load_project
+from quatrain.reading.pyproject import inside
 from quatrain.servers import asgi_development, asgi_server
 from unit.conftest import FLASK_LOCK, flask_project, locked, pep621
 

@@ -11,7 +11,7 @@ import pytest
 from quatrain.detect import detect
 from quatrain.options import Options
 from quatrain.pipeline import plan
-from quatrain.project import load_project
+from quatrain.reading.project import load_project
 from quatrain.render import DOCKERFILE
 from unit.conftest import lock_text, locked, write_project
 

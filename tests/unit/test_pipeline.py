@@ -9,7 +9,7 @@ import pytest
 
 from quatrain.errors import ProjectError, QuatrainError
 from quatrain.pipeline import check_lock, plan
-from quatrain.project import load_project
+from quatrain.reading.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621
 from unit.test_quoting import buildkit_word
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from quatrain.errors import ProjectError
-from quatrain.project import (
+from quatrain.reading.project import (
     PackageDir,
     canonical_name,
     content_hash,

@@ -16,8 +16,8 @@ from quatrain.images import BaseImages
 from quatrain.instructions import env_block
 from quatrain.options import Options
 from quatrain.pipeline import plan
-from quatrain.project import Lock, Project, load_project
 from quatrain.quoting import Expansion
+from quatrain.reading.project import Lock, Project, load_project
 from quatrain.render import (
     DEFAULT_POETRY_VERSION,
     DOCKERFILE,

@@ -14,7 +14,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from quatrain import images, sbom
 from quatrain.pipeline import plan
-from quatrain.project import load_project
+from quatrain.reading.project import load_project
 from quatrain.resolution import resolve
 from unit.conftest import lock_text, locked, pep621, write_project
 

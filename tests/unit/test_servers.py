@@ -9,7 +9,7 @@ import pytest
 from quatrain import servers
 from quatrain.errors import ProjectError
 from quatrain.options import Options
-from quatrain.project import Lock, LockedPackage
+from quatrain.reading.project import Lock, LockedPackage
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import django_settings, source
-from quatrain.project import Project, load_project
-from quatrain.source import AppCandidate
+from quatrain import django_settings
+from quatrain.reading import source
+from quatrain.reading.project import Project, load_project
+from quatrain.reading.source import AppCandidate
 from unit.conftest import pep621, write_tree
 
 

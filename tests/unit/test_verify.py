@@ -15,7 +15,7 @@ from quatrain.detect import detect
 from quatrain.engine import Engine
 from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.options import Options
-from quatrain.project import Project, load_project
+from quatrain.reading.project import Project, load_project
 from quatrain.spec import Kind, ServeSpec
 from quatrain.verify import Check, verify_image
 from unit.conftest import lock_text, locked, pep621, write_project

@@ -6,11 +6,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from quatrain import source
 from quatrain.errors import DetectionError
 from quatrain.options import Options
-from quatrain.project import Lock, Project
-from quatrain.source import AppCandidate
+from quatrain.reading import source
+from quatrain.reading.project import Lock, Project
+from quatrain.reading.source import AppCandidate
 
 ASGI_FRAMEWORKS = ("fastapi", "starlette", "litestar", "quart")
 

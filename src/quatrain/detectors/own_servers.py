@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from quatrain import aiohttp_apps, servers, source
+from quatrain import aiohttp_apps, servers
 from quatrain.aiohttp_apps import AiohttpApp
 from quatrain.detectors.candidates import chosen_app, lock_of
 from quatrain.errors import DetectionError
 from quatrain.main_module import main_modules, run_module
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.reading import source
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 
 

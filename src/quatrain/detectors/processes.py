@@ -7,7 +7,7 @@ from typing import ClassVar
 from quatrain.detectors.candidates import only_candidate
 from quatrain.errors import DetectionError
 from quatrain.options import Options
-from quatrain.project import Project
+from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 
 

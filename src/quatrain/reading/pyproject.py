@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from packaging.version import InvalidVersion, Version
 
 from quatrain.errors import ProjectError
-from quatrain.lock import canonical_name
+from quatrain.reading.lock import canonical_name
 
 
 @dataclass(frozen=True, kw_only=True)

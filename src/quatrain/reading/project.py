@@ -12,12 +12,12 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from quatrain import package_files, pyproject, wheels
 from quatrain.errors import ProjectError
-from quatrain.lock import Lock, LockedPackage, canonical_name, load_lock, parse_toml
-from quatrain.package_files import PackageDir
-from quatrain.pyproject import PackageSource, inside
-from quatrain.revision import git_revision
+from quatrain.reading import package_files, pyproject, wheels
+from quatrain.reading.lock import Lock, LockedPackage, canonical_name, load_lock, parse_toml
+from quatrain.reading.package_files import PackageDir
+from quatrain.reading.pyproject import PackageSource, inside
+from quatrain.reading.revision import git_revision
 
 __all__ = [
     "Lock",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from quatrain.errors import ProjectError
-from quatrain.pyproject import INSIDE, Reader, inside
+from quatrain.reading.pyproject import INSIDE, Reader, inside
 
 
 @dataclass(frozen=True, kw_only=True)

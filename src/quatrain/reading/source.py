@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from quatrain.project import Project
+from quatrain.reading.project import Project
 
 # Factories known by name even when their body hides the constructor (`return build()`).
 FACTORY_NAMES = ("create_app", "make_app", "get_app", "get_application", "build_app", "app_factory")

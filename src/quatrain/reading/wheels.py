@@ -19,7 +19,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
 from quatrain import tables
-from quatrain.lock import Lock, LockedPackage, canonical_name
+from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 
 PKG_RESOURCES_FILE = "pkg-resources.toml"
 

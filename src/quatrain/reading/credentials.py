@@ -22,7 +22,7 @@ from urllib.parse import SplitResult, urlsplit
 import tomli_w
 
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.project import PackageSource, Project
+from quatrain.reading.project import PackageSource, Project
 
 if sys.version_info >= (3, 11):
     import tomllib
