@@ -18,7 +18,7 @@ from quatrain import __version__, pipeline, render
 from quatrain import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
-from quatrain.options import FIELDS, option_key, rule
+from quatrain.settings.options import FIELDS, option_key, rule
 from quatrain.verify import read_env_file
 
 F = TypeVar("F", bound=Callable[..., Any])

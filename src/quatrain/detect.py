@@ -24,9 +24,9 @@ from quatrain.detectors import (
 from quatrain.errors import DetectionError
 from quatrain.import_root import run_from_import_root
 from quatrain.main_module import MainModuleDetector, bot_script, main_modules, root_scripts
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 from quatrain.unserved import UNSERVED, Unserved
 

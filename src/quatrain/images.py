@@ -14,12 +14,12 @@ from packaging.specifiers import SpecifierSet
 
 from quatrain import system_packages, tables
 from quatrain.errors import ConfigurationError
-from quatrain.options import Options
 from quatrain.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.reading import wheels
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 from quatrain.reading.project import Project
 from quatrain.reading.wheels import minor_tuple
+from quatrain.settings.options import Options
 
 CONSTRAINTS_FILE = "build-constraints.toml"
 

@@ -17,9 +17,9 @@ from typing import ClassVar
 
 from quatrain.errors import DetectionError
 from quatrain.import_root import sibling_imports
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 from quatrain.unserved import UNSERVED
 

@@ -30,7 +30,7 @@ from quatrain.log import log
 from quatrain.reading import credentials
 from quatrain.reading.project import PackageSource, Project, canonical_name, load_project
 from quatrain.render import Layout, render
-from quatrain.resolution import ResolvedOptions, resolve
+from quatrain.settings.resolution import ResolvedOptions, resolve
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image
 

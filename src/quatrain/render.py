@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from quatrain import __version__, poetry_pins, quoting, sbom
 from quatrain.images import BaseImages, LockNeeds
 from quatrain.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
-from quatrain.options import Options
 from quatrain.quoting import Expansion
 from quatrain.reading.credentials import variables
 from quatrain.reading.kept_dirs import kept_dirs
 from quatrain.reading.lock import LockedPackage
 from quatrain.reading.project import Project, canonical_name
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
 DEFAULT_POETRY_VERSION = "2.5.1"

@@ -8,8 +8,8 @@ import shlex
 from typing import Any
 
 from quatrain import render
-from quatrain.options import FIELDS, as_plain, option_key
 from quatrain.pipeline import Plan
+from quatrain.settings.options import FIELDS, as_plain, option_key
 
 
 def describe(plan: Plan) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from packageurl import PackageURL
 
 from quatrain import __version__
 from quatrain.images import BaseImages, LockNeeds
-from quatrain.options import Options
 from quatrain.reading import wheels
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 
 # Where the production image keeps it: the FHS place for a package's documentation, outside
 # /app (which holds the user's sources) and outside the venv (which is the lock's alone).

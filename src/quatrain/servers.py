@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quatrain.errors import ProjectError
-from quatrain.options import Options
 from quatrain.reading.lock import LockedPackage
 from quatrain.reading.project import Lock
 from quatrain.reading.wheels import minor_tuple
+from quatrain.settings.options import Options
 
 # gunicorn's own ASGI worker is stable from 25.1 (docs/content/2026-news.md).
 GUNICORN_ASGI_FROM = (25, 1)

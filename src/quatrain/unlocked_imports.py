@@ -9,10 +9,10 @@ count: an import inside `try:` or a function may be optional, and is the project
 
 from __future__ import annotations
 
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.lock import LockedPackage, canonical_name
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 
 
 def warnings(project: Project, options: Options, app_module: str | None = None) -> list[str]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from quatrain.detect import detect
-from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
+from quatrain.settings.options import Options
 from unit.conftest import flask_project
 
 FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"

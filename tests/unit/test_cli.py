@@ -10,9 +10,9 @@ import pytest
 
 from quatrain import __version__
 from quatrain.__main__ import main
-from quatrain.options import FIELDS, option_key
 from quatrain.pipeline import plan
 from quatrain.report import as_text
+from quatrain.settings.options import FIELDS, option_key
 from unit.conftest import flask_project, lock_text, locked, pep621
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"

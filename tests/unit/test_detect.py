@@ -14,9 +14,9 @@ import pytest
 
 from quatrain.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
-from quatrain.options import Options, Serve
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
+from quatrain.settings.options import Options, Serve
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 FACTORY = """

@@ -9,9 +9,9 @@ import pytest
 
 from quatrain.detect import detect
 from quatrain.errors import DetectionError
-from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
+from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, write_project
 
 APP = "import config\nfrom fastapi import FastAPI\n\napp = FastAPI(title=config.TITLE)\n"

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import quoting, schema
+from quatrain import quoting
 from quatrain.errors import ProjectError
-from quatrain.options import Options
 from quatrain.reading.lock import Lock, LockedPackage
 from quatrain.reading.project import load_project
 from quatrain.reading.pyproject import inside
 from quatrain.servers import asgi_development, asgi_server
+from quatrain.settings import schema
+from quatrain.settings.options import Options
 from unit.conftest import FLASK_LOCK, flask_project, locked, pep621
 
 # --- symlink loops: a traceback (RuntimeError from Path.resolve before Python 3.13) ----------

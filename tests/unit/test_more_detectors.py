@@ -13,8 +13,8 @@ import pytest
 
 from quatrain.detect import ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
-from quatrain.options import Options
 from quatrain.reading.project import Project, load_project
+from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, pep621, write_project
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")

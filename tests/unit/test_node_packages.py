@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from quatrain.detect import detect
-from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
 from quatrain.render import DOCKERFILE
+from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, write_project
 
 SETTINGS = (

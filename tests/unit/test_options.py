@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from quatrain.errors import ConfigurationError
-from quatrain.options import FIELDS, Options, Source, as_plain, option_key, rule
-from quatrain.resolution import ResolvedOptions, resolve
+from quatrain.settings.options import FIELDS, Options, Source, as_plain, option_key, rule
+from quatrain.settings.resolution import ResolvedOptions, resolve
 
 LAYERS: list[Source] = ["pyproject", "env", "flag"]
 

@@ -14,7 +14,6 @@ from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
 from quatrain.images import BaseImages
 from quatrain.instructions import env_block
-from quatrain.options import Options
 from quatrain.pipeline import plan
 from quatrain.quoting import Expansion
 from quatrain.reading.project import Lock, Project, load_project
@@ -27,6 +26,7 @@ from quatrain.render import (
     render,
     sources_to_copy,
 )
+from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "flask-app"

@@ -17,10 +17,10 @@ import pytest
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
 from quatrain.images import BaseImages, LockNeeds
-from quatrain.options import Options
 from quatrain.pipeline import layout_of, plan
 from quatrain.reading.project import load_project
 from quatrain.render import DOCKERFILE, render
+from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, write_tree
 from unit.test_quoting import Command, Expanded, buildkit_word, parse
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.options import FIELDS, option_key
 from quatrain.pipeline import Plan, plan
 from quatrain.report import as_json, as_text, describe
+from quatrain.settings.options import FIELDS, option_key
 from quatrain.spec import ServeSpec
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 

@@ -15,7 +15,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from quatrain import images, sbom
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
-from quatrain.resolution import resolve
+from quatrain.settings.resolution import resolve
 from unit.conftest import lock_text, locked, pep621, write_project
 
 if sys.version_info >= (3, 11):

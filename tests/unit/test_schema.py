@@ -15,8 +15,8 @@ import pytest
 from packaging.version import Version
 
 from quatrain.images import DEBIAN_RELEASES
-from quatrain.options import FIELDS, Options, as_plain, json_schema, option_key
-from quatrain.schema import RULES, SCHEMA_FILE, get_schema
+from quatrain.settings.options import FIELDS, Options, as_plain, json_schema, option_key
+from quatrain.settings.schema import RULES, SCHEMA_FILE, get_schema
 
 
 def shipped() -> dict[str, Any]:

@@ -8,8 +8,8 @@ import pytest
 
 from quatrain import servers
 from quatrain.errors import ProjectError
-from quatrain.options import Options
 from quatrain.reading.project import Lock, LockedPackage
+from quatrain.settings.options import Options
 
 GUNICORN = ("gunicorn", "--graceful-timeout=8")
 TMP_DIR = "--worker-tmp-dir=/dev/shm"

@@ -14,8 +14,8 @@ from quatrain import cmd, pipeline, verify
 from quatrain.detect import detect
 from quatrain.engine import Engine
 from quatrain.errors import ConfigurationError, VerifyError
-from quatrain.options import Options
 from quatrain.reading.project import Project, load_project
+from quatrain.settings.options import Options
 from quatrain.spec import Kind, ServeSpec
 from quatrain.verify import Check, verify_image
 from unit.conftest import lock_text, locked, pep621, write_project

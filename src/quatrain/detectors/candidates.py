@@ -7,10 +7,10 @@ import ast
 import dataclasses
 
 from quatrain.errors import DetectionError
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.project import Lock, Project
 from quatrain.reading.source import AppCandidate
+from quatrain.settings.options import Options
 
 ASGI_FRAMEWORKS = ("fastapi", "starlette", "litestar", "quart")
 

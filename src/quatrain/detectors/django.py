@@ -10,9 +10,9 @@ from typing import ClassVar
 from quatrain import django_settings, servers
 from quatrain.detectors.candidates import lock_of
 from quatrain.errors import DetectionError
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.project import Lock, Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
 # Static-file storages outside the image: django-storages (S3, Google Cloud, Azure, SFTP, ...)

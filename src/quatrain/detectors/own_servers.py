@@ -11,9 +11,9 @@ from quatrain.aiohttp_apps import AiohttpApp
 from quatrain.detectors.candidates import chosen_app, lock_of
 from quatrain.errors import DetectionError
 from quatrain.main_module import main_modules, run_module
-from quatrain.options import Options
 from quatrain.reading import source
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
 

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from quatrain.detectors.candidates import only_candidate
 from quatrain.errors import DetectionError
-from quatrain.options import Options
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
 

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from quatrain import dash_app, servers
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS, chosen_app, lock_of, only_candidate
-from quatrain.options import Options
 from quatrain.reading.project import Project
+from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
 # Flask's development server, with the debugger and the reloader (FLASK_DEBUG=1).

@@ -1,9 +1,9 @@
 """Every option, one name everywhere, one rule each: the fields of `Options`, their help, and
-the JSON schema of [tool.quatrain] made from them. `quatrain.resolution` reads them from their
+the JSON schema of [tool.quatrain] made from them. `settings.resolution` reads them from their
 layers.
 
 The TOML key `base-image` is the variable `QUATRAIN_BASE_IMAGE`, the flag `--base-image` and the
-field `base_image`. Each field has its `Rule` in `quatrain.schema.RULES`: the JSON schema that
+field `base_image`. Each field has its `Rule` in `settings.schema.RULES`: the JSON schema that
 every layer's value is validated by.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quatrain import schema
-from quatrain.schema import Rule
+from quatrain.settings import schema
+from quatrain.settings.schema import Rule
 
 BuildFlavor = Literal["auto", "slim", "full"]
 DebianRelease = Literal["trixie", "bookworm"]

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from quatrain import schema
 from quatrain.errors import ConfigurationError
-from quatrain.options import ENV_PREFIX, FIELDS, Options, Source, option_key, plain, rule
+from quatrain.settings import schema
+from quatrain.settings.options import ENV_PREFIX, FIELDS, Options, Source, option_key, plain, rule
 
 
 @dataclass(frozen=True, kw_only=True)

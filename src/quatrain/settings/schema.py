@@ -1,10 +1,10 @@
 """The rules an option's value must follow, as JSON schema, and the schema file they make.
 
 `RULES` gives each field of `Options` a `Rule`: the JSON schema of one value and the same
-rule in words for error messages. `quatrain.options.json_schema()` assembles them into the
+rule in words for error messages. `quatrain.settings.options.json_schema()` assembles them into the
 schema of [tool.quatrain], shipped as resources/quatrain.schema.json for editors and
 validate-pyproject (entry point `get_schema`); a test keeps the file equal to it. Regenerate
-it with `python -m quatrain.schema > src/quatrain/resources/quatrain.schema.json`.
+it with `python -m quatrain.settings.schema > src/quatrain/resources/quatrain.schema.json`.
 
 Every layer (pyproject, environment, flags) checks its values with `problem`, a real JSON
 schema validator (Draft 7) over these same rules, so a value is refused the same way
@@ -287,7 +287,7 @@ def get_schema(tool_name: str = "quatrain") -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    from quatrain.options import json_schema  # options builds on this module
+    from quatrain.settings.options import json_schema  # options builds on this module
 
     json.dump(json_schema(), sys.stdout, indent=2)
     sys.stdout.write("\n")
