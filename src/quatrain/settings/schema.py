@@ -1,10 +1,10 @@
 """The rules an option's value must follow, as JSON schema, and the schema file they make.
 
 `RULES` gives each field of `Options` a `Rule`: the JSON schema of one value and the same
-rule in words for error messages. `quatrain.settings.options.json_schema()` assembles them into the
-schema of [tool.quatrain], shipped as resources/quatrain.schema.json for editors and
-validate-pyproject (entry point `get_schema`); a test keeps the file equal to it. Regenerate
-it with `python -m quatrain.settings.schema > src/quatrain/resources/quatrain.schema.json`.
+rule in words for error messages. `options.json_schema()` assembles them into the schema of
+[tool.quatrain], shipped as resources/quatrain.schema.json for editors and validate-pyproject
+(entry point `get_schema`); a test keeps the file equal to it. Regenerate it with
+`python -m quatrain.settings > src/quatrain/settings/resources/quatrain.schema.json`.
 
 Every layer (pyproject, environment, flags) checks its values with `problem`, a real JSON
 schema validator (Draft 7) over these same rules, so a value is refused the same way
@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
@@ -284,10 +283,3 @@ def get_schema(tool_name: str = "quatrain") -> dict[str, Any]:
     )
     schema: dict[str, Any] = json.loads(text_)
     return schema
-
-
-if __name__ == "__main__":
-    from quatrain.settings.options import json_schema  # options builds on this module
-
-    json.dump(json_schema(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
