@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from quatrain import system_packages, tables
+from quatrain import pkg_resources, system_packages, tables
 from quatrain.errors import ConfigurationError
 from quatrain.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.reading import wheels
@@ -187,7 +187,7 @@ def lock_needs(
     needs = LockNeeds(
         build_packages=found.build,
         runtime_packages=tuple(sorted({*found.runtime, *loaded})),
-        setuptools=wheels.needs_setuptools(project.lock, runtime),
+        setuptools=pkg_resources.needs_setuptools(project.lock, runtime),
         build_constraints=build_constraints(project.lock, images.source_builds),
         unhashed=unhashed,
     )

@@ -13,15 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-from packaging.version import InvalidVersion
 
-from quatrain import tables
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
-
-PKG_RESOURCES_FILE = "pkg-resources.toml"
 
 ARCHITECTURE = "x86_64"
 # glibc of each Debian release: manylinux_2_N wheels need N at most this.
@@ -111,35 +106,6 @@ def _edge_applies(marker: str, target: Target | None) -> bool:
     if not marker or "extra" in marker or target is None:
         return True
     return applies(LockedPackage(name="", version="", groups=(), markers=marker), target)
-
-
-def needs_setuptools(lock: Lock, runtime: Iterable[LockedPackage]) -> bool:
-    """A runtime package needs setuptools (for pkg_resources) and the lock does not hold it:
-    Poetry before 1.4 left setuptools out of every lock, and often out of the dependencies."""
-    if lock.package("setuptools") is not None:
-        return False
-    known = _pkg_resources_users()
-    return any(
-        "setuptools" in p.requires
-        or (
-            canonical_name(p.name) in known
-            and _version_in(p.version, known[canonical_name(p.name)])
-        )
-        for p in runtime
-    )
-
-
-@cache
-def _pkg_resources_users() -> dict[str, str]:
-    packages = tables.read_table(PKG_RESOURCES_FILE)["packages"]
-    return {canonical_name(k): str(v) for k, v in packages.items()}
-
-
-def _version_in(version: str, specifier: str) -> bool:
-    try:
-        return SpecifierSet(specifier).contains(version, prereleases=True)
-    except InvalidVersion:
-        return True  # a version pip cannot read: assume it is one that needs setuptools
 
 
 def has_compiled_code(package: LockedPackage) -> bool:
