@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from quatrain import __version__, poetry_pins, quoting, sbom
-from quatrain.images import BaseImages, LockNeeds
+from quatrain import __version__, quoting, sbom
+from quatrain.choosing import poetry_pins
+from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
 from quatrain.quoting import Expansion
 from quatrain.reading.credentials import variables

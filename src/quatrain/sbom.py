@@ -25,7 +25,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from quatrain import __version__
-from quatrain.images import BaseImages, LockNeeds
+from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.reading import wheels
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 from quatrain.reading.project import Project

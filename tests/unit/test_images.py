@@ -7,15 +7,15 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.images import BaseImages, check_debian_release
-from quatrain.python_choice import (
+from quatrain.choosing.images import BaseImages, check_debian_release
+from quatrain.choosing.python_choice import (
     OFFICIAL_PYTHONS,
     PythonChoice,
     choose_python,
     end_of_life_warning,
     to_specifier_set,
 )
+from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.reading.lock import Lock, load_lock
 from quatrain.reading.wheels import runtime_packages
 from unit.conftest import lock_text, locked

@@ -4,9 +4,9 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from quatrain.choosing.poetry_pins import export_plugin_for, parse_table, poetry_releases, table
+from quatrain.choosing.python_choice import OFFICIAL_PYTHONS
 from quatrain.errors import ConfigurationError
-from quatrain.poetry_pins import export_plugin_for, parse_table, poetry_releases, table
-from quatrain.python_choice import OFFICIAL_PYTHONS
 
 NEWEST_POETRY = "2.5.1"
 NEWEST_PLUGIN = "1.10.1"

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from quatrain import __version__, poetry_pins
+from quatrain import __version__
+from quatrain.choosing import poetry_pins
+from quatrain.choosing.images import BaseImages
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
-from quatrain.images import BaseImages
 from quatrain.instructions import env_block
 from quatrain.pipeline import plan
 from quatrain.quoting import Expansion

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.detect import detect
 from quatrain.errors import ConfigurationError
-from quatrain.images import BaseImages, LockNeeds
 from quatrain.pipeline import layout_of, plan
 from quatrain.reading.project import load_project
 from quatrain.render import DOCKERFILE, render

@@ -14,13 +14,18 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from packaging.version import Version
 
-from quatrain.images import DEBIAN_RELEASES
+from quatrain.choosing.images import DEBIAN_RELEASES
 from quatrain.settings.options import FIELDS, Options, as_plain, json_schema, option_key
 from quatrain.settings.schema import RULES, SCHEMA_FILE, get_schema
 
 
 def shipped() -> dict[str, Any]:
-    text = files("quatrain").joinpath("resources").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    text = (
+        files("quatrain.settings")
+        .joinpath("resources")
+        .joinpath(SCHEMA_FILE)
+        .read_text(encoding="utf-8")
+    )
     schema: dict[str, Any] = json.loads(text)
     return schema
 

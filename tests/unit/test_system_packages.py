@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from packaging.utils import canonicalize_name
 
-from quatrain.errors import ConfigurationError
-from quatrain.images import DEBIAN_RELEASES
-from quatrain.system_packages import (
+from quatrain.choosing.images import DEBIAN_RELEASES
+from quatrain.choosing.system_packages import (
     TABLE_FILE,
     SystemPackages,
     loaded_libraries,
@@ -18,6 +17,7 @@ from quatrain.system_packages import (
     system_packages,
     table,
 )
+from quatrain.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,7 +57,7 @@ REQUIRED = (
 
 
 def raw_table() -> dict[str, Any]:
-    text = files("quatrain").joinpath("resources").joinpath(TABLE_FILE).read_text("utf-8")
+    text = files("quatrain.choosing").joinpath("resources").joinpath(TABLE_FILE).read_text("utf-8")
     return tomllib.loads(text)
 
 

@@ -279,7 +279,10 @@ def document(
 def get_schema(tool_name: str = "quatrain") -> dict[str, Any]:
     """The shipped schema, for validate-pyproject's tool_schema entry point."""
     text_ = (
-        files("quatrain").joinpath("resources").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+        files("quatrain.settings")
+        .joinpath("resources")
+        .joinpath(SCHEMA_FILE)
+        .read_text(encoding="utf-8")
     )
     schema: dict[str, Any] = json.loads(text_)
     return schema

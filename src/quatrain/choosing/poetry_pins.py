@@ -17,7 +17,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from quatrain import tables
+from quatrain.choosing import tables
 from quatrain.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):

@@ -10,7 +10,7 @@ from functools import cache
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion
 
-from quatrain import tables
+from quatrain.choosing import tables
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 
 PKG_RESOURCES_FILE = "pkg-resources.toml"

@@ -15,7 +15,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from quatrain import tables
+from quatrain.choosing import tables
 from quatrain.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):

@@ -16,7 +16,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from quatrain import tables
+from quatrain.choosing import tables
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.reading import wheels
 from quatrain.reading.lock import Lock, LockedPackage

@@ -12,9 +12,9 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from quatrain import pkg_resources, system_packages, tables
+from quatrain.choosing import pkg_resources, system_packages, tables
+from quatrain.choosing.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.errors import ConfigurationError
-from quatrain.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.reading import wheels
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 from quatrain.reading.project import Project

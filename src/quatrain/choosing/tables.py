@@ -1,5 +1,5 @@
-"""The tables of facts quatrain ships as data (src/quatrain/resources/*.toml), read from the
-installed package; each module that owns a table parses and checks its own."""
+"""The tables of facts the choices are made from, shipped as data (choosing/resources/*.toml)
+and read from the installed package; each module that owns a table parses and checks its own."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 
 def resource_text(name: str) -> str:
-    return files("quatrain").joinpath("resources").joinpath(name).read_text(encoding="utf-8")
+    return (
+        files("quatrain.choosing").joinpath("resources").joinpath(name).read_text(encoding="utf-8")
+    )
 
 
 @cache
