@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import build_inputs, build_outputs, generated, quoting, registry, unlocked_imports
+from quatrain import build_inputs, build_outputs, generated, quoting, registry
 from quatrain import engine as engine_module
 from quatrain.choosing import images
-from quatrain.detect import detect
+from quatrain.detectors import unlocked_imports
+from quatrain.detectors.detect import detect
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options

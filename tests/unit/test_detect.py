@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detect import DETECTORS, ServeSpec, detect
+from quatrain.detectors.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detect import ServeSpec, detect
 from quatrain.detectors import AsgiDetector, ConsoleScriptDetector, DjangoDetector
+from quatrain.detectors.detect import ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options

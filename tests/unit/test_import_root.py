@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.errors import DetectionError
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project

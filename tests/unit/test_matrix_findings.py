@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from quatrain import quoting
+from quatrain.detectors.servers import asgi_development, asgi_server
 from quatrain.errors import ProjectError
 from quatrain.reading.lock import Lock, LockedPackage
 from quatrain.reading.project import load_project
 from quatrain.reading.pyproject import inside
-from quatrain.servers import asgi_development, asgi_server
 from quatrain.settings import schema
 from quatrain.settings.options import Options
 from unit.conftest import FLASK_LOCK, flask_project, locked, pep621

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detect import ServeSpec, detect
+from quatrain.detectors.detect import ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
 from quatrain.render import DOCKERFILE

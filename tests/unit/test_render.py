@@ -12,7 +12,7 @@ import pytest
 from quatrain import __version__
 from quatrain.choosing import poetry_pins
 from quatrain.choosing.images import BaseImages
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.errors import ConfigurationError
 from quatrain.instructions import env_block
 from quatrain.pipeline import plan

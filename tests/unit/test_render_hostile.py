@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from quatrain.choosing.images import BaseImages, LockNeeds
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.errors import ConfigurationError
 from quatrain.pipeline import layout_of, plan
 from quatrain.reading.project import load_project

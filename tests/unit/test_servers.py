@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from quatrain import servers
+from quatrain.detectors import servers
 from quatrain.errors import ProjectError
 from quatrain.reading.project import Lock, LockedPackage
 from quatrain.settings.options import Options

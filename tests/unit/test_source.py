@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import django_settings
+from quatrain.detectors import django_settings
 from quatrain.reading import source
 from quatrain.reading.project import Project, load_project
 from quatrain.reading.source import AppCandidate

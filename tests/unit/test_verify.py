@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from quatrain import cmd, pipeline, verify
-from quatrain.detect import detect
+from quatrain.detectors.detect import detect
 from quatrain.engine import Engine
 from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.reading.project import Project, load_project

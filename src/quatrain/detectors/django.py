@@ -7,7 +7,7 @@ import ast
 import dataclasses
 from typing import ClassVar
 
-from quatrain import django_settings, servers
+from quatrain.detectors import django_settings, servers
 from quatrain.detectors.candidates import lock_of
 from quatrain.errors import DetectionError
 from quatrain.reading import source

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from quatrain import aiohttp_apps, servers
-from quatrain.aiohttp_apps import AiohttpApp
+from quatrain.detectors import aiohttp_apps, servers
+from quatrain.detectors.aiohttp_apps import AiohttpApp
 from quatrain.detectors.candidates import chosen_app, lock_of
+from quatrain.detectors.main_module import main_modules, run_module
 from quatrain.errors import DetectionError
-from quatrain.main_module import main_modules, run_module
 from quatrain.reading import source
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options

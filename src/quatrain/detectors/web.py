@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from quatrain import dash_app, servers
+from quatrain.detectors import dash_app, servers
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS, chosen_app, lock_of, only_candidate
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options

@@ -15,13 +15,13 @@ import ast
 from pathlib import Path
 from typing import ClassVar
 
+from quatrain.detectors.import_root import sibling_imports
+from quatrain.detectors.unserved import UNSERVED
 from quatrain.errors import DetectionError
-from quatrain.import_root import sibling_imports
 from quatrain.reading import source
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
-from quatrain.unserved import UNSERVED
 
 
 def main_modules(project: Project) -> list[str]:

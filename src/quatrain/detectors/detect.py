@@ -21,14 +21,19 @@ from quatrain.detectors import (
     SanicDetector,
     StreamlitDetector,
 )
+from quatrain.detectors.import_root import run_from_import_root
+from quatrain.detectors.main_module import (
+    MainModuleDetector,
+    bot_script,
+    main_modules,
+    root_scripts,
+)
+from quatrain.detectors.unserved import UNSERVED, Unserved
 from quatrain.errors import DetectionError
-from quatrain.import_root import run_from_import_root
-from quatrain.main_module import MainModuleDetector, bot_script, main_modules, root_scripts
 from quatrain.reading import source
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
-from quatrain.unserved import UNSERVED, Unserved
 
 __all__ = ["DETECTORS", "Detector", "ServeSpec", "detect"]
 
