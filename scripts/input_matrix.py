@@ -46,7 +46,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 # The port of BuildKit's ProcessWord that tests/unit/test_quoting.py checks against BuildKit's
 # own test words: one lexer for the tests and the matrix.
-from quatrain import errors, quoting  # noqa: E402
+from quatrain import errors
+from quatrain.dockerfile import quoting  # noqa: E402
 from quatrain.reading.project import content_hash  # noqa: E402
 from unit.test_quoting import Expanded, Unterminated, buildkit_word  # noqa: E402
 

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quatrain import generated
+from quatrain.dockerfile import generated
+from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
+from quatrain.dockerfile.render import DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log
 from quatrain.reading import credentials
-from quatrain.render import DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
     from quatrain.pipeline import BuildRequest, Plan

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import build_inputs, build_outputs, generated, quoting, registry
+from quatrain import build_inputs, build_outputs, registry
 from quatrain import engine as engine_module
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect
+from quatrain.dockerfile import generated, quoting
+from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
+from quatrain.dockerfile.render import Layout, render
 from quatrain.errors import ProjectError, VerifyError
-from quatrain.instructions import CA_BUNDLE_SECRET
 from quatrain.log import log
 from quatrain.reading import credentials
 from quatrain.reading.project import PackageSource, Project, canonical_name, load_project
-from quatrain.render import Layout, render
 from quatrain.settings.resolution import ResolvedOptions, resolve
 from quatrain.spec import ServeSpec
 from quatrain.verify import VerifyResult, verify_image

@@ -7,7 +7,7 @@ import json
 import shlex
 from typing import Any
 
-from quatrain import render
+from quatrain.dockerfile import render
 from quatrain.pipeline import Plan
 from quatrain.settings.options import FIELDS, as_plain, option_key
 

@@ -14,8 +14,8 @@ from engine_support import Quatrain, locked_copy
 from test_sbom import LIST_DISTRIBUTIONS, in_image, listed
 
 from quatrain import engine as engine_module
+from quatrain.dockerfile.sbom import SBOM_PATH
 from quatrain.reading.lock import canonical_name
-from quatrain.sbom import SBOM_PATH
 
 
 def test_a_flask_app_without_gunicorn_in_its_lock_is_served_by_the_pinned_one(

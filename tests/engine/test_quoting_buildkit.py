@@ -11,7 +11,7 @@ from pathlib import Path
 from engine_support import docker
 
 from quatrain import engine as engine_module
-from quatrain import quoting
+from quatrain.dockerfile import quoting
 
 # The stand-in base image the test bed provides; never pulled.
 BASE = "python:3.11-slim-bookworm"

@@ -13,8 +13,8 @@ from cyclonedx.validation.json import JsonStrictValidator
 from engine_support import Quatrain, docker, locked_copy
 
 from quatrain import engine as engine_module
+from quatrain.dockerfile.sbom import SBOM_PATH
 from quatrain.reading.lock import canonical_name
-from quatrain.sbom import SBOM_PATH
 
 # What importlib.metadata finds on the venv's sys.path: every installed distribution.
 LIST_DISTRIBUTIONS = (

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from quatrain import pipeline
-from quatrain.render import DOCKERFILE
+from quatrain.dockerfile.render import DOCKERFILE
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "flask-app"
 VARIANTS: dict[str, dict[str, Any]] = {

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from quatrain.dockerfile.render import DOCKERFILE
 from quatrain.pipeline import plan
-from quatrain.render import DOCKERFILE
 from unit.test_node_packages import BOTH, _site
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from quatrain.dockerfile.generated import Written, is_generated, is_unedited, stamp, write
 from quatrain.errors import WriteError
-from quatrain.generated import Written, is_generated, is_unedited, stamp, write
 
 DOCKERFILE = "# Dockerfile for shop.\n# Edit it freely.\n\nFROM python:3.12-slim\n"
 IGNORE = "# Keeps the context small.\n.git\n"

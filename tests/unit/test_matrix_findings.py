@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import quoting
 from quatrain.detectors.servers import asgi_development, asgi_server
+from quatrain.dockerfile import quoting
 from quatrain.errors import ProjectError
 from quatrain.reading.lock import Lock, LockedPackage
 from quatrain.reading.project import load_project

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from quatrain.detectors.detect import detect
+from quatrain.dockerfile.render import DOCKERFILE
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
-from quatrain.render import DOCKERFILE
 from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, write_project
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quatrain import quoting
+from quatrain.dockerfile import quoting
 from quatrain.errors import ConfigurationError
 
 

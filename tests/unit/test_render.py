@@ -13,12 +13,9 @@ from quatrain import __version__
 from quatrain.choosing import poetry_pins
 from quatrain.choosing.images import BaseImages
 from quatrain.detectors.detect import detect
-from quatrain.errors import ConfigurationError
-from quatrain.instructions import env_block
-from quatrain.pipeline import plan
-from quatrain.quoting import Expansion
-from quatrain.reading.project import Lock, Project, load_project
-from quatrain.render import (
+from quatrain.dockerfile.instructions import env_block
+from quatrain.dockerfile.quoting import Expansion
+from quatrain.dockerfile.render import (
     DEFAULT_POETRY_VERSION,
     DOCKERFILE,
     DOCKERIGNORE,
@@ -27,6 +24,9 @@ from quatrain.render import (
     render,
     sources_to_copy,
 )
+from quatrain.errors import ConfigurationError
+from quatrain.pipeline import plan
+from quatrain.reading.project import Lock, Project, load_project
 from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 

@@ -16,10 +16,10 @@ import pytest
 
 from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.detectors.detect import detect
+from quatrain.dockerfile.render import DOCKERFILE, render
 from quatrain.errors import ConfigurationError
 from quatrain.pipeline import layout_of, plan
 from quatrain.reading.project import load_project
-from quatrain.render import DOCKERFILE, render
 from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, write_tree
 from unit.test_quoting import Command, Expanded, buildkit_word, parse

@@ -12,8 +12,8 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from quatrain import sbom
 from quatrain.choosing import images
+from quatrain.dockerfile import sbom
 from quatrain.pipeline import plan
 from quatrain.reading.project import load_project
 from quatrain.settings.resolution import resolve

@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 
 import jinja2
 
-from quatrain import quoting
-from quatrain.quoting import Expansion
+from quatrain.dockerfile import quoting
+from quatrain.dockerfile.quoting import Expansion
 
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("quatrain"),
+        loader=jinja2.PackageLoader("quatrain.dockerfile"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

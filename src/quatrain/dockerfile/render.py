@@ -6,11 +6,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from quatrain import __version__, quoting, sbom
+from quatrain import __version__
 from quatrain.choosing import poetry_pins
 from quatrain.choosing.images import BaseImages, LockNeeds
-from quatrain.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
-from quatrain.quoting import Expansion
+from quatrain.dockerfile import quoting, sbom
+from quatrain.dockerfile.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
+from quatrain.dockerfile.quoting import Expansion
 from quatrain.reading.credentials import variables
 from quatrain.reading.kept_dirs import kept_dirs
 from quatrain.reading.lock import LockedPackage
