@@ -26,7 +26,7 @@ sys.path[:0] = [str(Path(__file__).parents[1] / "tests" / "engine")]
 import package_index  # noqa: E402
 from engine_support import IMAGE_OPTIONS, docker_binary, locked_copy  # noqa: E402
 
-from quatrain import engine as engine_module  # noqa: E402
+from quatrain.engines import engine as engine_module  # noqa: E402
 
 BUILDAH_CACHE = Path("/var/tmp/buildah-cache")  # RUN --mount=type=cache of root's Podman 4.3
 TAG = "quatrain-bench-podman:latest"

@@ -29,7 +29,7 @@ import package_index  # noqa: E402
 from engine_support import IMAGE_OPTIONS, build_steps, docker_binary, locked_copy  # noqa: E402
 from shipping import ephemeral_port, start_engine_b, start_registry  # noqa: E402
 
-from quatrain import engine as engine_module  # noqa: E402
+from quatrain.engines import engine as engine_module  # noqa: E402
 
 
 def quatrain(engine: engine_module.Engine, *args: str) -> tuple[float, str]:

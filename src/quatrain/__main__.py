@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from quatrain import __version__, pipeline
-from quatrain import engine as engine_module
 from quatrain.dockerfile import render
+from quatrain.engines import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
 from quatrain.settings.options import FIELDS, option_key, rule

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quatrain import engine as engine_module
 from quatrain import registry, sbom_push
 from quatrain.dockerfile import sbom
+from quatrain.engines import engine as engine_module
 from quatrain.log import log
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from quatrain import build_inputs, build_outputs, registry
-from quatrain import engine as engine_module
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
 from quatrain.dockerfile.render import Layout, render
+from quatrain.engines import engine as engine_module
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.reading import credentials

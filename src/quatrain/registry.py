@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from quatrain import cmd
-from quatrain.engine import Engine, EngineKind, Outputs
+from quatrain.engines.engine import Engine, EngineKind, Outputs
 from quatrain.errors import RegistryError
 from quatrain.log import log
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quatrain import cmd, start_failures
-from quatrain import engine as engine_module
-from quatrain.engine import Engine
+from quatrain.engines import engine as engine_module
+from quatrain.engines.engine import Engine
 from quatrain.errors import ConfigurationError
 from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec

@@ -23,7 +23,7 @@ from shipping import (  # noqa: F401 - session fixtures: registries, engine B, b
     registry,
 )
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 PROJECTS = Path(__file__).parents[1] / "projects"
 # The stand-in images the test bed provides; see scripts/testbed.sh.

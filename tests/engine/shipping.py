@@ -25,7 +25,7 @@ import bcrypt
 import pytest
 from engine_support import Quatrain, docker_binary
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 # The stand-in images engine B needs to build the test projects without a registry of images.
 BASE_IMAGES = ("python:3.11-slim-bookworm",)

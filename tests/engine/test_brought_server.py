@@ -13,8 +13,8 @@ from pathlib import Path
 from engine_support import Quatrain, locked_copy
 from test_sbom import LIST_DISTRIBUTIONS, in_image, listed
 
-from quatrain import engine as engine_module
 from quatrain.dockerfile.sbom import SBOM_PATH
+from quatrain.engines import engine as engine_module
 from quatrain.reading.lock import canonical_name
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine_support import Quatrain, build_steps, docker, locked_copy
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 def step_cached(steps: dict[str, bool], fragment: str) -> bool:

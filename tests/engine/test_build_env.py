@@ -9,7 +9,7 @@ from pathlib import Path
 from engine_support import Quatrain, docker, locked_copy
 from test_private_source import occurrences
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(

@@ -12,7 +12,7 @@ from engine_support import Quatrain, docker, locked_copy
 from shipping import Registry
 from test_private_source import occurrences
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 def test_verify_builds_and_checks_both_images_through_buildx(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine_support import PROJECTS, Quatrain, docker
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 def locked_monorepo(tmp_path: Path, index_url: str) -> Path:

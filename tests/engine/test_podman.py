@@ -24,7 +24,7 @@ from shipping import BASE_IMAGES, QuatrainWith, Registry
 from test_push_and_cache import edit
 from test_seed_usages import http_status
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from engine_support import PROJECTS, PrivateIndex, Quatrain, docker
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 SOURCE = "private-repo"
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from engine_support import docker
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 from quatrain.verify import PROBE
 
 PORT = 18181

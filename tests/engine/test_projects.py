@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 if sys.version_info >= (3, 11):
     import tomllib

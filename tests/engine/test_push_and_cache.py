@@ -16,7 +16,7 @@ import pytest
 from engine_support import Quatrain, build_steps, docker, locked_copy
 from shipping import QuatrainWith, Registry
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 
 pytestmark = pytest.mark.registry
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from engine_support import docker
 
-from quatrain import engine as engine_module
 from quatrain.dockerfile import quoting
+from quatrain.engines import engine as engine_module
 
 # The stand-in base image the test bed provides; never pulled.
 BASE = "python:3.11-slim-bookworm"

@@ -12,8 +12,8 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from engine_support import Quatrain, docker, locked_copy
 
-from quatrain import engine as engine_module
 from quatrain.dockerfile.sbom import SBOM_PATH
+from quatrain.engines import engine as engine_module
 from quatrain.reading.lock import canonical_name
 
 # What importlib.metadata finds on the venv's sys.path: every installed distribution.

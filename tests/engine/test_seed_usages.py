@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy, stage_names
 
-from quatrain import engine as engine_module
+from quatrain.engines import engine as engine_module
 from quatrain.verify import PROBE
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quatrain import cmd, registry
-from quatrain.engine import (
+from quatrain.engines.engine import (
     Engine,
     Outputs,
     binary_for,

@@ -11,7 +11,7 @@ import pytest
 
 from quatrain import build_outputs, cmd, pipeline, registry
 from quatrain.__main__ import main
-from quatrain.engine import Engine, Outputs, build_argv, builder_driver
+from quatrain.engines.engine import Engine, Outputs, build_argv, builder_driver
 from quatrain.errors import EngineError, RegistryError
 from unit.conftest import flask_project
 

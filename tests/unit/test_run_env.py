@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from quatrain import engine as engine_module
 from quatrain import pipeline
 from quatrain.__main__ import main
+from quatrain.engines import engine as engine_module
 from unit.conftest import flask_project
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"

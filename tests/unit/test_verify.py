@@ -12,7 +12,7 @@ import pytest
 
 from quatrain import cmd, pipeline, verify
 from quatrain.detectors.detect import detect
-from quatrain.engine import Engine
+from quatrain.engines.engine import Engine
 from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options

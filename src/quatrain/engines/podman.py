@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from quatrain import cmd
-from quatrain.engine import (
+from quatrain.engines.engine import (
     KEEP_CONTAINER_VARIABLE,
     Engine,
     Outputs,

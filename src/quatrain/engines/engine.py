@@ -76,7 +76,7 @@ def connect(binary: str, env: Mapping[str, str], *, kind: EngineKind = "docker")
     """Check the engine is there, its daemon answers and BuildKit is usable (Docker), or that
     it is a Podman recent enough for the Dockerfile."""
     if kind == "podman":
-        from quatrain import podman  # podman builds on this module's Engine
+        from quatrain.engines import podman  # podman builds on this module's Engine
 
         return podman.connect(binary, env)
     result = cmd.capture([binary, "version", "--format", "{{json .}}"], env=env)
@@ -172,7 +172,7 @@ def build_argv(
     outputs: Outputs = Outputs(),
 ) -> list[str]:
     if engine.kind == "podman":
-        from quatrain import podman  # podman builds on this module's Engine
+        from quatrain.engines import podman  # podman builds on this module's Engine
 
         return podman.build_argv(
             engine, context=context, dockerfile=dockerfile, target=target, tag=tag,
@@ -272,7 +272,7 @@ def build(
     if code == 0:
         return
     if engine.kind == "podman":
-        from quatrain import podman  # podman builds on this module's Engine
+        from quatrain.engines import podman  # podman builds on this module's Engine
 
         if missing := podman.missing_base_image(engine, argv, lines):
             raise missing
