@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from quatrain import build_inputs, build_outputs, registry
+from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from engine_support import docker
 
-from quatrain import sbom_push
+from quatrain.building import sbom_push
 from quatrain.engines import engine as engine_module
 from quatrain.errors import RegistryError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.build_inputs import (
+from quatrain.building.build_inputs import (
     BUILD_ENV_SECRET,
     build_args,
     build_env_file,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import cmd, registry
+from quatrain import cmd
+from quatrain.building import registry
 from quatrain.engines.engine import (
     Engine,
     Outputs,

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from quatrain import build_outputs, cmd, pipeline, registry
+from quatrain import cmd, pipeline
 from quatrain.__main__ import main
+from quatrain.building import build_outputs, registry
 from quatrain.engines.engine import Engine, Outputs, build_argv, builder_driver
 from quatrain.errors import EngineError, RegistryError
 from unit.conftest import flask_project

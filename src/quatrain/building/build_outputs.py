@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quatrain import registry, sbom_push
+from quatrain.building import registry, sbom_push
 from quatrain.dockerfile import sbom
 from quatrain.engines import engine as engine_module
 from quatrain.log import log

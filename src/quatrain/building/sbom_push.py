@@ -29,9 +29,9 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, NoReturn
 
+from quatrain.building.registry import is_loopback
 from quatrain.dockerfile.sbom import MEDIA_TYPE
 from quatrain.errors import RegistryError
-from quatrain.registry import is_loopback
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
