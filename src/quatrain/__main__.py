@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 import click
 
 from quatrain import __version__, pipeline
+from quatrain.checking.verify import read_env_file
 from quatrain.dockerfile import render
 from quatrain.engines import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
 from quatrain.settings.options import FIELDS, option_key, rule
-from quatrain.verify import read_env_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 

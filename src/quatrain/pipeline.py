@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from quatrain.building import build_inputs, build_outputs, registry
+from quatrain.checking.verify import VerifyResult, verify_image
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect
@@ -27,7 +28,6 @@ from quatrain.reading import credentials
 from quatrain.reading.project import PackageSource, Project, canonical_name, load_project
 from quatrain.settings.resolution import ResolvedOptions, resolve
 from quatrain.spec import ServeSpec
-from quatrain.verify import VerifyResult, verify_image
 
 Target = Literal["production", "development"]
 TARGETS: tuple[Target, ...] = ("production", "development")

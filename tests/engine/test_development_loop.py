@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from engine_support import Quatrain, docker, locked_copy
 
+from quatrain.checking.verify import PROBE
 from quatrain.engines import engine as engine_module
-from quatrain.verify import PROBE
 
 # Reads the body once the server answers (PROBE only reports the status).
 BODY = """

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 from engine_support import docker
 
+from quatrain.checking.verify import PROBE
 from quatrain.engines import engine as engine_module
-from quatrain.verify import PROBE
 
 PORT = 18181
 # Runs inside the container, against its own loopback: N requests over C keep-alive

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy, stage_names
 
+from quatrain.checking.verify import PROBE
 from quatrain.engines import engine as engine_module
-from quatrain.verify import PROBE
 
 
 def http_status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from quatrain.start_failures import GENERAL, explain
+from quatrain.checking.start_failures import GENERAL, explain
 
 # paisleypark3121/la2i-flask: imports pylatexenc, which its lock does not hold.
 UNLOCKED = """\

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from quatrain import cmd, pipeline, verify
+from quatrain import cmd, pipeline
+from quatrain.checking import verify
+from quatrain.checking.verify import Check, verify_image
 from quatrain.detectors.detect import detect
 from quatrain.engines.engine import Engine
 from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options
 from quatrain.spec import Kind, ServeSpec
-from quatrain.verify import Check, verify_image
 from unit.conftest import lock_text, locked, pep621, write_project
 
 ENGINE = Engine(
@@ -129,7 +130,7 @@ def worker_spec(kind: Kind = "worker") -> ServeSpec:
 @pytest.fixture
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("quatrain.verify.time.sleep", slept.append)
+    monkeypatch.setattr("quatrain.checking.verify.time.sleep", slept.append)
     return slept
 
 
@@ -289,7 +290,7 @@ def test_verify_passes_the_settings_to_both_targets_and_says_when_the_app_exited
     the_plan = pipeline.plan(greeter.root, env={}, cli={})
     the_plan = dataclasses.replace(the_plan, spec=worker_spec())
     monkeypatch.setattr(pipeline, "build", lambda plan, engine, request: f"x:{request.target}")
-    monkeypatch.setattr("quatrain.verify.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("quatrain.checking.verify.time.sleep", lambda seconds: None)
     fake = ScriptedDocker({"run": [(0, "c1\n", "")], "inspect": [(0, "false 1\n", "")]})
     monkeypatch.setattr(cmd, "capture", fake.capture)
 

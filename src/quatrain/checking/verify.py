@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from quatrain import cmd, start_failures
+from quatrain import cmd
+from quatrain.checking import start_failures
 from quatrain.engines import engine as engine_module
 from quatrain.engines.engine import Engine
 from quatrain.errors import ConfigurationError
