@@ -20,6 +20,7 @@ from quatrain.dockerfile import render
 from quatrain.engines import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
+from quatrain.plan import TARGETS, BuildRequest, Plan, Target
 from quatrain.settings.options import FIELDS, option_key, rule
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,15 +52,15 @@ def _key_values(pairs: Sequence[str], flag: str) -> dict[str, str]:
     return values
 
 
-def _plan(path: Path, params: Mapping[str, Any]) -> pipeline.Plan:
-    the_plan = pipeline.plan(path, env=dict(os.environ), cli=_cli_options(params))
-    for warning in the_plan.warnings:
+def _plan(path: Path, params: Mapping[str, Any]) -> Plan:
+    plan = pipeline.make_plan(path, env=dict(os.environ), cli=_cli_options(params))
+    for warning in plan.warnings:
         log.warning(warning)
-    return the_plan
+    return plan
 
 
-def _engine(the_plan: pipeline.Plan) -> engine_module.Engine:
-    resolved = the_plan.resolved
+def _engine(plan: Plan) -> engine_module.Engine:
+    resolved = plan.resolved
     # The docker option's default names Docker's binary; Podman's is its own unless one is given.
     given = resolved.options.docker if resolved.sources["docker"] != "default" else None
     kind = resolved.options.engine
@@ -89,7 +90,7 @@ project_path = click.argument(
 )
 target_option = click.option(
     "--target",
-    type=click.Choice(pipeline.TARGETS),
+    type=click.Choice(TARGETS),
     default="production",
     show_default=True,
     help="Which image: the production one or the development one.",
@@ -127,15 +128,15 @@ def cli(context: click.Context, debug_traceback: bool) -> None:
 @option_flags
 def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: Any) -> None:
     """Write the Dockerfile and .dockerignore into the project."""
-    the_plan = _plan(path, params)
+    plan = _plan(path, params)
     if to_stdout and not all_files:
-        click.echo(the_plan.files[render.DOCKERFILE], nl=False)
+        click.echo(plan.files[render.DOCKERFILE], nl=False)
         return
     if to_stdout:
-        for name, text in sorted(the_plan.files.items()):
+        for name, text in sorted(plan.files.items()):
             click.echo(f"# ----- {name}\n{text}", nl=False)
         return
-    for written in pipeline.init(the_plan, force=force):
+    for written in pipeline.init(plan, force=force):
         backup = f" (your version kept as {written.backup.name})" if written.backup else ""
         log.info(f"{written.outcome:>9} {written.path}{backup}")
 
@@ -162,12 +163,12 @@ def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: An
 )  # fmt: skip
 @click.option("--build-arg", "build_arg", multiple=True, help="KEY=VALUE, passed to the build.")
 @option_flags
-def build(path: Path, target: pipeline.Target, tags: Sequence[str], push: bool,
+def build(path: Path, target: Target, tags: Sequence[str], push: bool,
           cache_from: Sequence[str], cache_to: Sequence[str], build_arg: Sequence[str],
           **params: Any) -> None:  # fmt: skip
     """Build an image of the project (no `init` needed: your tree is not touched)."""
-    the_plan = _plan(path, params)
-    request = pipeline.BuildRequest(
+    plan = _plan(path, params)
+    request = BuildRequest(
         target=target,
         tag=tags[0] if tags else None,
         extra_tags=tuple(tags[1:]),
@@ -176,7 +177,7 @@ def build(path: Path, target: pipeline.Target, tags: Sequence[str], push: bool,
         cache_to=tuple(cache_to),
         build_args=_key_values(build_arg, "--build-arg"),
     )
-    pipeline.build(the_plan, _engine(the_plan), request)
+    pipeline.build(plan, _engine(plan), request)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -186,14 +187,14 @@ def build(path: Path, target: pipeline.Target, tags: Sequence[str], push: bool,
 @run_env_options
 @click.argument("run_command", metavar="[-- COMMAND...]", nargs=-1, type=click.UNPROCESSED)
 @option_flags
-def run(path: Path, target: pipeline.Target, tag: str | None, env_pairs: Sequence[str],
+def run(path: Path, target: Target, tag: str | None, env_pairs: Sequence[str],
         env_file: Path | None, run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
     """Build, then run the image; anything after `--` replaces its command."""
-    the_plan, env = _plan(path, params), _run_env(env_pairs, env_file)
-    engine = _engine(the_plan)
-    image = pipeline.build(the_plan, engine, pipeline.BuildRequest(target=target, tag=tag))
+    plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    engine = _engine(plan)
+    image = pipeline.build(plan, engine, BuildRequest(target=target, tag=tag))
     return pipeline.run(
-        the_plan,
+        plan,
         engine,
         image=image,
         command=run_command,
@@ -210,8 +211,8 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
     """Print how the project is served and every option, with where its value came from."""
     from quatrain import report
 
-    the_plan = _plan(path, params)
-    click.echo(report.as_json(the_plan) if as_json else report.as_text(the_plan), nl=False)
+    plan = _plan(path, params)
+    click.echo(report.as_json(plan) if as_json else report.as_text(plan), nl=False)
 
 
 @cli.command()
@@ -225,12 +226,12 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
 def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, pulled: str | None,
            **params: Any) -> None:  # fmt: skip
     """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
-    the_plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    plan, env = _plan(path, params), _run_env(env_pairs, env_file)
     if pulled:
-        pipeline.verify_pulled(the_plan, _engine(the_plan), image=pulled, env=env)
+        pipeline.verify_pulled(plan, _engine(plan), image=pulled, env=env)
         log.info(f"{pulled} verified.")
         return
-    pipeline.verify(the_plan, _engine(the_plan), tags={}, env=env)
+    pipeline.verify(plan, _engine(plan), tags={}, env=env)
     log.info("Both images verified.")
 
 

@@ -1,6 +1,6 @@
 """The one way through quatrain; each command stops at a different point of it.
 
-load_project -> resolve options -> check lock -> detect -> render   (plan: pure but for reads)
+load_project -> resolve options -> check lock -> detect -> render   (make_plan: pure but for reads)
 -> write (init) -> build (build, run, verify) -> run (run) -> verify_image (verify)
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.checking.verify import VerifyResult, verify_image
@@ -24,42 +24,13 @@ from quatrain.dockerfile.render import Layout, render
 from quatrain.engines import engine as engine_module
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
+from quatrain.plan import TARGETS, BuildRequest, Plan, Target
 from quatrain.reading import credentials
-from quatrain.reading.project import PackageSource, Project, canonical_name, load_project
-from quatrain.settings.resolution import ResolvedOptions, resolve
-from quatrain.spec import ServeSpec
-
-Target = Literal["production", "development"]
-TARGETS: tuple[Target, ...] = ("production", "development")
+from quatrain.reading.project import Project, canonical_name, load_project
+from quatrain.settings.resolution import resolve
 
 
-@dataclass(frozen=True, kw_only=True)
-class Plan:
-    """Everything decided before the disk or the engine is touched."""
-
-    project: Project
-    resolved: ResolvedOptions
-    spec: ServeSpec
-    base_images: images.BaseImages
-    files: Mapping[str, str]  # path relative to the project -> content (unstamped)
-    private_sources: tuple[PackageSource, ...] = ()
-    context: Path = Path()  # the build context: the project, or its monorepo's root
-    layout: Layout = field(default_factory=Layout)
-    warnings: tuple[str, ...] = ()  # for people, before anything is built
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildRequest:
-    target: Target = "production"
-    tag: str | None = None
-    extra_tags: tuple[str, ...] = ()  # more names of the same image
-    push: bool = False  # push every tag once built
-    cache_from: tuple[str, ...] = ()  # passed through to the builder
-    cache_to: tuple[str, ...] = ()
-    build_args: Mapping[str, str] = field(default_factory=dict)
-
-
-def plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
+def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
     project = load_project(path)
     credentials.refuse_credentials_in_urls(project)
     resolved = resolve(pyproject=project.tool_quatrain, env=env, cli=cli)
@@ -144,33 +115,33 @@ def check_lock(project: Project) -> None:
         raise ProjectError(msg)
 
 
-def init(the_plan: Plan, *, force: bool) -> list[generated.Written]:
-    return generated.write(the_plan.files, the_plan.project.root, force=force)
+def init(plan: Plan, *, force: bool) -> list[generated.Written]:
+    return generated.write(plan.files, plan.project.root, force=force)
 
 
-def default_tag(the_plan: Plan, target: Target) -> str:
-    name = the_plan.resolved.options.image_name or canonical_name(the_plan.project.name)
+def default_tag(plan: Plan, target: Target) -> str:
+    name = plan.resolved.options.image_name or canonical_name(plan.project.name)
     return f"{name}:{'latest' if target == 'production' else target}"
 
 
-def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
+def build(plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
-    tag = request.tag or default_tag(the_plan, request.target)
+    tag = request.tag or default_tag(plan, request.target)
     # The user's environment, which the engine runs with, is where credentials come from.
-    found = credentials.collect(the_plan.private_sources, engine.env)
-    for warning in credentials.unused(the_plan.project, the_plan.private_sources, engine.env):
+    found = credentials.collect(plan.private_sources, engine.env)
+    for warning in credentials.unused(plan.project, plan.private_sources, engine.env):
         log.warning(warning)
     with (
-        build_inputs.dockerfile_for(the_plan) as dockerfile,
-        build_inputs.secret_files(found, the_plan.resolved.options.build_env) as secrets,
+        build_inputs.dockerfile_for(plan) as dockerfile,
+        build_inputs.secret_files(found, plan.resolved.options.build_env) as secrets,
     ):
-        ca_bundle = build_inputs.ca_bundle(the_plan)
+        ca_bundle = build_inputs.ca_bundle(plan)
         secrets.update(ca_bundle)
         build_args = build_inputs.build_args(
-            the_plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
+            plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
         )
-        outputs, cache = build_outputs.shipping(the_plan, engine, request)
-        stage_build = _StageBuild(the_plan, engine, dockerfile, build_args, secrets)
+        outputs, cache = build_outputs.shipping(plan, engine, request)
+        stage_build = _StageBuild(plan, engine, dockerfile, build_args, secrets)
         # The inline cache holds only the final image's layers: each stage production copies
         # from carries its own, under its own tag, so a new engine reuses its steps too.
         for stage, carrier in cache.stage_carriers if cache else ():
@@ -194,7 +165,7 @@ def build(the_plan: Plan, engine: engine_module.Engine, request: BuildRequest) -
 class _StageBuild:
     """One `build` of a stage of the plan's Dockerfile, with its inputs."""
 
-    the_plan: Plan
+    plan: Plan
     engine: engine_module.Engine
     dockerfile: Path
     build_args: Mapping[str, str]
@@ -209,12 +180,12 @@ class _StageBuild:
     ) -> None:
         argv = engine_module.build_argv(
             self.engine,
-            context=self.the_plan.context,
+            context=self.plan.context,
             dockerfile=self.dockerfile,
             target=target,
             tag=tag,
             build_args={**self.build_args, **(cache.build_args if cache else {})},
-            network=self.the_plan.resolved.options.network,
+            network=self.plan.resolved.options.network,
             secrets=self.secrets,
             outputs=outputs,
         )
@@ -225,7 +196,7 @@ class _StageBuild:
 
 
 def run(
-    the_plan: Plan,
+    plan: Plan,
     engine: engine_module.Engine,
     *,
     image: str,
@@ -233,7 +204,7 @@ def run(
     env: Mapping[str, str],
     interactive: bool,
 ) -> int:
-    options = the_plan.resolved.options
+    options = plan.resolved.options
     network = options.network
     publish = [] if network == "host" else [f"{options.port}:{options.port}"]
     argv = engine_module.run_argv(
@@ -242,14 +213,14 @@ def run(
         command=command,
         env=env,
         network=network,
-        publish=publish if the_plan.spec.http else [],
+        publish=publish if plan.spec.http else [],
         interactive=interactive,
     )
     return engine_module.run(engine, argv)
 
 
 def verify(
-    the_plan: Plan,
+    plan: Plan,
     engine: engine_module.Engine,
     *,
     tags: Mapping[Target, str | None],
@@ -259,14 +230,14 @@ def verify(
     every failed check."""
     results = []
     for target in TARGETS:
-        image = build(the_plan, engine, BuildRequest(target=target, tag=tags.get(target)))
-        results.append(_verify_one(the_plan, engine, image, target=target, env=env))
+        image = build(plan, engine, BuildRequest(target=target, tag=tags.get(target)))
+        results.append(_verify_one(plan, engine, image, target=target, env=env))
     _raise_for_failed(results)
     return results
 
 
 def verify_pulled(
-    the_plan: Plan,
+    plan: Plan,
     engine: engine_module.Engine,
     *,
     image: str,
@@ -275,13 +246,13 @@ def verify_pulled(
     """Pull a production image someone pushed and check it as `verify` checks its own build:
     nothing is built, so what is checked is what the registry holds."""
     registry.pull(engine, image)
-    result = _verify_one(the_plan, engine, image, target="production", env=env)
+    result = _verify_one(plan, engine, image, target="production", env=env)
     _raise_for_failed([result], done="pulled")
     return result
 
 
 def _verify_one(
-    the_plan: Plan,
+    plan: Plan,
     engine: engine_module.Engine,
     image: str,
     *,
@@ -290,7 +261,7 @@ def _verify_one(
 ) -> VerifyResult:
     log.step(f"Verifying {target} image {image}")
     result = verify_image(
-        engine, image, target=target, project=the_plan.project, spec=the_plan.spec, env=env
+        engine, image, target=target, project=plan.project, spec=plan.spec, env=env
     )
     for check in result.checks:
         log.info(f"  [{'ok' if check.passed else 'FAILED'}] {check.name}: {check.detail}")

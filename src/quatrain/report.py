@@ -8,7 +8,7 @@ import shlex
 from typing import Any
 
 from quatrain.dockerfile import render
-from quatrain.pipeline import Plan
+from quatrain.plan import Plan
 from quatrain.settings.options import FIELDS, as_plain, option_key
 
 

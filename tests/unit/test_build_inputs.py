@@ -14,7 +14,8 @@ from quatrain.building.build_inputs import (
     secret_files,
 )
 from quatrain.errors import ProjectError
-from quatrain.pipeline import BuildRequest, plan
+from quatrain.pipeline import make_plan
+from quatrain.plan import BuildRequest
 from unit.conftest import flask_project, write_tree
 from unit.test_node_packages import _site
 
@@ -29,7 +30,9 @@ def in_repository(root: Path) -> Path:
 
 
 def test_a_build_gets_the_build_args_option_and_the_git_revision(tmp_path: Path) -> None:
-    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "PIP_INDEX_URL=https://x"})
+    the_plan = make_plan(
+        in_repository(tmp_path), env={}, cli={"build_args": "PIP_INDEX_URL=https://x"}
+    )
 
     assert build_args(the_plan, BuildRequest()) == {
         "PIP_INDEX_URL": "https://x",
@@ -40,14 +43,14 @@ def test_a_build_gets_the_build_args_option_and_the_git_revision(tmp_path: Path)
 def test_the_command_lines_build_args_win_over_the_option_and_the_revision(
     tmp_path: Path,
 ) -> None:
-    the_plan = plan(in_repository(tmp_path), env={}, cli={"build_args": "A=option B=option"})
+    the_plan = make_plan(in_repository(tmp_path), env={}, cli={"build_args": "A=option B=option"})
     request = BuildRequest(build_args={"B": "flag", "REVISION": "v1.2.3"})
 
     assert build_args(the_plan, request) == {"A": "option", "B": "flag", "REVISION": "v1.2.3"}
 
 
 def test_a_project_outside_git_passes_no_revision(tmp_path: Path) -> None:
-    the_plan = plan(flask_project(tmp_path, {"shop/__init__.py": FACTORY}), env={}, cli={})
+    the_plan = make_plan(flask_project(tmp_path, {"shop/__init__.py": FACTORY}), env={}, cli={})
 
     assert build_args(the_plan, BuildRequest()) == {}
 
@@ -58,8 +61,8 @@ def test_a_kept_ca_bundle_passes_its_digest_so_a_new_bundle_misses_the_cache(
     bundle = tmp_path / "corporate.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     project = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
-    kept = plan(project, env={}, cli={"ca_bundle": str(bundle), "keep_ca_bundle": "true"})
-    dropped = plan(project, env={}, cli={"ca_bundle": str(bundle)})
+    kept = make_plan(project, env={}, cli={"ca_bundle": str(bundle), "keep_ca_bundle": "true"})
+    dropped = make_plan(project, env={}, cli={"ca_bundle": str(bundle)})
 
     # `sha256sum corporate.pem`
     assert build_args(kept, BuildRequest(), ca_bundle=bundle) == {
@@ -74,11 +77,11 @@ def test_build_env_passes_its_digest_where_a_production_step_reads_it(tmp_path: 
     settings = {"build_env": "SECRET_KEY=x"}
 
     # `printf 'SECRET_KEY=x\n' | sha256sum`: the lines the secret file holds
-    assert build_args(plan(site, env={}, cli=settings), BuildRequest()) == {
+    assert build_args(make_plan(site, env={}, cli=settings), BuildRequest()) == {
         "BUILD_ENV_SHA256": "7df63740f48ba8277aa9c0631c619a5b429d9e8df2b33aa83429d987c2c06918"
     }
-    assert build_args(plan(shop, env={}, cli=settings), BuildRequest()) == {}
-    dockerfile = plan(site, env={}, cli={}).files["Dockerfile"]
+    assert build_args(make_plan(shop, env={}, cli=settings), BuildRequest()) == {}
+    dockerfile = make_plan(site, env={}, cli={}).files["Dockerfile"]
     assert dockerfile.index('ARG BUILD_ENV_SHA256=""\n') < dockerfile.index("collectstatic")
 
 
@@ -87,7 +90,7 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
 ) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, ".dockerignore": "secrets/\n"})
 
-    rules = ignore_rules(plan(root, env={}, cli={}))
+    rules = ignore_rules(make_plan(root, env={}, cli={}))
 
     assert rules.startswith("# Keeps the build context small")
     assert rules.endswith(
@@ -102,7 +105,7 @@ def test_a_dockerignore_linked_from_outside_the_context_is_refused_not_skipped(
     outside = write_tree(tmp_path / "shared", {"ignore": "secrets/\n"}) / "ignore"
     root = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
     (root / ".dockerignore").symlink_to(outside)
-    the_plan = plan(root, env={}, cli={})
+    the_plan = make_plan(root, env={}, cli={})
 
     with pytest.raises(ProjectError) as raised:
         ignore_rules(the_plan)
@@ -121,7 +124,7 @@ def test_a_dockerignore_linked_to_a_file_inside_the_context_keeps_its_rules(
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, "docker/ignore": "secrets/\n"})
     (root / ".dockerignore").symlink_to(root / "docker" / "ignore")
 
-    rules = ignore_rules(plan(root, env={}, cli={}))
+    rules = ignore_rules(make_plan(root, env={}, cli={}))
 
     assert "\n# The project's own .dockerignore:\nsecrets/\n" in rules
 

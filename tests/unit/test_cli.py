@@ -10,7 +10,7 @@ import pytest
 
 from quatrain import __version__
 from quatrain.__main__ import main
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.report import as_text
 from quatrain.settings.options import FIELDS, option_key
 from unit.conftest import flask_project, lock_text, locked, pep621
@@ -85,7 +85,7 @@ def test_a_bad_quatrain_variable_is_exit_2_and_names_the_variable(
 def test_init_stdout_prints_the_dockerfile_alone_so_that_it_pipes_into_hadolint(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    files = plan(project, env={}, cli={}).files
+    files = make_plan(project, env={}, cli={}).files
 
     assert main(["init", "--stdout", str(project)]) == 0
 
@@ -96,7 +96,7 @@ def test_init_stdout_all_prints_both_files_and_writes_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    files = plan(project, env={}, cli={}).files
+    files = make_plan(project, env={}, cli={}).files
 
     assert main(["init", "--stdout", "--all", str(project)]) == 0
 
@@ -214,7 +214,7 @@ def test_inspect_prints_the_report_and_builds_nothing(
     assert main(["inspect", str(project), "--port", "7000"]) == 0
 
     captured = capsys.readouterr()
-    assert captured.out == as_text(plan(project, env={}, cli={"port": 7000}))
+    assert captured.out == as_text(make_plan(project, env={}, cli={"port": 7000}))
     assert "  port                          7000                         flag\n" in captured.out
     assert captured.err == ""
 

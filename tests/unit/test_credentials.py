@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from quatrain.errors import ConfigurationError, ProjectError
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading import credentials
 from quatrain.reading.credentials import Credential, auth_toml, collect, netrc, poetry_auth
 from quatrain.reading.project import load_project
@@ -54,7 +54,7 @@ def test_a_source_url_with_a_user_and_password_is_refused_before_anything_is_ren
     root = with_source(tmp_path, "https://alice:hunter2@pypi.corp.example/simple/")
 
     with pytest.raises(ProjectError) as raised:
-        plan(root, env={}, cli={})
+        make_plan(root, env={}, cli={})
 
     assert str(raised.value) == (
         f"The [[tool.poetry.source]] 'corp' in {root / 'pyproject.toml'} has credentials in its "
@@ -71,7 +71,7 @@ def test_a_token_as_the_user_name_of_a_source_url_is_refused_too(tmp_path: Path)
     root = with_source(tmp_path, "https://ghp_token123@pypi.corp.example/simple/")
 
     with pytest.raises(ProjectError, match=r"has credentials in its url \(https://\*\*\*@pypi"):
-        plan(root, env={}, cli={})
+        make_plan(root, env={}, cli={})
 
 
 def test_a_locked_git_url_with_a_token_is_refused(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_init_renders_the_same_files_whatever_credentials_the_machine_has(
         {"POETRY_CONFIG_DIR": str(tmp_path / "poetry")},
     ]
 
-    rendered = [plan(root, env=env, cli={}) for env in machines]
+    rendered = [make_plan(root, env=env, cli={}) for env in machines]
 
     assert all(p.files == rendered[0].files for p in rendered)
     assert all(p.private_sources == () for p in rendered)
@@ -242,8 +242,8 @@ def test_a_source_the_option_names_gets_the_secret_mounts_with_or_without_creden
         extra='[tool.quatrain]\nprivate-sources = ["corp"]\n',
     )
 
-    with_none = plan(root, env={}, cli={})
-    with_some = plan(root, env={"POETRY_HTTP_BASIC_CORP_PASSWORD": "pw"}, cli={})
+    with_none = make_plan(root, env={}, cli={})
+    with_some = make_plan(root, env={"POETRY_HTTP_BASIC_CORP_PASSWORD": "pw"}, cli={})
 
     assert with_none.files == with_some.files
     assert [s.name for s in with_none.private_sources] == ["corp"]

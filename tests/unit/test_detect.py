@@ -14,7 +14,7 @@ import pytest
 
 from quatrain.detectors.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options, Serve
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
@@ -430,7 +430,7 @@ def test_a_lock_without_gunicorn_gets_the_pinned_one_and_a_warning_that_says_poe
     lock = lock_text(locked("flask"))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    the_plan = plan(root, env={}, cli={})
+    the_plan = make_plan(root, env={}, cli={})
 
     assert the_plan.spec.production_command[0] == "gunicorn"
     assert the_plan.warnings == (

@@ -14,6 +14,7 @@ from quatrain.__main__ import main
 from quatrain.building import build_outputs, registry
 from quatrain.engines.engine import Engine, Outputs, build_argv, builder_driver
 from quatrain.errors import EngineError, RegistryError
+from quatrain.plan import BuildRequest
 from unit.conftest import flask_project
 
 BUILDX = Engine(
@@ -250,10 +251,10 @@ def test_a_build_counts_as_a_registry_failure_only_by_its_closing_error_line() -
 
 
 @pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> list[pipeline.BuildRequest]:
-    requests: list[pipeline.BuildRequest] = []
+def built(monkeypatch: pytest.MonkeyPatch) -> list[BuildRequest]:
+    requests: list[BuildRequest] = []
 
-    def build(_plan: object, _engine: object, request: pipeline.BuildRequest) -> str:
+    def build(_plan: object, _engine: object, request: BuildRequest) -> str:
         requests.append(request)
         return "x"
 
@@ -263,7 +264,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[pipeline.BuildRequest]:
 
 
 def test_build_takes_several_tags_push_and_cache_flags(
-    tmp_path: Path, built: list[pipeline.BuildRequest]
+    tmp_path: Path, built: list[BuildRequest]
 ) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": "from flask import Flask\napp = Flask(1)"})
 
@@ -274,7 +275,7 @@ def test_build_takes_several_tags_push_and_cache_flags(
 
     assert code == 0
     assert built == [
-        pipeline.BuildRequest(
+        BuildRequest(
             tag=f"{REF}:1",
             extra_tags=(f"{REF}:latest",),
             push=True,

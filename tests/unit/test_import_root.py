@@ -9,7 +9,7 @@ import pytest
 
 from quatrain.detectors.detect import detect
 from quatrain.errors import DetectionError
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, write_project
@@ -40,7 +40,7 @@ def test_an_app_that_imports_a_module_beside_it_runs_from_that_directory(tmp_pat
 def test_both_stages_work_and_write_in_that_directory(tmp_path: Path) -> None:
     root = _application(tmp_path, {"src/app.py": APP, "src/config.py": 'TITLE = "quiz"\n'})
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     development = dockerfile[: dockerfile.index(" AS build\n")]
     production = dockerfile[dockerfile.index(" AS production\n") :]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.kept_dirs import kept_dirs
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project, write_tree
 
@@ -48,7 +48,7 @@ def test_a_directory_holding_a_placeholder_and_a_subdirectory_is_not_kept_empty(
 
 
 def production_lines(root: Path) -> list[str]:
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
     return dockerfile.split("FROM ", 3)[-1].splitlines()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.lock import load_lock
 from quatrain.reading.project import load_project
 from quatrain.reading.wheels import runtime_packages
@@ -102,7 +102,7 @@ def test_a_chosen_group_brings_its_dependencies(tmp_path: Path) -> None:
 def test_a_development_tool_without_a_wheel_does_not_bound_the_python(tmp_path: Path) -> None:
     """Poetry 1.8.3 wrote the lock before Python 3.14: 3.13, which markupsafe has a wheel for.
     PyYAML's missing cp312 wheel used to make it 3.11."""
-    the_plan = plan(shop(tmp_path), env={}, cli={})
+    the_plan = make_plan(shop(tmp_path), env={}, cli={})
 
     assert the_plan.base_images.python_version == "3.13"
     assert the_plan.base_images.source_builds == ()

@@ -806,7 +806,7 @@ def test_a_hostile_app_option_reaches_sanics_command_as_one_argument(
     tmp_path: Path, hostile: str
 ) -> None:
     """The app is the shell's "$1" in the CMD's exec form: read back as given, never as shell."""
-    from quatrain.pipeline import plan
+    from quatrain.pipeline import make_plan
     from unit.test_quoting import parse
 
     files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
@@ -814,7 +814,7 @@ def test_a_hostile_app_option_reaches_sanics_command_as_one_argument(
 
     app = f"board:{hostile}"  # the app option's rule wants a module first
 
-    dockerfile = plan(tmp_path, env={}, cli={"app": app}).files["Dockerfile"]
+    dockerfile = make_plan(tmp_path, env={}, cli={"app": app}).files["Dockerfile"]
 
     commands = [c.value for c in parse(dockerfile) if c.cmd == "CMD"]
     assert commands[-1] == (
@@ -829,10 +829,10 @@ def test_an_app_option_with_a_newline_is_refused_before_it_reaches_sanics_comman
     tmp_path: Path,
 ) -> None:
     from quatrain.errors import QuatrainError
-    from quatrain.pipeline import plan
+    from quatrain.pipeline import make_plan
 
     files = {"board/__init__.py": "from sanic import Sanic\n\napp = Sanic('board')\n"}
     project_with(tmp_path, files, dependencies=["sanic"], lock=[locked("sanic", "25.12.1")])
 
     with pytest.raises(QuatrainError):
-        plan(tmp_path, env={}, cli={"app": "board:app\nRUN id"})
+        make_plan(tmp_path, env={}, cli={"app": "board:app\nRUN id"})

@@ -10,7 +10,7 @@ import pytest
 
 from quatrain.detectors.detect import detect
 from quatrain.dockerfile.render import DOCKERFILE
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options
 from unit.conftest import lock_text, locked, write_project
@@ -77,7 +77,7 @@ def test_npm_ci_runs_in_the_assets_stage_and_node_modules_is_mounted_for_collect
 ) -> None:
     root = _site(tmp_path, npm_files=BOTH, django_npm=True)
 
-    dockerfile = plan(root, env={}, cli={}).files[DOCKERFILE]
+    dockerfile = make_plan(root, env={}, cli={}).files[DOCKERFILE]
 
     assets = dockerfile[dockerfile.index(" AS assets\n") : dockerfile.index(" AS production\n")]
     assert (
@@ -102,4 +102,4 @@ def test_npm_ci_runs_in_the_assets_stage_and_node_modules_is_mounted_for_collect
 def test_without_django_npm_there_is_no_assets_stage(tmp_path: Path) -> None:
     root = _site(tmp_path, npm_files=BOTH, django_npm=False)
 
-    assert " AS assets" not in plan(root, env={}, cli={}).files[DOCKERFILE]
+    assert " AS assets" not in make_plan(root, env={}, cli={}).files[DOCKERFILE]

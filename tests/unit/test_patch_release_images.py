@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from unit.conftest import flask_project, pep621
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
@@ -20,7 +20,7 @@ def _pinned(root: Path, python: str) -> Path:
 def test_a_patch_release_from_before_trixies_images_gets_bookworm_and_inspect_says_why(
     tmp_path: Path,
 ) -> None:
-    the_plan = plan(_pinned(tmp_path, "3.11.7"), env={}, cli={})
+    the_plan = make_plan(_pinned(tmp_path, "3.11.7"), env={}, cli={})
 
     images = the_plan.base_images
     assert (images.python_version, images.debian_release) == ("3.11.7", "bookworm")
@@ -32,7 +32,7 @@ def test_a_patch_release_from_before_trixies_images_gets_bookworm_and_inspect_sa
 def test_a_patch_release_with_trixie_images_stays_on_the_default_release(
     tmp_path: Path, python: str
 ) -> None:
-    images = plan(_pinned(tmp_path, python), env={}, cli={}).base_images
+    images = make_plan(_pinned(tmp_path, python), env={}, cli={}).base_images
 
     assert images.debian_release == "trixie"
     assert "its images are on" not in images.python_reason
@@ -41,7 +41,7 @@ def test_a_patch_release_with_trixie_images_stays_on_the_default_release(
 def test_a_debian_release_the_user_chose_is_kept_with_a_warning_naming_the_one_that_has_it(
     tmp_path: Path,
 ) -> None:
-    the_plan = plan(_pinned(tmp_path, "3.11.7"), env={}, cli={"debian_release": "trixie"})
+    the_plan = make_plan(_pinned(tmp_path, "3.11.7"), env={}, cli={"debian_release": "trixie"})
 
     assert the_plan.base_images.debian_release == "trixie"
     assert the_plan.warnings == (
@@ -51,7 +51,7 @@ def test_a_debian_release_the_user_chose_is_kept_with_a_warning_naming_the_one_t
 
 
 def test_a_patch_release_older_than_both_releases_images_is_a_warning(tmp_path: Path) -> None:
-    the_plan = plan(_pinned(tmp_path, "3.11.2"), env={}, cli={})
+    the_plan = make_plan(_pinned(tmp_path, "3.11.2"), env={}, cli={})
 
     assert the_plan.base_images.debian_release == "trixie"
     assert the_plan.warnings == (

@@ -8,7 +8,7 @@ import dockerfile  # type: ignore[import-not-found]  # compiled Go, ships no stu
 import pytest
 
 from quatrain.errors import ProjectError, QuatrainError
-from quatrain.pipeline import check_lock, plan
+from quatrain.pipeline import check_lock, make_plan
 from quatrain.reading.project import load_project
 from unit.conftest import flask_project, lock_text, locked, pep621
 from unit.test_quoting import buildkit_word
@@ -39,7 +39,7 @@ def test_a_lock_from_another_pyproject_is_a_project_error_in_poetrys_words(
 
 
 def test_the_plan_passes_the_image_options_to_the_base_images(tmp_path: Path) -> None:
-    the_plan = plan(
+    the_plan = make_plan(
         flask_project(tmp_path, {"shop/__init__.py": FACTORY}),
         env={"QUATRAIN_BASE_IMAGE": "registry.example.org/python:3.12"},
         cli={"runtime_image": "registry.example.org/python:3.12-slim"},
@@ -59,7 +59,7 @@ def test_a_source_build_of_a_known_sdist_gets_its_debian_packages_in_both_stages
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
+    the_plan = make_plan(root, env={}, cli={"debian_release": "bookworm"})
 
     assert the_plan.base_images.build_flavor == "full"
     dockerfile = the_plan.files["Dockerfile"]
@@ -81,7 +81,7 @@ def test_psycopg_3_gets_libpq5_in_production_unless_its_binary_wheel_brings_it(
         packages.append(locked(companion, "3.2.1"))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock_text(*packages))
 
-    the_plan = plan(root, env={}, cli={"debian_release": "bookworm"})
+    the_plan = make_plan(root, env={}, cli={"debian_release": "bookworm"})
 
     assert the_plan.base_images.build_flavor == "slim"
     dockerfile = the_plan.files["Dockerfile"]
@@ -96,7 +96,7 @@ def test_an_unknown_source_build_is_a_warning_that_says_what_to_set(tmp_path: Pa
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    (warning,) = plan(root, env={}, cli={}).warnings
+    (warning,) = make_plan(root, env={}, cli={}).warnings
 
     assert warning == (
         "oddext has no wheel in the lock at all (most often a pure-Python sdist) and builds "
@@ -120,7 +120,7 @@ def test_unknown_source_builds_with_compiled_code_get_a_warning_of_their_own(
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    compiled, sdists = plan(root, env={}, cli={}).warnings
+    compiled, sdists = make_plan(root, env={}, cli={}).warnings
 
     assert compiled.startswith(
         "markupsafe has compiled code and builds from source (no wheel for Python 3.1"
@@ -139,7 +139,7 @@ def test_setuptools_comes_pinned_by_hash_when_a_runtime_package_needs_it_and_the
         tmp_path, {"shop/__init__.py": FACTORY}, lock=lock_text(locked("flask"), gunicorn)
     )
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert (
         '    echo "setuptools==80.10.2 --hash=sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07'
@@ -155,7 +155,7 @@ def test_a_poetry_1_1_lock_with_gunicorn_20_gets_setuptools_though_it_names_no_d
     lock = lock_text(locked("flask"), locked("gunicorn", "20.1.0"))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    assert "requirements.setuptools.txt" in plan(root, env={}, cli={}).files["Dockerfile"]
+    assert "requirements.setuptools.txt" in make_plan(root, env={}, cli={}).files["Dockerfile"]
 
 
 def test_a_lock_written_by_poetry_2_0_gets_the_export_plugin_that_accepts_it(
@@ -164,7 +164,7 @@ def test_a_lock_written_by_poetry_2_0_gets_the_export_plugin_that_accepts_it(
     lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), poetry="2.0.1")
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert "ARG POETRY_VERSION=2.0.1\nARG POETRY_PLUGIN_EXPORT_VERSION=1.9.0\n" in dockerfile
 
@@ -189,7 +189,7 @@ def test_a_dependency_an_old_lock_marks_for_windows_on_its_edge_builds_nothing_h
     pyproject = pep621(dependencies=("flask>=3.1", "gunicorn>=23", "twisted"))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
 
-    images = plan(root, env={}, cli={}).base_images
+    images = make_plan(root, env={}, cli={}).base_images
 
     assert (images.build_flavor, images.source_builds) == ("slim", ())
 
@@ -207,7 +207,7 @@ def test_old_sdists_that_build_from_source_get_the_build_tools_of_their_time(
     pyproject = pep621(dependencies=("flask>=3.1", "gunicorn>=23", "pyyaml"))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert (
         "    && printf '%s\\n' 'cython<3' 'setuptools<70' > build-constraints.txt \\\n"
@@ -223,7 +223,7 @@ def test_a_current_lock_whose_packages_all_have_wheels_gets_no_build_constraints
 ) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
 
-    assert "build-constraints" not in plan(root, env={}, cli={}).files["Dockerfile"]
+    assert "build-constraints" not in make_plan(root, env={}, cli={}).files["Dockerfile"]
 
 
 def test_a_project_served_on_python_3_9_gets_a_brought_gunicorn_that_runs_there(
@@ -240,7 +240,7 @@ def test_a_project_served_on_python_3_9_gets_a_brought_gunicorn_that_runs_there(
     pyproject = pep621(dependencies=("flask>=1", "numpy")).replace(">=3.11", ">=3.8")
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject, lock=lock)
 
-    the_plan = plan(root, env={}, cli={})
+    the_plan = make_plan(root, env={}, cli={})
 
     assert the_plan.base_images.python_version == "3.9"
     assert [(p.name, p.version) for p in the_plan.spec.brought_packages] == [("gunicorn", "23.0.0")]
@@ -253,7 +253,7 @@ def test_an_app_in_a_directory_that_is_no_python_name_gets_that_working_director
     app = "from flask import Flask\n\napp = Flask(__name__)\n"
     root = flask_project(tmp_path, {"my-site/main.py": app})
 
-    written = plan(root, env={}, cli={}).files["Dockerfile"]
+    written = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert written.count("\nWORKDIR /app/my-site\n") == 2  # development and production
     assert "chgrp 10001 /app/my-site && chmod 1775 /app/my-site" in written
@@ -264,7 +264,7 @@ def test_a_hostile_directory_name_of_an_app_reads_back_as_given(tmp_path: Path, 
     app = "from flask import Flask\n\napp = Flask(__name__)\n"
     root = flask_project(tmp_path, {f"{name}/main.py": app})
 
-    parsed = dockerfile.parse_string(plan(root, env={}, cli={}).files["Dockerfile"])
+    parsed = dockerfile.parse_string(make_plan(root, env={}, cli={}).files["Dockerfile"])
     workdirs = [i.value[0] for i in parsed if i.cmd == "WORKDIR"]
     assert buildkit_word(workdirs[-1]) == f"/app/{name}"  # as BuildKit reads it
     assert [i.cmd for i in parsed].count("WORKDIR") == 4
@@ -277,7 +277,7 @@ def test_a_directory_name_with_a_line_break_is_refused_before_any_file_is_writte
     root = flask_project(tmp_path, {"my-site\nRUN id/main.py": app})
 
     with pytest.raises(QuatrainError, match="line break"):
-        plan(root, env={}, cli={})
+        make_plan(root, env={}, cli={})
 
 
 def _without_files(entry: str) -> str:
@@ -292,7 +292,7 @@ def test_a_lock_without_hashes_installs_by_version_and_says_so(tmp_path: Path) -
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    the_plan = plan(root, env={}, cli={})
+    the_plan = make_plan(root, env={}, cli={})
 
     dockerfile = the_plan.files["Dockerfile"]
     assert "uv pip install --no-deps --compile-bytecode --requirement requirements.txt" in (
@@ -314,7 +314,7 @@ def test_a_lock_without_hashes_installs_by_version_and_says_so(tmp_path: Path) -
 def test_a_lock_with_every_hash_requires_them(tmp_path: Path) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert "uv pip install --require-hashes --no-deps --compile-bytecode --requirement " in (
         dockerfile

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from unit.conftest import flask_project, lock_text, locked
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
@@ -38,6 +38,6 @@ def test_a_package_that_imports_pkg_resources_gets_setuptools_in_those_versions_
     lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked(package, version))
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    dockerfile = plan(root, env={}, cli={}).files["Dockerfile"]
+    dockerfile = make_plan(root, env={}, cli={}).files["Dockerfile"]
 
     assert ("requirements.setuptools.txt" in dockerfile) is gets_setuptools

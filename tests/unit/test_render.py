@@ -25,7 +25,7 @@ from quatrain.dockerfile.render import (
     sources_to_copy,
 )
 from quatrain.errors import ConfigurationError
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import Lock, Project, load_project
 from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
@@ -52,7 +52,7 @@ def from_lines(dockerfile: str) -> list[str]:
 
 
 def example_dockerfile(**cli: str) -> str:
-    return plan(EXAMPLE, env={}, cli=cli).files[DOCKERFILE]
+    return make_plan(EXAMPLE, env={}, cli=cli).files[DOCKERFILE]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def example_dockerfile(**cli: str) -> str:
 def test_the_example_project_renders_byte_for_byte_as_its_golden_file(
     name: str, golden: str
 ) -> None:
-    rendered = plan(EXAMPLE, env={}, cli={}).files[name].encode("utf-8")
+    rendered = make_plan(EXAMPLE, env={}, cli={}).files[name].encode("utf-8")
     path = GOLDEN / golden
     # After a deliberate change of the output, `QUATRAIN_UPDATE_GOLDEN=1 pytest tests/unit`
     # rewrites the golden files instead of comparing; review their diff before committing.
@@ -72,8 +72,8 @@ def test_the_example_project_renders_byte_for_byte_as_its_golden_file(
 
 
 def test_rendering_twice_gives_identical_bytes() -> None:
-    first = plan(EXAMPLE, env={}, cli={})
-    second = plan(EXAMPLE, env={}, cli={})
+    first = make_plan(EXAMPLE, env={}, cli={})
+    second = make_plan(EXAMPLE, env={}, cli={})
 
     assert dict(first.files) == dict(second.files)
     again = render(first.project, first.spec, first.resolved.options, images=first.base_images)
@@ -246,7 +246,7 @@ def test_a_locked_package_without_a_wheel_makes_the_build_stages_full(tmp_path: 
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    the_plan = plan(root, env={}, cli={})
+    the_plan = make_plan(root, env={}, cli={})
 
     assert the_plan.resolved.options.build_flavor == "auto"
     assert the_plan.base_images.build_flavor == "full"
@@ -263,13 +263,13 @@ def test_an_explicit_slim_flavor_wins_over_a_locked_package_without_a_wheel(
     )
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    assert plan(root, env={}, cli={"build_flavor": "slim"}).base_images.build_flavor == "slim"
+    assert make_plan(root, env={}, cli={"build_flavor": "slim"}).base_images.build_flavor == "slim"
 
 
 def test_every_locked_wheel_keeps_the_build_stages_slim(tmp_path: Path) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
 
-    assert plan(root, env={}, cli={}).base_images.build_flavor == "slim"
+    assert make_plan(root, env={}, cli={}).base_images.build_flavor == "slim"
 
 
 def test_single_modules_are_copied_as_files_and_packages_as_directories(tmp_path: Path) -> None:
@@ -350,7 +350,7 @@ def test_a_project_in_non_package_mode_is_not_built_as_a_wheel(tmp_path: Path) -
         },
     )
 
-    dockerfile = plan(root, env={}, cli={}).files[DOCKERFILE]
+    dockerfile = make_plan(root, env={}, cli={}).files[DOCKERFILE]
 
     # Poetry refuses `poetry build` in non-package mode, and there is no wheel to install.
     assert "poetry build" not in dockerfile
@@ -362,7 +362,7 @@ def test_a_project_in_non_package_mode_is_not_built_as_a_wheel(tmp_path: Path) -
 
 
 def dockerfile_of(root: Path, **cli: Any) -> str:
-    return plan(root, env={}, cli=cli).files[DOCKERFILE]
+    return make_plan(root, env={}, cli=cli).files[DOCKERFILE]
 
 
 def shop(tmp_path: Path, tool_quatrain: str = "") -> Path:

@@ -18,7 +18,7 @@ from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.detectors.detect import detect
 from quatrain.dockerfile.render import DOCKERFILE, render
 from quatrain.errors import ConfigurationError
-from quatrain.pipeline import layout_of, plan
+from quatrain.pipeline import layout_of, make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.options import Options
 from unit.conftest import flask_project, lock_text, locked, write_tree
@@ -94,7 +94,7 @@ def project(root: Path, options: Mapping[str, Any], metadata: Mapping[str, str])
 
 
 def dockerfile(root: Path, options: Mapping[str, Any], metadata: Mapping[str, str]) -> str:
-    return plan(project(root, options, metadata), env={}, cli={}).files[DOCKERFILE]
+    return make_plan(project(root, options, metadata), env={}, cli={}).files[DOCKERFILE]
 
 
 # --- Where each value appears, read back as BuildKit reads it ------------------------------

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.pipeline import Plan, plan
+from quatrain.pipeline import make_plan
+from quatrain.plan import Plan
 from quatrain.report import as_json, as_text, describe
 from quatrain.settings.options import FIELDS, option_key
 from quatrain.spec import ServeSpec
@@ -20,7 +21,7 @@ FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__na
 
 @pytest.fixture
 def example() -> Plan:
-    return plan(EXAMPLE, env={}, cli={})
+    return make_plan(EXAMPLE, env={}, cli={})
 
 
 def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
@@ -64,7 +65,7 @@ def test_each_option_says_which_layer_its_value_came_from(tmp_path: Path) -> Non
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject)
 
     options = describe(
-        plan(root, env={"QUATRAIN_WORKERS": "5", "QUATRAIN_ENV": "A=1"}, cli={"threads": 8})
+        make_plan(root, env={"QUATRAIN_WORKERS": "5", "QUATRAIN_ENV": "A=1"}, cli={"threads": 8})
     )["options"]
 
     assert {key: options[key] for key in ("port", "workers", "env", "threads", "uid")} == {
@@ -81,7 +82,7 @@ def test_the_images_show_the_overrides_as_given(tmp_path: Path) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
     cli = {"base_image": "registry.example.org/py:3.12", "runtime_image": "gcr.io/distroless/py"}
 
-    images = describe(plan(root, env={}, cli=cli))["images"]
+    images = describe(make_plan(root, env={}, cli=cli))["images"]
 
     assert (images["build"], images["runtime"]) == (
         "registry.example.org/py:3.12",
@@ -150,7 +151,7 @@ def test_as_text_shows_a_value_from_each_layer_with_its_source(tmp_path: Path) -
     pyproject = pep621(extra='\n[tool.quatrain]\nenv = {MODE = "prod"}\n')
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, pyproject=pyproject)
 
-    text = as_text(plan(root, env={"QUATRAIN_WORKERS": "5"}, cli={"gate": True}))
+    text = as_text(make_plan(root, env={"QUATRAIN_WORKERS": "5"}, cli={"gate": True}))
 
     lines = text.splitlines()
     assert '  env                           {"MODE": "prod"}             pyproject' in lines
@@ -183,7 +184,9 @@ def greeter(root: Path) -> Path:
 
 
 def test_as_text_of_a_console_script_shows_its_entry_point(tmp_path: Path) -> None:
-    lines = as_text(plan(greeter(tmp_path), env={}, cli={"command": "--name world"})).splitlines()
+    lines = as_text(
+        make_plan(greeter(tmp_path), env={}, cli={"command": "--name world"})
+    ).splitlines()
 
     assert lines[1:3] == [
         "serve        console-script: console-script (cli) greet",
@@ -193,14 +196,14 @@ def test_as_text_of_a_console_script_shows_its_entry_point(tmp_path: Path) -> No
 
 
 def test_a_console_scripts_production_line_is_its_entry_point(tmp_path: Path) -> None:
-    lines = as_text(plan(greeter(tmp_path), env={}, cli={})).splitlines()
+    lines = as_text(make_plan(greeter(tmp_path), env={}, cli={})).splitlines()
 
     assert lines[3] == "production   greet"
 
 
 def test_the_production_line_shows_the_command_option_the_image_runs(tmp_path: Path) -> None:
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
-    the_plan = plan(root, env={}, cli={"command": "gunicorn --workers=1 shop:create_app()"})
+    the_plan = make_plan(root, env={}, cli={"command": "gunicorn --workers=1 shop:create_app()"})
 
     assert as_text(the_plan).splitlines()[3] == (
         "production   gunicorn --workers=1 'shop:create_app()'"
@@ -213,7 +216,7 @@ def test_inspect_says_a_project_without_a_package_is_an_application_and_why(
     pyproject = pep621("orders-service")
     root = flask_project(tmp_path, {"app/main.py": FACTORY}, pyproject=pyproject)
 
-    lines = as_text(plan(root, env={}, cli={})).splitlines()
+    lines = as_text(make_plan(root, env={}, cli={})).splitlines()
 
     assert lines[5] == (
         "layout       an application (no package named like the project (orders_service/, "

@@ -14,7 +14,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from quatrain.choosing import images
 from quatrain.dockerfile import sbom
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings.resolution import resolve
 from unit.conftest import lock_text, locked, pep621, write_project
@@ -304,7 +304,7 @@ def test_an_image_reference_splits_into_name_and_tag_or_digest(
 def test_the_production_stage_writes_exactly_this_sbom_by_buildkits_own_parser() -> None:
     """BuildKit's parser (the Go code, in-process) reads the RUN as exec form, and its
     arguments are the writer, the path and the SBOM's lines."""
-    text = plan(EXAMPLE, env={}, cli={}).files["Dockerfile"]
+    text = make_plan(EXAMPLE, env={}, cli={}).files["Dockerfile"]
     commands = list(dockerfile.parse_string(text))
     production = max(i for i, c in enumerate(commands) if c.cmd == "FROM")
     writes = [

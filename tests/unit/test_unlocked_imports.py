@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quatrain.pipeline import plan
+from quatrain.pipeline import make_plan
 from unit.conftest import flask_project, lock_text, locked, pep621
 
 APP = "from flask import Flask\n\napp = Flask(__name__)\n"
@@ -15,7 +15,7 @@ PYPROJECT = pep621(extra='\n[tool.poetry.group.dev.dependencies]\npasslib = "*"\
 
 
 def warnings_of(root: Path) -> list[str]:
-    return [w for w in plan(root, env={}, cli={}).warnings if "poetry.lock has" in w]
+    return [w for w in make_plan(root, env={}, cli={}).warnings if "poetry.lock has" in w]
 
 
 def test_an_import_of_a_development_package_is_a_warning(tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_the_group_chosen_for_production_silences_it(tmp_path: Path) -> None:
     root = flask_project(tmp_path, files, pyproject=PYPROJECT, lock=LOCK)
 
     assert [
-        w for w in plan(root, env={}, cli={"groups": ["dev"]}).warnings if "has only" in w
+        w for w in make_plan(root, env={}, cli={"groups": ["dev"]}).warnings if "has only" in w
     ] == []
 
 
@@ -86,5 +86,5 @@ def test_a_console_script_never_counts_the_modules_beside_its_package(tmp_path: 
              "release.py": "import passlib\n"}  # fmt: skip
     root = flask_project(tmp_path, files, pyproject=pyproject, lock=LOCK)
 
-    warned = plan(root, env={}, cli={"serve": "console-script"}).warnings
+    warned = make_plan(root, env={}, cli={"serve": "console-script"}).warnings
     assert [w for w in warned if "poetry.lock has" in w] == []

@@ -287,7 +287,7 @@ def test_an_env_file_is_read_from_disk(tmp_path: Path) -> None:
 def test_verify_passes_the_settings_to_both_targets_and_says_when_the_app_exited_at_start(
     greeter: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    the_plan = pipeline.plan(greeter.root, env={}, cli={})
+    the_plan = pipeline.make_plan(greeter.root, env={}, cli={})
     the_plan = dataclasses.replace(the_plan, spec=worker_spec())
     monkeypatch.setattr(pipeline, "build", lambda plan, engine, request: f"x:{request.target}")
     monkeypatch.setattr("quatrain.checking.verify.time.sleep", lambda seconds: None)

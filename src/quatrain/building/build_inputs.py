@@ -22,23 +22,23 @@ from quatrain.log import log
 from quatrain.reading import credentials
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
-    from quatrain.pipeline import BuildRequest, Plan
+    from quatrain.plan import BuildRequest, Plan
 
 
 def build_args(
-    the_plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
+    plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
 ) -> dict[str, str]:
     """The build-args option, the git revision for the labels, the digest of a CA bundle that
     production keeps, then the command line's."""
-    revision = the_plan.project.revision
+    revision = plan.project.revision
     # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
     # would be served the old one from the cache.
-    kept = ca_bundle if ca_bundle and the_plan.resolved.options.keep_ca_bundle else None
+    kept = ca_bundle if ca_bundle and plan.resolved.options.keep_ca_bundle else None
     # The same for build-env, which only the production steps (collectstatic) read.
-    settings = the_plan.resolved.options.build_env
-    steps_read = bool(settings) and bool(the_plan.spec.production_steps)
+    settings = plan.resolved.options.build_env
+    steps_read = bool(settings) and bool(plan.spec.production_steps)
     return {
-        **the_plan.resolved.options.build_args,
+        **plan.resolved.options.build_args,
         **({"REVISION": revision} if revision else {}),
         **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
         **({"BUILD_ENV_SHA256": _digest(build_env_file(settings))} if steps_read else {}),
@@ -46,9 +46,9 @@ def build_args(
     }
 
 
-def ca_bundle(the_plan: Plan) -> dict[str, Path]:
+def ca_bundle(plan: Plan) -> dict[str, Path]:
     """The ca-bundle option as a secret file, or nothing when it is not set."""
-    bundle = the_plan.resolved.options.ca_bundle
+    bundle = plan.resolved.options.ca_bundle
     if bundle is None:
         return {}
     path = Path(bundle).expanduser()
@@ -96,13 +96,13 @@ def secret_files(
 
 
 @contextmanager
-def dockerfile_for(the_plan: Plan) -> Iterator[Path]:
+def dockerfile_for(plan: Plan) -> Iterator[Path]:
     """The project's own generated Dockerfile if the user edited it, else a fresh render.
 
     A fresh render goes to a temporary directory with a `Dockerfile.dockerignore` beside it,
     which BuildKit reads in place of the context's .dockerignore: the user's tree is not touched.
     """
-    on_disk = the_plan.project.root / DOCKERFILE
+    on_disk = plan.project.root / DOCKERFILE
     if on_disk.is_file():
         text = on_disk.read_text(encoding="utf-8", errors="replace")
         if generated.is_generated(text) and not generated.is_unedited(text):
@@ -111,19 +111,19 @@ def dockerfile_for(the_plan: Plan) -> Iterator[Path]:
             return
     with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
         dockerfile = Path(tmp) / DOCKERFILE
-        dockerfile.write_text(the_plan.files[DOCKERFILE], encoding="utf-8")
+        dockerfile.write_text(plan.files[DOCKERFILE], encoding="utf-8")
         ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
-        ignore.write_text(ignore_rules(the_plan), encoding="utf-8")
+        ignore.write_text(ignore_rules(plan), encoding="utf-8")
         yield dockerfile
 
 
-def ignore_rules(the_plan: Plan) -> str:
+def ignore_rules(plan: Plan) -> str:
     """quatrain's .dockerignore, then the user's own rules: BuildKit reads only the file beside
     the Dockerfile, and what the user keeps out (keys, secrets/) must stay out of the images.
     The few files the build itself reads are let back in by name: a .dockerignore written for
     another Dockerfile often leaves out README.md or LICENSE, which `poetry build` packs."""
-    ours = the_plan.files[the_plan.layout.ignore_file]
-    own = _own_dockerignore(the_plan.context)
+    ours = plan.files[plan.layout.ignore_file]
+    own = _own_dockerignore(plan.context)
     if own is None:
         return ours
     try:
@@ -136,8 +136,8 @@ def ignore_rules(the_plan: Plan) -> str:
         raise ProjectError(msg) from error
     if generated.is_generated(text) and generated.is_unedited(text):
         return ours  # ours, as init wrote it
-    needed = ["pyproject.toml", "poetry.lock", *the_plan.project.build_files]
-    back = "".join(f"!{the_plan.layout.prefix}{name}\n" for name in needed)
+    needed = ["pyproject.toml", "poetry.lock", *plan.project.build_files]
+    back = "".join(f"!{plan.layout.prefix}{name}\n" for name in needed)
     return (
         f"{ours}\n# The project's own .dockerignore:\n{text.rstrip()}\n"
         f"# What the build reads, let back in:\n{back}"

@@ -14,15 +14,15 @@ from quatrain.engines import engine as engine_module
 from quatrain.log import log
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
-    from quatrain.pipeline import BuildRequest, Plan
+    from quatrain.plan import BuildRequest, Plan
 
 
 def shipping(
-    the_plan: Plan, engine: engine_module.Engine, request: BuildRequest
+    plan: Plan, engine: engine_module.Engine, request: BuildRequest
 ) -> tuple[engine_module.Outputs, registry.Cache | None]:
     """Where the build's image and cache go: the request's tags and caches, and cache-ref's
     cache in the best mode the builder has."""
-    options = the_plan.resolved.options
+    options = plan.resolved.options
     driver = engine_module.builder_driver(engine, options.builder) if engine.buildx else "docker"
     cache = None
     if options.cache_ref:

@@ -1,0 +1,45 @@
+"""The plan: everything decided about a project before the disk or the engine is touched, and
+what one build of it asks for. Values only; pipeline.make_plan makes a Plan, the later stages
+(building, checking) read it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from quatrain.choosing import images
+from quatrain.dockerfile.render import Layout
+from quatrain.reading.project import PackageSource, Project
+from quatrain.settings.resolution import ResolvedOptions
+from quatrain.spec import ServeSpec
+
+Target = Literal["production", "development"]
+TARGETS: tuple[Target, ...] = ("production", "development")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """Everything decided before the disk or the engine is touched."""
+
+    project: Project
+    resolved: ResolvedOptions
+    spec: ServeSpec
+    base_images: images.BaseImages
+    files: Mapping[str, str]  # path relative to the project -> content (unstamped)
+    private_sources: tuple[PackageSource, ...] = ()
+    context: Path = Path()  # the build context: the project, or its monorepo's root
+    layout: Layout = field(default_factory=Layout)
+    warnings: tuple[str, ...] = ()  # for people, before anything is built
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    target: Target = "production"
+    tag: str | None = None
+    extra_tags: tuple[str, ...] = ()  # more names of the same image
+    push: bool = False  # push every tag once built
+    cache_from: tuple[str, ...] = ()  # passed through to the builder
+    cache_to: tuple[str, ...] = ()
+    build_args: Mapping[str, str] = field(default_factory=dict)
