@@ -26,13 +26,13 @@ sys.path[:0] = [str(Path(__file__).parents[1] / "tests" / "engine")]
 import package_index  # noqa: E402
 from engine_support import IMAGE_OPTIONS, docker_binary, locked_copy  # noqa: E402
 
-from quatrain.engines import engine as engine_module  # noqa: E402
+from quatrain import engines  # noqa: E402
 
 BUILDAH_CACHE = Path("/var/tmp/buildah-cache")  # RUN --mount=type=cache of root's Podman 4.3
 TAG = "quatrain-bench-podman:latest"
 
 
-def quatrain(engine: engine_module.Engine, *args: str) -> float:
+def quatrain(engine: engines.Engine, *args: str) -> float:
     env = {**os.environ, **IMAGE_OPTIONS, "QUATRAIN_DOCKER": engine.binary,
            "QUATRAIN_ENGINE": engine.kind, "QUATRAIN_NETWORK": "host"}  # fmt: skip
     started = time.monotonic()
@@ -43,12 +43,12 @@ def quatrain(engine: engine_module.Engine, *args: str) -> float:
     return time.monotonic() - started
 
 
-def run(engine: engine_module.Engine, *args: str) -> str:
+def run(engine: engines.Engine, *args: str) -> str:
     return subprocess.run([engine.binary, *args], env=dict(engine.env), check=True,
                           capture_output=True, text=True).stdout  # fmt: skip
 
 
-def empty_cache(engine: engine_module.Engine) -> None:
+def empty_cache(engine: engines.Engine) -> None:
     subprocess.run([engine.binary, "image", "rm", "--force", TAG], env=dict(engine.env),
                    capture_output=True, check=False)  # fmt: skip
     if engine.kind == "docker":
@@ -70,7 +70,7 @@ def edit(project: Path) -> None:
     source.write_text(text)
 
 
-def measure(engine: engine_module.Engine, project: Path) -> tuple[float, float]:
+def measure(engine: engines.Engine, project: Path) -> tuple[float, float]:
     empty_cache(engine)
     cold = quatrain(engine, "build", str(project), "--tag", TAG)
     edit(project)
@@ -78,9 +78,9 @@ def measure(engine: engine_module.Engine, project: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    docker = engine_module.connect(docker_binary(), dict(os.environ))
-    podman_binary = engine_module.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
-    podman = engine_module.connect(podman_binary, dict(os.environ), kind="podman")
+    docker = engines.connect(docker_binary(), dict(os.environ))
+    podman_binary = engines.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
+    podman = engines.connect(podman_binary, dict(os.environ), kind="podman")
     server, url = package_index.start(package_index.wheel_directory())
     try:
         with tempfile.TemporaryDirectory() as tmp:

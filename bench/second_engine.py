@@ -29,10 +29,10 @@ import package_index  # noqa: E402
 from engine_support import IMAGE_OPTIONS, build_steps, docker_binary, locked_copy  # noqa: E402
 from shipping import ephemeral_port, start_engine_b, start_registry  # noqa: E402
 
-from quatrain.engines import engine as engine_module  # noqa: E402
+from quatrain import engines  # noqa: E402
 
 
-def quatrain(engine: engine_module.Engine, *args: str) -> tuple[float, str]:
+def quatrain(engine: engines.Engine, *args: str) -> tuple[float, str]:
     env = {**engine.env, **IMAGE_OPTIONS, "QUATRAIN_DOCKER": engine.binary,
            "QUATRAIN_NETWORK": "host"}  # fmt: skip
     started = time.monotonic()
@@ -43,7 +43,7 @@ def quatrain(engine: engine_module.Engine, *args: str) -> tuple[float, str]:
     return time.monotonic() - started, done.stderr
 
 
-def docker(engine: engine_module.Engine, *args: str) -> None:
+def docker(engine: engines.Engine, *args: str) -> None:
     subprocess.run([engine.binary, *args], env=dict(engine.env), check=True,
                    capture_output=True)  # fmt: skip
 
@@ -54,13 +54,13 @@ def edit(project: Path) -> None:
     source.write_text(text)
 
 
-def cold(engine: engine_module.Engine, tag: str) -> None:
+def cold(engine: engines.Engine, tag: str) -> None:
     subprocess.run([engine.binary, "image", "rm", "--force", tag], env=dict(engine.env),
                    capture_output=True, check=False)  # fmt: skip
     docker(engine, "builder", "prune", "--all", "--force")
 
 
-def pull_and_serve(engine: engine_module.Engine, image: str) -> float:
+def pull_and_serve(engine: engines.Engine, image: str) -> float:
     port = ephemeral_port()
     started = time.monotonic()
     docker(engine, "pull", image)
@@ -96,7 +96,7 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="quatrain-b-", ignore_cleanup_errors=True) as tmp,
     ):
         root = Path(tmp)
-        engine_a = engine_module.connect(docker_binary(), dict(os.environ))
+        engine_a = engines.connect(docker_binary(), dict(os.environ))
         server, index = package_index.start(package_index.wheel_directory())
         stack.callback(server.terminate)
         (root / "registry").mkdir()

@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 
 import click
 
-from quatrain import __version__, pipeline
+from quatrain import __version__, engines, pipeline
 from quatrain.checking.verify import read_env_file
 from quatrain.dockerfile import render
-from quatrain.engines import engine as engine_module
 from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
@@ -59,13 +58,13 @@ def _plan(path: Path, params: Mapping[str, Any]) -> Plan:
     return plan
 
 
-def _engine(plan: Plan) -> engine_module.Engine:
+def _engine(plan: Plan) -> engines.Engine:
     resolved = plan.resolved
     # The docker option's default names Docker's binary; Podman's is its own unless one is given.
     given = resolved.options.docker if resolved.sources["docker"] != "default" else None
     kind = resolved.options.engine
-    binary = engine_module.binary_for(kind, given)
-    return engine_module.connect(binary, dict(os.environ), kind=kind)
+    binary = engines.binary_for(kind, given)
+    return engines.connect(binary, dict(os.environ), kind=kind)
 
 
 def run_env_options(function: F) -> F:

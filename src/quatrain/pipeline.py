@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quatrain import engines
 from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.checking.verify import VerifyResult, verify_image
 from quatrain.choosing import images
@@ -21,7 +22,6 @@ from quatrain.detectors.detect import detect
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
 from quatrain.dockerfile.render import Layout, render
-from quatrain.engines import engine as engine_module
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
@@ -124,7 +124,7 @@ def default_tag(plan: Plan, target: Target) -> str:
     return f"{name}:{'latest' if target == 'production' else target}"
 
 
-def build(plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> str:
+def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
     tag = request.tag or default_tag(plan, request.target)
     # The user's environment, which the engine runs with, is where credentials come from.
@@ -146,7 +146,7 @@ def build(plan: Plan, engine: engine_module.Engine, request: BuildRequest) -> st
         # from carries its own, under its own tag, so a new engine reuses its steps too.
         for stage, carrier in cache.stage_carriers if cache else ():
             # buildx pushes from the builder; the classic builder's image is pushed after.
-            stage_outputs = engine_module.Outputs(
+            stage_outputs = engines.Outputs(
                 push=engine.buildx, cache_from=outputs.cache_from, builder=outputs.builder,
                 driver=outputs.driver,
             )  # fmt: skip
@@ -166,7 +166,7 @@ class _StageBuild:
     """One `build` of a stage of the plan's Dockerfile, with its inputs."""
 
     plan: Plan
-    engine: engine_module.Engine
+    engine: engines.Engine
     dockerfile: Path
     build_args: Mapping[str, str]
     secrets: Mapping[str, Path]
@@ -176,9 +176,9 @@ class _StageBuild:
         target: str,
         tag: str,
         cache: registry.Cache | None,
-        outputs: engine_module.Outputs,
+        outputs: engines.Outputs,
     ) -> None:
-        argv = engine_module.build_argv(
+        argv = engines.build_argv(
             self.engine,
             context=self.plan.context,
             dockerfile=self.dockerfile,
@@ -191,13 +191,13 @@ class _StageBuild:
         )
         log.step(f"Building {target} image {tag}")
         shipped = (tag, *outputs.extra_tags) if outputs.push or outputs.cache_to else ()
-        engine_module.build(self.engine, argv, explain=registry.explainer(shipped))
+        engines.build(self.engine, argv, explain=registry.explainer(shipped))
         log.step_end()
 
 
 def run(
     plan: Plan,
-    engine: engine_module.Engine,
+    engine: engines.Engine,
     *,
     image: str,
     command: Sequence[str],
@@ -207,7 +207,7 @@ def run(
     options = plan.resolved.options
     network = options.network
     publish = [] if network == "host" else [f"{options.port}:{options.port}"]
-    argv = engine_module.run_argv(
+    argv = engines.run_argv(
         engine,
         image,
         command=command,
@@ -216,12 +216,12 @@ def run(
         publish=publish if plan.spec.http else [],
         interactive=interactive,
     )
-    return engine_module.run(engine, argv)
+    return engines.run(engine, argv)
 
 
 def verify(
     plan: Plan,
-    engine: engine_module.Engine,
+    engine: engines.Engine,
     *,
     tags: Mapping[Target, str | None],
     env: Mapping[str, str] | None = None,
@@ -238,7 +238,7 @@ def verify(
 
 def verify_pulled(
     plan: Plan,
-    engine: engine_module.Engine,
+    engine: engines.Engine,
     *,
     image: str,
     env: Mapping[str, str] | None = None,
@@ -253,7 +253,7 @@ def verify_pulled(
 
 def _verify_one(
     plan: Plan,
-    engine: engine_module.Engine,
+    engine: engines.Engine,
     image: str,
     *,
     target: Target,

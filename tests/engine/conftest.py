@@ -23,7 +23,7 @@ from shipping import (  # noqa: F401 - session fixtures: registries, engine B, b
     registry,
 )
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,9 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def engine() -> engine_module.Engine:
+def engine() -> engines.Engine:
     try:
-        return engine_module.connect(docker_binary(), dict(os.environ))
+        return engines.connect(docker_binary(), dict(os.environ))
     except Exception as error:  # noqa: BLE001 - any failure here means: no engine
         pytest.fail(f"engine tests need Docker with BuildKit (run scripts/testbed.sh): {error}")
 
@@ -50,7 +50,7 @@ def index_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def quatrain(engine: engine_module.Engine) -> Quatrain:
+def quatrain(engine: engines.Engine) -> Quatrain:
     return Quatrain(engine)
 
 
@@ -60,14 +60,14 @@ def flask_project(tmp_path_factory: pytest.TempPathFactory, index_url: str) -> P
 
 
 @pytest.fixture(scope="session")
-def image_tag(engine: engine_module.Engine) -> Iterator[str]:
+def image_tag(engine: engines.Engine) -> Iterator[str]:
     """A repository name unique to this run; every image tagged with it is removed at the end."""
     repository = f"quatrain-test-{uuid.uuid4().hex[:8]}"
     yield repository
-    listed = engine_module.capture(engine, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
+    listed = engines.capture(engine, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
     tags = [t for t in listed.stdout.split() if t.startswith(repository)]
     if tags:
-        engine_module.capture(engine, "image", "rm", "--force", *tags)
+        engines.capture(engine, "image", "rm", "--force", *tags)
 
 
 @pytest.fixture(scope="session")

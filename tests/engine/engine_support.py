@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 PROJECTS = Path(__file__).parents[1] / "projects"
 # The stand-in images the test bed provides; see scripts/testbed.sh.
@@ -47,7 +47,7 @@ class PrivateIndex:
 class Quatrain:
     """Runs the real CLI in a subprocess against the test engine and stand-in images."""
 
-    engine: engine_module.Engine
+    engine: engines.Engine
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {
@@ -122,9 +122,9 @@ def _lock(case: str, destination: Path, index_url: str, env: Mapping[str, str] |
 
 
 def docker(
-    engine: engine_module.Engine, *args: str, check: bool = True
+    engine: engines.Engine, *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    result = engine_module.capture(engine, *args)
+    result = engines.capture(engine, *args)
     if check and result.returncode != 0:
         pytest.fail(f"docker {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result

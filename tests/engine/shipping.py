@@ -25,7 +25,7 @@ import bcrypt
 import pytest
 from engine_support import Quatrain, docker_binary
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 # The stand-in images engine B needs to build the test projects without a registry of images.
 BASE_IMAGES = ("python:3.11-slim-bookworm",)
@@ -151,7 +151,7 @@ def _dockerd() -> str:
     return shutil.which("dockerd") or pytest.fail("no dockerd: run scripts/testbed.sh")
 
 
-def start_engine_b(root: Path, engine_a: engine_module.Engine) -> Iterator[engine_module.Engine]:
+def start_engine_b(root: Path, engine_a: engines.Engine) -> Iterator[engines.Engine]:
     """dockerd with its own socket, data, exec root and pid file; no iptables, no bridge, so it
     touches no network of the host's. The stand-in base images come from engine A by save/load
     (that is the images a registry would give it, not the project)."""
@@ -184,11 +184,11 @@ def start_engine_b(root: Path, engine_a: engine_module.Engine) -> Iterator[engin
 
 def _connect_when_up(
     binary: str, env: Mapping[str, str], process: subprocess.Popen[bytes], log: Path
-) -> engine_module.Engine:
+) -> engines.Engine:
     deadline = time.monotonic() + START_SECONDS
     while True:
         try:
-            return engine_module.connect(binary, env)
+            return engines.connect(binary, env)
         except Exception as error:  # noqa: BLE001 - not up yet, or never
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(
@@ -197,7 +197,7 @@ def _connect_when_up(
             time.sleep(0.5)
 
 
-def _load_base_images(engine_a: engine_module.Engine, engine_b: engine_module.Engine) -> None:
+def _load_base_images(engine_a: engines.Engine, engine_b: engines.Engine) -> None:
     with subprocess.Popen(
         [engine_a.binary, "save", *BASE_IMAGES], stdout=subprocess.PIPE, env=dict(engine_a.env)
     ) as saved:
@@ -214,8 +214,8 @@ def _load_base_images(engine_a: engine_module.Engine, engine_b: engine_module.En
 
 @pytest.fixture(scope="session")
 def engine_b(
-    tmp_path_factory: pytest.TempPathFactory, engine: engine_module.Engine
-) -> Iterator[engine_module.Engine]:
+    tmp_path_factory: pytest.TempPathFactory, engine: engines.Engine
+) -> Iterator[engines.Engine]:
     yield from start_engine_b(tmp_path_factory.mktemp("engine-b"), engine)
 
 
@@ -240,12 +240,12 @@ class QuatrainWith(Quatrain):
 
 
 @pytest.fixture(scope="session")
-def buildx_engine() -> engine_module.Engine:
-    engine = engine_module.connect(BUILDX_CLIENT, {**os.environ, **buildx_env()})
+def buildx_engine() -> engines.Engine:
+    engine = engines.connect(BUILDX_CLIENT, {**os.environ, **buildx_env()})
     assert engine.buildx, "the test bed's client must build through buildx"
     return engine
 
 
 @pytest.fixture(scope="session")
-def quatrain_buildx(buildx_engine: engine_module.Engine) -> Quatrain:
+def quatrain_buildx(buildx_engine: engines.Engine) -> Quatrain:
     return QuatrainWith(buildx_engine, extra=buildx_env())

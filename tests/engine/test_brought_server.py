@@ -13,13 +13,13 @@ from pathlib import Path
 from engine_support import Quatrain, locked_copy
 from test_sbom import LIST_DISTRIBUTIONS, in_image, listed
 
+from quatrain import engines
 from quatrain.dockerfile.sbom import SBOM_PATH
-from quatrain.engines import engine as engine_module
 from quatrain.reading.lock import canonical_name
 
 
 def test_a_flask_app_without_gunicorn_in_its_lock_is_served_by_the_pinned_one(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine_support import Quatrain, build_steps, docker, locked_copy
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 def step_cached(steps: dict[str, bool], fragment: str) -> bool:
@@ -17,7 +17,7 @@ def step_cached(steps: dict[str, bool], fragment: str) -> bool:
 
 
 def test_a_source_edit_rebuilds_both_images_without_reinstalling_dependencies(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)
@@ -50,7 +50,7 @@ def test_a_source_edit_rebuilds_both_images_without_reinstalling_dependencies(
 
 
 def test_build_without_init_leaves_the_tree_alone_and_keeps_ignored_files_out(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)

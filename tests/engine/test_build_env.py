@@ -9,11 +9,11 @@ from pathlib import Path
 from engine_support import Quatrain, docker, locked_copy
 from test_private_source import occurrences
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("django-site", tmp_path, index_url)
@@ -44,7 +44,7 @@ def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(
 
 
 def test_new_build_env_settings_re_run_collectstatic_though_the_secret_is_not_in_the_cache_key(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("django-site", tmp_path, index_url)

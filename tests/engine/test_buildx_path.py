@@ -12,7 +12,7 @@ from engine_support import Quatrain, docker, locked_copy
 from shipping import Registry
 from test_private_source import occurrences
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 def test_verify_builds_and_checks_both_images_through_buildx(
@@ -28,7 +28,7 @@ def test_verify_builds_and_checks_both_images_through_buildx(
 
 
 def test_a_build_env_secret_reaches_collectstatic_through_buildx_and_no_layer(
-    quatrain_buildx: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain_buildx: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("django-site", tmp_path, index_url)
@@ -56,7 +56,7 @@ def test_a_build_env_secret_reaches_collectstatic_through_buildx_and_no_layer(
 
 @pytest.mark.registry
 def test_buildx_pushes_from_the_builder_with_the_inline_cache_and_keeps_the_image(
-    quatrain_buildx: Quatrain, engine: engine_module.Engine, registry: Registry,
+    quatrain_buildx: Quatrain, engine: engines.Engine, registry: Registry,
     flask_project: Path,
 ) -> None:  # fmt: skip
     repository = f"{registry.host}/buildx-{uuid.uuid4().hex[:8]}"

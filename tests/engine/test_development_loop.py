@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from engine_support import Quatrain, docker, locked_copy
 
+from quatrain import engines
 from quatrain.checking.verify import PROBE
-from quatrain.engines import engine as engine_module
 
 # Reads the body once the server answers (PROBE only reports the status).
 BODY = """
@@ -34,14 +34,14 @@ RELOADING = {
 }
 
 
-def body(engine: engine_module.Engine, container: str, port: int) -> str:
+def body(engine: engines.Engine, container: str, port: int) -> str:
     url = f"http://127.0.0.1:{port}/"
     return docker(engine, "exec", container, "python", "-c", BODY, url).stdout.strip()
 
 
 @pytest.mark.parametrize("case", sorted(RELOADING))
 def test_the_dev_server_reloads_an_edit_made_on_the_host(
-    case: str, quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
+    case: str, quatrain: Quatrain, engine: engines.Engine, tmp_path: Path,
     index_url: str, image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy(case, tmp_path, index_url)
@@ -79,7 +79,7 @@ labels = { "org.example.team" = "platform" }
 
 
 def test_tool_quatrain_overrides_shape_the_production_image(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)
@@ -100,7 +100,7 @@ def test_tool_quatrain_overrides_shape_the_production_image(
     assert who.stdout.strip() == "web"
     jq = docker(engine, "run", "--rm", "--network", "none", tag, "jq", "--version")
     assert jq.stdout.startswith("jq-")
-    with engine_module.running(engine, tag) as container:
+    with engines.running(engine, tag) as container:
         status = docker(engine, "exec", container, "python", "-c", PROBE,
                         "http://127.0.0.1:5000/", "60")  # fmt: skip
         assert status.stdout.strip() == "200"

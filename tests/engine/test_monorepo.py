@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine_support import PROJECTS, Quatrain, docker
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 def locked_monorepo(tmp_path: Path, index_url: str) -> Path:
@@ -29,7 +29,7 @@ def locked_monorepo(tmp_path: Path, index_url: str) -> Path:
 
 
 def test_a_path_dependency_outside_the_project_is_built_from_the_monorepo_root(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     app = locked_monorepo(tmp_path, index_url)
@@ -51,7 +51,7 @@ def test_a_path_dependency_outside_the_project_is_built_from_the_monorepo_root(
 
 
 def test_init_in_a_monorepo_lets_plain_docker_build_from_the_root(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, index_url: str,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
     app = locked_monorepo(tmp_path, index_url)

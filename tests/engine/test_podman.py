@@ -24,33 +24,33 @@ from shipping import BASE_IMAGES, QuatrainWith, Registry
 from test_push_and_cache import edit
 from test_seed_usages import http_status
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 
 @pytest.fixture(scope="session")
-def podman() -> engine_module.Engine:
-    binary = engine_module.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
+def podman() -> engines.Engine:
+    binary = engines.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
     try:
-        return engine_module.connect(binary, dict(os.environ), kind="podman")
+        return engines.connect(binary, dict(os.environ), kind="podman")
     except Exception as error:  # noqa: BLE001 - any failure here means: no podman
         pytest.fail(f"the podman tests need Podman 4 (run scripts/testbed.sh): {error}")
 
 
 @pytest.fixture(scope="session")
-def quatrain_podman(podman: engine_module.Engine) -> Quatrain:
+def quatrain_podman(podman: engines.Engine) -> Quatrain:
     return Quatrain(podman)
 
 
 @pytest.fixture(scope="session")
-def podman_tag(podman: engine_module.Engine) -> Iterator[str]:
+def podman_tag(podman: engines.Engine) -> Iterator[str]:
     """A repository unique to this run in Podman's store, emptied at the end."""
     repository = f"quatrain-podman-{uuid.uuid4().hex[:8]}"
     yield repository
-    listed = engine_module.capture(podman, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
+    listed = engines.capture(podman, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
     # Podman names a local image without a registry localhost/NAME.
     tags = [t for t in listed.stdout.split() if t.startswith(f"localhost/{repository}")]
     if tags:
-        engine_module.capture(podman, "image", "rm", "--force", *tags)
+        engines.capture(podman, "image", "rm", "--force", *tags)
 
 
 def unique_copy(case: str, destination: Path, index_url: str) -> Path:
@@ -61,7 +61,7 @@ def unique_copy(case: str, destination: Path, index_url: str) -> Path:
 
 
 def podman_build(
-    podman: engine_module.Engine, project: Path, tag: str, *extra: str
+    podman: engines.Engine, project: Path, tag: str, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     """`podman build` as the README tells a user to type it after `quatrain init`."""
     result = subprocess.run(
@@ -78,7 +78,7 @@ def podman_stages(output: str) -> set[str]:
     return set(re.findall(r"STEP 1/\d+: FROM \S+ AS (\S+)", output))
 
 
-def image_inspect(podman: engine_module.Engine, image: str, field: str) -> object:
+def image_inspect(podman: engines.Engine, image: str, field: str) -> object:
     return json.loads(
         docker(podman, "image", "inspect", "--format", f"{{{{json {field}}}}}", image).stdout
     )
@@ -132,7 +132,7 @@ def initialized(
 
 
 @pytest.fixture(scope="module")
-def built(podman: engine_module.Engine, initialized: Path, podman_tag: str) -> Mapping[str, str]:
+def built(podman: engines.Engine, initialized: Path, podman_tag: str) -> Mapping[str, str]:
     """Usage 1 and 2: both images built with plain `podman build`, and what Podman printed."""
     production, development = f"{podman_tag}:usage-1", f"{podman_tag}:usage-2"
     return {
@@ -146,7 +146,7 @@ def built(podman: engine_module.Engine, initialized: Path, podman_tag: str) -> M
 
 
 def test_1_podman_build_gives_production_with_its_healthcheck_and_skips_development(
-    podman: engine_module.Engine, built: Mapping[str, str], initialized: Path
+    podman: engines.Engine, built: Mapping[str, str], initialized: Path
 ) -> None:
     stages = podman_stages(built["production-output"])
     assert {"build", "production"} <= stages
@@ -166,7 +166,7 @@ def test_1_podman_build_gives_production_with_its_healthcheck_and_skips_developm
 
 
 def test_2_target_development_runs_only_staging_and_development(
-    podman: engine_module.Engine, built: Mapping[str, str]
+    podman: engines.Engine, built: Mapping[str, str]
 ) -> None:
     assert podman_stages(built["development-output"]) <= {"staging", "development"}
     config = image_inspect(podman, built["development"], ".Config")
@@ -175,17 +175,17 @@ def test_2_target_development_runs_only_staging_and_development(
 
 
 def test_3_production_serves_on_port_when_it_is_set_and_not_on_8888(
-    podman: engine_module.Engine, built: Mapping[str, str]
+    podman: engines.Engine, built: Mapping[str, str]
 ) -> None:
-    with engine_module.running(podman, built["production"], env={"PORT": "5555"}) as container:
+    with engines.running(podman, built["production"], env={"PORT": "5555"}) as container:
         assert http_status(podman, container, 5555) == "200"
         assert http_status(podman, container, 8888, wait=0) == ""
 
 
 def test_4_development_runs_the_flask_dev_server_with_debug_on(
-    podman: engine_module.Engine, built: Mapping[str, str]
+    podman: engines.Engine, built: Mapping[str, str]
 ) -> None:
-    with engine_module.running(podman, built["development"]) as container:
+    with engines.running(podman, built["development"]) as container:
         assert http_status(podman, container, 8888) == "200"
         logs = docker(podman, "logs", container)
         assert "Debug mode: on" in logs.stdout + logs.stderr
@@ -193,7 +193,7 @@ def test_4_development_runs_the_flask_dev_server_with_debug_on(
 
 @pytest.mark.parametrize("which", ["production", "development"])
 def test_5_and_6_commands_keep_their_arguments_and_a_bash_entrypoint_has_the_venv(
-    podman: engine_module.Engine, built: Mapping[str, str], which: str
+    podman: engines.Engine, built: Mapping[str, str], which: str
 ) -> None:
     image = built[which]
     tricky = ["a b", "$HOME", '"quoted"', "$(echo no)"]
@@ -245,7 +245,7 @@ def matching(steps: dict[str, bool], fragment: str) -> list[bool]:
 
 
 @pytest.fixture
-def podman_store_b(podman: engine_module.Engine, tmp_path: Path) -> Iterator[dict[str, str]]:
+def podman_store_b(podman: engines.Engine, tmp_path: Path) -> Iterator[dict[str, str]]:
     """A second Podman store that has built nothing (its own graph and run roots, named by a
     test-owned CONTAINERS_STORAGE_CONF), holding the stand-in base image only."""
     root = tmp_path / "store-b"
@@ -276,7 +276,7 @@ def podman_store_b(podman: engine_module.Engine, tmp_path: Path) -> Iterator[dic
 
 @pytest.fixture(scope="module")
 def pushed(
-    quatrain_podman: Quatrain, podman: engine_module.Engine, registry: Registry,
+    quatrain_podman: Quatrain, podman: engines.Engine, registry: Registry,
     tmp_path_factory: pytest.TempPathFactory, index_url: str,
 ) -> Iterator[PodmanPush]:  # fmt: skip
     """One `quatrain build --push --cache-ref` with Podman, which the tests below share; at the
@@ -303,7 +303,7 @@ class PodmanPush:
 
 
 def test_podman_pushes_to_a_loopback_registry_and_verifies_what_it_pulls_back(
-    quatrain_podman: Quatrain, podman: engine_module.Engine, registry: Registry,
+    quatrain_podman: Quatrain, podman: engines.Engine, registry: Registry,
     pushed: PodmanPush,
 ) -> None:  # fmt: skip
     image = pushed.image
@@ -323,7 +323,7 @@ def test_podman_pushes_to_a_loopback_registry_and_verifies_what_it_pulls_back(
 
 
 def test_a_second_podman_store_reads_the_registry_cache_the_first_pushed(
-    podman: engine_module.Engine, registry: Registry, pushed: PodmanPush,
+    podman: engines.Engine, registry: Registry, pushed: PodmanPush,
     podman_store_b: dict[str, str], tmp_path: Path,
 ) -> None:  # fmt: skip
     cache = pushed.cache
@@ -347,7 +347,7 @@ def test_a_second_podman_store_reads_the_registry_cache_the_first_pushed(
     assert f"--> Cache pulled from remote {cache}:" in built.stderr
     assert not any(matching(steps, "uv pip install --require-hashes"))
     assert not any(matching(steps, "COPY src/ ./src/"))
-    b = engine_module.connect(podman.binary, {**podman.env, **podman_store_b}, kind="podman")
+    b = engines.connect(podman.binary, {**podman.env, **podman_store_b}, kind="podman")
     ran = docker(b, "run", "--rm", "--network", "none", "shop:edited",
                  "python", "-c", "import factory_app; print(factory_app.GREETING)")  # fmt: skip
     assert ran.stdout.strip() == greeting

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +72,7 @@ def rendered_poetry_version(quatrain: Quatrain, project: Path) -> str:
 
 
 def verify_both_images(
-    quatrain: Quatrain, engine: engine_module.Engine, project: Path, case: str, name: str
+    quatrain: Quatrain, engine: engines.Engine, project: Path, case: str, name: str
 ) -> tuple[str, str]:
     """`quatrain verify`, then the fixture's own `verify` inside each image; the two tags."""
     result = quatrain("verify", str(project), "--image-name", name)
@@ -87,7 +87,7 @@ def verify_both_images(
     return production, development
 
 
-def imports(engine: engine_module.Engine, image: str, module: str) -> bool:
+def imports(engine: engines.Engine, image: str, module: str) -> bool:
     """Whether `import MODULE` succeeds in the image's Python."""
     result = docker(
         engine, "run", "--rm", "--network", "none", "--entrypoint", "python", image,
@@ -132,7 +132,7 @@ def extras_project(tmp_path_factory: pytest.TempPathFactory, index_url: str) -> 
 
 
 def test_a_poetry_18_project_locked_by_poetry_2_builds_and_verifies_both_images(
-    quatrain: Quatrain, engine: engine_module.Engine, legacy_project: Path, image_tag: str
+    quatrain: Quatrain, engine: engines.Engine, legacy_project: Path, image_tag: str
 ) -> None:
     lock = read_lock(legacy_project)
     assert lock["metadata"]["lock-version"] == "2.1"
@@ -149,7 +149,7 @@ def test_a_poetry_18_project_locked_by_poetry_2_builds_and_verifies_both_images(
 
 
 def test_a_poetry_18_lock_builds_and_verifies_both_images_with_a_poetry_2_that_reads_it(
-    quatrain: Quatrain, engine: engine_module.Engine, legacy_project: Path,
+    quatrain: Quatrain, engine: engines.Engine, legacy_project: Path,
     legacy_project_poetry_18_lock: Path, image_tag: str,
 ) -> None:  # fmt: skip
     project = legacy_project_poetry_18_lock
@@ -198,7 +198,7 @@ def test_inspect_reports_the_poetry_version_the_image_installs_for_a_poetry_18_l
 
 
 def test_two_src_packages_build_and_verify_without_the_extra_or_the_optional_group(
-    quatrain: Quatrain, engine: engine_module.Engine, extras_project: Path, image_tag: str
+    quatrain: Quatrain, engine: engines.Engine, extras_project: Path, image_tag: str
 ) -> None:
     report = described(quatrain, extras_project)
     assert report["project"]["packages"] == ["src/alpha", "src/beta"]
@@ -215,7 +215,7 @@ def test_two_src_packages_build_and_verify_without_the_extra_or_the_optional_gro
 
 
 def test_the_extras_option_installs_the_extra_in_both_images(
-    quatrain: Quatrain, engine: engine_module.Engine, extras_project: Path, tmp_path: Path,
+    quatrain: Quatrain, engine: engines.Engine, extras_project: Path, tmp_path: Path,
     image_tag: str,
 ) -> None:  # fmt: skip
     project = with_tool_quatrain(extras_project, tmp_path, 'extras = ["fancy"]')
@@ -232,7 +232,7 @@ def test_the_extras_option_installs_the_extra_in_both_images(
 
 
 def test_the_groups_option_installs_the_optional_group_in_both_images(
-    quatrain: Quatrain, engine: engine_module.Engine, extras_project: Path, tmp_path: Path,
+    quatrain: Quatrain, engine: engines.Engine, extras_project: Path, tmp_path: Path,
     image_tag: str,
 ) -> None:  # fmt: skip
     assert locked(read_lock(extras_project), "pygments")["groups"] == ["dev", "docs"]
@@ -246,7 +246,7 @@ def test_the_groups_option_installs_the_optional_group_in_both_images(
 
 
 def test_a_file_the_project_includes_in_its_wheel_reaches_the_production_image(
-    quatrain: Quatrain, engine: engine_module.Engine, extras_project: Path, tmp_path: Path,
+    quatrain: Quatrain, engine: engines.Engine, extras_project: Path, tmp_path: Path,
     image_tag: str,
 ) -> None:  # fmt: skip
     host_copy = tmp_path / "host"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from engine_support import PROJECTS, PrivateIndex, Quatrain, docker
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 SOURCE = "private-repo"
 
@@ -50,7 +50,7 @@ def private_copy(tmp_path: Path, private_index: PrivateIndex) -> Path:
 STAND_INS = ("python:3.11-slim-bookworm", "python:3.11-bookworm")
 
 
-def occurrences(engine: engine_module.Engine, image: str, secret: bytes) -> list[str]:
+def occurrences(engine: engines.Engine, image: str, secret: bytes) -> list[str]:
     """Where the secret appears: every file of every layer the image adds to its stand-in base,
     the history, the config."""
     base = stand_in_layers(engine)
@@ -83,14 +83,14 @@ def occurrences(engine: engine_module.Engine, image: str, secret: bytes) -> list
     return found
 
 
-def stand_in_layers(engine: engine_module.Engine) -> set[str]:
+def stand_in_layers(engine: engines.Engine) -> set[str]:
     inspected = docker(engine, "image", "inspect", "--format", "{{json .RootFS.Layers}}",
                        *STAND_INS).stdout  # fmt: skip
     return {layer for line in inspected.splitlines() for layer in json.loads(line)}
 
 
 def test_a_private_source_builds_both_images_with_a_password_to_quote_and_leaves_no_secret(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path,
     private_index: PrivateIndex, image_tag: str,
 ) -> None:  # fmt: skip
     project = private_copy(tmp_path, private_index)
@@ -109,7 +109,7 @@ def test_a_private_source_builds_both_images_with_a_password_to_quote_and_leaves
 
 
 def builds_and_leaves_no_secret(
-    quatrain: Quatrain, engine: engine_module.Engine, project: Path,
+    quatrain: Quatrain, engine: engines.Engine, project: Path,
     private_index: PrivateIndex, tag_stem: str,
 ) -> None:  # fmt: skip
     """Both targets build with the index's credentials, which end up in no image. The scan
@@ -127,7 +127,7 @@ def builds_and_leaves_no_secret(
 
 
 def test_the_scan_finds_a_secret_that_is_in_a_layer(
-    engine: engine_module.Engine, tmp_path: Path, image_tag: str
+    engine: engines.Engine, tmp_path: Path, image_tag: str
 ) -> None:
     """The scan itself can fail: a secret written into a layer is found."""
     secret = b"leaked-on-purpose-7f3a"
@@ -162,7 +162,7 @@ def test_a_missing_credential_fails_before_the_build_and_names_what_to_set(
 
 
 def test_an_extra_ca_bundle_is_trusted_during_the_build_and_kept_only_when_asked(
-    quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path, flask_project: Path,
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, flask_project: Path,
     image_tag: str,
 ) -> None:  # fmt: skip
     # The machine's own bundle (it must still reach PyPI for Poetry) plus a unique marker line,

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 from engine_support import docker
 
+from quatrain import engines
 from quatrain.checking.verify import PROBE
-from quatrain.engines import engine as engine_module
 
 PORT = 18181
 # Runs inside the container, against its own loopback: N requests over C keep-alive
@@ -46,7 +46,7 @@ print(json.dumps({"ok": ok[0], "errors": errors[:10], "error_count": len(errors)
 
 
 @contextmanager
-def started(engine: engine_module.Engine, image: str, *flags: str) -> Iterator[str]:
+def started(engine: engines.Engine, image: str, *flags: str) -> Iterator[str]:
     container = docker(
         engine, "run", "--detach", "--network", "none", "--env", f"PORT={PORT}", *flags, image
     ).stdout.strip()
@@ -61,7 +61,7 @@ def started(engine: engine_module.Engine, image: str, *flags: str) -> Iterator[s
         docker(engine, "rm", "--force", container, check=False)
 
 
-def logs(engine: engine_module.Engine, container: str) -> str:
+def logs(engine: engines.Engine, container: str) -> str:
     result = docker(engine, "logs", container, check=False)
     return result.stdout + result.stderr
 
@@ -72,14 +72,14 @@ def assert_clean_log(text: str) -> None:
 
 
 def test_production_serves_with_a_read_only_root_filesystem_and_logs_no_error(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
     with started(engine, production_image, "--read-only", "--tmpfs", "/tmp") as container:
         assert_clean_log(logs(engine, container))
 
 
 def test_production_serves_under_an_arbitrary_uid_in_group_0_with_home_and_data_writable(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
     with started(engine, production_image, "--user", "1000420000:0") as container:
         written = docker(
@@ -93,7 +93,7 @@ def test_production_serves_under_an_arbitrary_uid_in_group_0_with_home_and_data_
 
 
 def test_the_apps_user_adds_files_beside_its_code_and_changes_none_of_it(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
     with started(engine, production_image) as container:
         # Apps write logs and stores in their working directory (wanmark-bot's bot.log,
@@ -111,7 +111,7 @@ def test_the_apps_user_adds_files_beside_its_code_and_changes_none_of_it(
 
 
 def test_docker_stop_ends_production_by_itself_before_the_kill(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
     with started(engine, production_image) as container:
         docker(engine, "stop", "--time", "10", container)
@@ -123,7 +123,7 @@ def test_docker_stop_ends_production_by_itself_before_the_kill(
 
 
 def test_ten_thousand_requests_on_loopback_get_no_error(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
     with started(engine, production_image) as container:
         result = docker(engine, "exec", container, "python", "-c", LOAD, "10000", "16", str(PORT))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +40,7 @@ CASES = sorted(path.parent.name for path in PROJECTS.glob("*/expected.toml"))
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_project_builds_verifies_and_passes_its_checks_inside_both_images(
-    case: str, quatrain: Quatrain, engine: engine_module.Engine, tmp_path: Path,
+    case: str, quatrain: Quatrain, engine: engines.Engine, tmp_path: Path,
     index_url: str, image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy(case, tmp_path, index_url)

@@ -16,7 +16,7 @@ import pytest
 from engine_support import Quatrain, build_steps, docker, locked_copy
 from shipping import QuatrainWith, Registry
 
-from quatrain.engines import engine as engine_module
+from quatrain import engines
 
 pytestmark = pytest.mark.registry
 
@@ -29,7 +29,7 @@ def edit(project: Path) -> str:
     return text
 
 
-def on(engine: engine_module.Engine) -> Quatrain:
+def on(engine: engines.Engine) -> Quatrain:
     return QuatrainWith(engine, extra={"DOCKER_HOST": engine.env["DOCKER_HOST"]})
 
 
@@ -40,7 +40,7 @@ def steps_matching(steps: dict[str, bool], fragment: str) -> list[bool]:
 
 
 def test_pushed_tags_are_pulled_back_on_a_clean_engine_and_verified_without_a_build(
-    quatrain: Quatrain, registry: Registry, engine_b: engine_module.Engine, tmp_path: Path,
+    quatrain: Quatrain, registry: Registry, engine_b: engines.Engine, tmp_path: Path,
     index_url: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)
@@ -84,7 +84,7 @@ def _get(registry: Registry, path: str) -> bytes:
 
 
 def test_a_registry_behind_auth_says_docker_login_until_the_engine_is_logged_in(
-    quatrain: Quatrain, engine: engine_module.Engine, auth_registry: Registry,
+    quatrain: Quatrain, engine: engines.Engine, auth_registry: Registry,
     flask_project: Path, tmp_path: Path,
 ) -> None:  # fmt: skip
     # A DOCKER_CONFIG of this test's own: the login must not reach the user's ~/.docker.
@@ -120,7 +120,7 @@ def test_an_unreachable_registry_is_exit_9_in_plain_words(
 
 
 def test_a_second_engine_builds_a_code_edit_from_the_registry_cache_the_first_pushed(
-    quatrain: Quatrain, engine_b: engine_module.Engine, registry: Registry, tmp_path: Path,
+    quatrain: Quatrain, engine_b: engines.Engine, registry: Registry, tmp_path: Path,
     index_url: str,
 ) -> None:  # fmt: skip
     project = locked_copy("flask-factory", tmp_path, index_url)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from engine_support import docker
 
+from quatrain import engines
 from quatrain.dockerfile import quoting
-from quatrain.engines import engine as engine_module
 
 # The stand-in base image the test bed provides; never pulled.
 BASE = "python:3.11-slim-bookworm"
@@ -66,7 +66,7 @@ def dockerfile() -> str:
 
 
 def test_buildkit_reads_every_quoted_value_back_exactly(
-    engine: engine_module.Engine, image_tag: str, tmp_path: Path
+    engine: engines.Engine, image_tag: str, tmp_path: Path
 ) -> None:
     (tmp_path / "Dockerfile").write_text(dockerfile(), encoding="utf-8")
     for name in FILES:

@@ -12,8 +12,8 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from engine_support import Quatrain, docker, locked_copy
 
+from quatrain import engines
 from quatrain.dockerfile.sbom import SBOM_PATH
-from quatrain.engines import engine as engine_module
 from quatrain.reading.lock import canonical_name
 
 # What importlib.metadata finds on the venv's sys.path: every installed distribution.
@@ -24,7 +24,7 @@ LIST_DISTRIBUTIONS = (
 )
 
 
-def in_image(engine: engine_module.Engine, image: str, *argv: str) -> str:
+def in_image(engine: engines.Engine, image: str, *argv: str) -> str:
     return docker(
         engine, "run", "--rm", "--network", "none", "--entrypoint", argv[0], image, *argv[1:]
     ).stdout
@@ -46,7 +46,7 @@ def listed(document: dict[str, Any]) -> set[tuple[str, str]]:
     [("flask-factory", True), ("non-package", False), ("fastapi-app", True)],
 )
 def test_the_sboms_distributions_are_exactly_those_in_the_production_image(
-    case: str, package_mode: bool, quatrain: Quatrain, engine: engine_module.Engine,
+    case: str, package_mode: bool, quatrain: Quatrain, engine: engines.Engine,
     tmp_path: Path, index_url: str, image_tag: str,
 ) -> None:  # fmt: skip
     project = locked_copy(case, tmp_path, index_url)

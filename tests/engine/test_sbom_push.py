@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from engine_support import docker
 
+from quatrain import engines
 from quatrain.building import sbom_push
-from quatrain.engines import engine as engine_module
 from quatrain.errors import RegistryError
 
 TESTBED = Path(
@@ -68,7 +68,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.wait(timeout=10)
 
 
-def pushed_image(engine: engine_module.Engine, registry: str, tmp_path: Path) -> str:
+def pushed_image(engine: engines.Engine, registry: str, tmp_path: Path) -> str:
     """A one-file image, new to the registry, pushed; its reference by digest."""
     (tmp_path / "hello").write_text(uuid.uuid4().hex)
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY hello /hello\n")
@@ -96,7 +96,7 @@ def manifest(registry: str, name: str, reference: str, accept: str) -> dict[str,
 
 
 def test_the_sbom_is_an_artifact_whose_subject_is_the_image_found_by_the_referrers_tag(
-    engine: engine_module.Engine, registry: str, tmp_path: Path
+    engine: engines.Engine, registry: str, tmp_path: Path
 ) -> None:
     image = pushed_image(engine, registry, tmp_path)
     digest = image.rsplit("@", 1)[1]
@@ -123,7 +123,7 @@ def test_the_sbom_is_an_artifact_whose_subject_is_the_image_found_by_the_referre
 
 
 def test_attaching_again_and_another_sbom_keeps_one_index_entry_each(
-    engine: engine_module.Engine, registry: str, tmp_path: Path
+    engine: engines.Engine, registry: str, tmp_path: Path
 ) -> None:
     image = pushed_image(engine, registry, tmp_path)
     first = sbom_push.attach(image, b'{"n": 1}\n', tmp_path)

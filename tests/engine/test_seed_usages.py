@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 from engine_support import PROJECTS, Quatrain, docker, locked_copy, stage_names
 
+from quatrain import engines
 from quatrain.checking.verify import PROBE
-from quatrain.engines import engine as engine_module
 
 
-def http_status(
-    engine: engine_module.Engine, container: str, port: int, *, wait: float = 60
-) -> str:
+def http_status(engine: engines.Engine, container: str, port: int, *, wait: float = 60) -> str:
     """Ask the server inside the container, on its own loopback; '' when nothing answers."""
     result = docker(
         engine, "exec", container, "python", "-c", PROBE, f"http://127.0.0.1:{port}/", str(wait),
@@ -27,7 +25,7 @@ def http_status(
 
 
 def run_in(
-    engine: engine_module.Engine, image: str, *command: str, entrypoint: str | None = None
+    engine: engines.Engine, image: str, *command: str, entrypoint: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     args = ["run", "--rm", "--network", "none"]
     if entrypoint:
@@ -45,7 +43,7 @@ def initialized_project(
 
 
 def plain_docker_build(
-    engine: engine_module.Engine, project: Path, tag: str, *extra: str
+    engine: engines.Engine, project: Path, tag: str, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     """`docker build` exactly as a user would type it after `quatrain init`."""
     result = subprocess.run(
@@ -57,7 +55,7 @@ def plain_docker_build(
     return result
 
 
-def image_config(engine: engine_module.Engine, image: str) -> Mapping[str, object]:
+def image_config(engine: engines.Engine, image: str) -> Mapping[str, object]:
     config = json.loads(
         docker(engine, "image", "inspect", "--format", "{{json .Config}}", image).stdout
     )
@@ -66,7 +64,7 @@ def image_config(engine: engine_module.Engine, image: str) -> Mapping[str, objec
 
 
 def test_1_docker_build_without_target_gives_production_and_skips_development(
-    engine: engine_module.Engine, initialized_project: Path, image_tag: str
+    engine: engines.Engine, initialized_project: Path, image_tag: str
 ) -> None:
     tag = f"{image_tag}:usage-1"
     progress = plain_docker_build(engine, initialized_project, tag).stderr
@@ -83,7 +81,7 @@ def test_1_docker_build_without_target_gives_production_and_skips_development(
 
 
 def test_2_target_development_runs_only_staging_and_development(
-    engine: engine_module.Engine, initialized_project: Path, image_tag: str
+    engine: engines.Engine, initialized_project: Path, image_tag: str
 ) -> None:
     tag = f"{image_tag}:usage-2"
     progress = plain_docker_build(engine, initialized_project, tag, "--target", "development")
@@ -94,24 +92,24 @@ def test_2_target_development_runs_only_staging_and_development(
 
 
 def test_3_production_serves_on_8888_by_default(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
-    with engine_module.running(engine, production_image) as container:
+    with engines.running(engine, production_image) as container:
         assert http_status(engine, container, 8888) == "200"
 
 
 def test_3_production_serves_on_port_when_it_is_set_and_not_on_8888(
-    engine: engine_module.Engine, production_image: str
+    engine: engines.Engine, production_image: str
 ) -> None:
-    with engine_module.running(engine, production_image, env={"PORT": "5555"}) as container:
+    with engines.running(engine, production_image, env={"PORT": "5555"}) as container:
         assert http_status(engine, container, 5555) == "200"
         assert http_status(engine, container, 8888, wait=0) == ""
 
 
 def test_4_development_runs_the_flask_dev_server_with_debug_on(
-    engine: engine_module.Engine, development_image: str
+    engine: engines.Engine, development_image: str
 ) -> None:
-    with engine_module.running(engine, development_image) as container:
+    with engines.running(engine, development_image) as container:
         assert http_status(engine, container, 8888) == "200"
         logs = docker(engine, "logs", container)
         assert "Debug mode: on" in logs.stdout + logs.stderr
@@ -119,7 +117,7 @@ def test_4_development_runs_the_flask_dev_server_with_debug_on(
 
 @pytest.mark.parametrize("which", ["production", "development"])
 def test_5_a_command_replaces_the_default_and_keeps_its_arguments_intact(
-    engine: engine_module.Engine, production_image: str, development_image: str, which: str
+    engine: engines.Engine, production_image: str, development_image: str, which: str
 ) -> None:
     image = production_image if which == "production" else development_image
     tricky = ["a b", "$HOME", '"quoted"', "$(echo no)"]
@@ -129,7 +127,7 @@ def test_5_a_command_replaces_the_default_and_keeps_its_arguments_intact(
 
 @pytest.mark.parametrize("which", ["production", "development"])
 def test_5_python_runs_in_the_project_environment(
-    engine: engine_module.Engine, production_image: str, development_image: str, which: str
+    engine: engines.Engine, production_image: str, development_image: str, which: str
 ) -> None:
     image = production_image if which == "production" else development_image
     verify = PROJECTS / "flask-factory" / "verify"
@@ -142,7 +140,7 @@ def test_5_python_runs_in_the_project_environment(
 
 @pytest.mark.parametrize("which", ["production", "development"])
 def test_6_a_bash_entrypoint_has_the_venv_active(
-    engine: engine_module.Engine, production_image: str, development_image: str, which: str
+    engine: engines.Engine, production_image: str, development_image: str, which: str
 ) -> None:
     image = production_image if which == "production" else development_image
     script = 'command -v python; python -c "import factory_app; print(factory_app.GREETING)"'
@@ -151,7 +149,7 @@ def test_6_a_bash_entrypoint_has_the_venv_active(
 
 
 def test_7_python_debian_and_poetry_pins_are_build_arguments_with_defaults(
-    quatrain: Quatrain, engine: engine_module.Engine, flask_project: Path, image_tag: str
+    quatrain: Quatrain, engine: engines.Engine, flask_project: Path, image_tag: str
 ) -> None:
     dockerfile = quatrain("init", "--stdout", str(flask_project)).stdout
     for line in (

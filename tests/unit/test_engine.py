@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from quatrain import cmd
-from quatrain.engines.engine import (
+from quatrain.engines import (
     Engine,
     build_argv,
     build_env,

@@ -10,7 +10,7 @@ import pytest
 
 from quatrain import cmd
 from quatrain.building import registry
-from quatrain.engines.engine import (
+from quatrain.engines import (
     Engine,
     Outputs,
     binary_for,

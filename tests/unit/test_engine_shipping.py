@@ -12,7 +12,7 @@ import pytest
 from quatrain import cmd, pipeline
 from quatrain.__main__ import main
 from quatrain.building import build_outputs, registry
-from quatrain.engines.engine import Engine, Outputs, build_argv, builder_driver
+from quatrain.engines import Engine, Outputs, build_argv, builder_driver
 from quatrain.errors import EngineError, RegistryError
 from quatrain.plan import BuildRequest
 from unit.conftest import flask_project

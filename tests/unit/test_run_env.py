@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from quatrain import pipeline
+from quatrain import engines, pipeline
 from quatrain.__main__ import main
-from quatrain.engines import engine as engine_module
 from unit.conftest import flask_project
 
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
@@ -20,7 +19,7 @@ FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__na
 def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Stands in for the engine and pipeline.verify/run; records the env they are given."""
     recorded: dict[str, Any] = {}
-    monkeypatch.setattr(engine_module, "connect", lambda binary, env, kind: "engine")
+    monkeypatch.setattr(engines, "connect", lambda binary, env, kind: "engine")
 
     def verify(
         plan: object, engine: object, *, tags: object, env: Mapping[str, str]

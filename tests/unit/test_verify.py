@@ -14,7 +14,7 @@ from quatrain import cmd, pipeline
 from quatrain.checking import verify
 from quatrain.checking.verify import Check, verify_image
 from quatrain.detectors.detect import detect
-from quatrain.engines.engine import Engine
+from quatrain.engines import Engine
 from quatrain.errors import ConfigurationError, VerifyError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options

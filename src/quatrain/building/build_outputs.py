@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from quatrain import engines
 from quatrain.building import registry, sbom_push
 from quatrain.dockerfile import sbom
-from quatrain.engines import engine as engine_module
 from quatrain.log import log
 
 if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this module
@@ -18,12 +18,12 @@ if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this
 
 
 def shipping(
-    plan: Plan, engine: engine_module.Engine, request: BuildRequest
-) -> tuple[engine_module.Outputs, registry.Cache | None]:
+    plan: Plan, engine: engines.Engine, request: BuildRequest
+) -> tuple[engines.Outputs, registry.Cache | None]:
     """Where the build's image and cache go: the request's tags and caches, and cache-ref's
     cache in the best mode the builder has."""
     options = plan.resolved.options
-    driver = engine_module.builder_driver(engine, options.builder) if engine.buildx else "docker"
+    driver = engines.builder_driver(engine, options.builder) if engine.buildx else "docker"
     cache = None
     if options.cache_ref:
         cache = registry.cache_for(
@@ -31,7 +31,7 @@ def shipping(
             kind=engine.kind,
         )  # fmt: skip
     carrier = (cache.carrier,) if cache and cache.carrier else ()
-    outputs = engine_module.Outputs(
+    outputs = engines.Outputs(
         extra_tags=(*request.extra_tags, *carrier),
         push=request.push,
         cache_from=(*request.cache_from, *(cache.cache_from if cache else ())),
@@ -43,7 +43,7 @@ def shipping(
 
 
 def pushed_after(
-    engine: engine_module.Engine, outputs: engine_module.Outputs, *, tags: Sequence[str]
+    engine: engines.Engine, outputs: engines.Outputs, *, tags: Sequence[str]
 ) -> list[str]:
     """The tags to `docker push` after the build: none when buildx pushed them itself, else the
     asked ones; and an inline cache's carrier tag always, since that push is its export."""
@@ -53,10 +53,10 @@ def pushed_after(
     return [*(tags if outputs.push else ()), *carrier]
 
 
-def attach_sbom(engine: engine_module.Engine, *, image: str, pushed: Sequence[str]) -> None:
+def attach_sbom(engine: engines.Engine, *, image: str, pushed: Sequence[str]) -> None:
     """The SBOM the production image carries, attached in each registry repository it was
     pushed to, as an OCI artifact whose subject is the pushed manifest."""
-    read = engine_module.capture(
+    read = engines.capture(
         engine, "run", "--rm", "--network", "none", "--entrypoint", "cat", image, sbom.SBOM_PATH
     )
     if read.returncode != 0:

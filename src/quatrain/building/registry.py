@@ -32,10 +32,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from quatrain import cmd
-from quatrain.engines.engine import Engine, EngineKind, Outputs
+from quatrain import cmd, engines
+from quatrain.engines import Engine, Outputs
 from quatrain.errors import RegistryError
 from quatrain.log import log
+from quatrain.settings.options import EngineKind
 
 CacheMode = Literal["registry", "inline", "podman"]
 INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
@@ -66,16 +67,14 @@ def is_loopback(host: str) -> bool:
 
 def tls_flags(engine: Engine, reference: str) -> list[str]:
     """What `podman push/pull` needs for a registry on loopback, which Docker needs nothing for."""
-    if engine.kind == "podman" and is_loopback(host_of(reference)):
-        return ["--tls-verify=false"]
-    return []
+    return engines.module_of(engine).plain_http_flags(is_loopback(host_of(reference)))
 
 
 def with_plain_http(engine: Engine, outputs: Outputs) -> Outputs:
     """Podman's build reaching its caches over plain HTTP, when every one of them is on
     loopback (its one switch covers every registry the build touches)."""
     caches = (*outputs.cache_from, *outputs.cache_to)
-    if engine.kind == "podman" and caches and all(tls_flags(engine, c) for c in caches):
+    if caches and all(tls_flags(engine, c) for c in caches):
         return dataclasses.replace(outputs, plain_http=True)
     return outputs
 
@@ -99,9 +98,9 @@ def cache_for(
 ) -> Cache:
     """The cache of `target` at `repository` (tag: the target), in the best mode the builder
     has: registry (every stage) with a container builder, inline (final layers) otherwise;
-    with Podman, its own layer cache in the repository itself."""
-    if kind == "podman":
-        return _podman_cache(repository)
+    with an engine whose cache is a layer cache (Podman), that, in the repository itself."""
+    if engines.ENGINES[kind].LAYER_CACHE:
+        return _layer_cache(repository)
     reference = f"{repository}:{target}"
     if buildx and driver != "docker":
         return Cache(
@@ -119,7 +118,7 @@ def cache_for(
     )
 
 
-def _podman_cache(repository: str) -> Cache:
+def _layer_cache(repository: str) -> Cache:
     last = repository.rpartition("/")[2]
     bare = repository[: len(repository) - len(last)] + re.split("[:@]", last)[0]
     if ":" in last or "@" in last:

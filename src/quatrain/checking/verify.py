@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from quatrain import cmd
+from quatrain import cmd, engines
 from quatrain.checking import start_failures
-from quatrain.engines import engine as engine_module
-from quatrain.engines.engine import Engine
+from quatrain.engines import Engine
 from quatrain.errors import ConfigurationError
 from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
@@ -93,7 +92,7 @@ def verify_image(
 def check_command(
     engine: Engine, image: str, arguments: tuple[str, ...], *, env: Mapping[str, str]
 ) -> Check:
-    argv = engine_module.run_argv(engine, image, command=arguments, env=env, network="none")
+    argv = engines.run_argv(engine, image, command=arguments, env=env, network="none")
     result = cmd.capture(argv, env=dict(engine.env), echo=True)
     shown = " ".join(arguments)
     detail = f"`docker run IMAGE {shown}` " + (
@@ -108,7 +107,7 @@ def check_import(engine: Engine, image: str, project: Project, *, env: Mapping[s
         return Check(name="import", passed=True, detail="no package to import (package-mode off)")
     statement = "; ".join(f"import {name}" for name in project.import_names)
     # Through python itself: a console-script image's entry point is the script.
-    argv = engine_module.run_argv(
+    argv = engines.run_argv(
         engine, image, command=("-c", statement), env=env, network="none", entrypoint="python"
     )
     result = cmd.capture(argv, env=dict(engine.env), echo=True)
@@ -122,8 +121,8 @@ def check_serving(
     engine: Engine, image: str, *, stop_cleanly: bool, env: Mapping[str, str]
 ) -> list[Check]:
     port = str(VERIFY_PORT)
-    with engine_module.running(engine, image, env={**env, "PORT": port}) as container:
-        probe = engine_module.capture(
+    with engines.running(engine, image, env={**env, "PORT": port}) as container:
+        probe = engines.capture(
             engine, "exec", container, "python", "-c", PROBE,
             f"http://127.0.0.1:{port}/", str(ANSWER_WITHIN_SECONDS),
         )  # fmt: skip
@@ -146,7 +145,7 @@ def check_stays_up(
     engine: Engine, image: str, *, stop_cleanly: bool, env: Mapping[str, str]
 ) -> list[Check]:
     """A worker serves no port: it passes by still running after a few seconds."""
-    with engine_module.running(engine, image, env=env) as container:
+    with engines.running(engine, image, env=env) as container:
         time.sleep(STAYS_UP_SECONDS)
         exited = _exit_code(engine, container)
         if exited is not None:
@@ -161,7 +160,7 @@ def check_stays_up(
 
 def _exit_code(engine: Engine, container: str) -> str | None:
     """None while the container runs; its exit code once it has stopped."""
-    state = engine_module.capture(
+    state = engines.capture(
         engine, "inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", container
     ).stdout.split()
     return state[1] if len(state) == 2 and state[0] == "false" else None
@@ -177,7 +176,7 @@ def _exited_at_start(engine: Engine, container: str, code: str, before: str) -> 
 
 
 def _check_stop(engine: Engine, container: str) -> Check:
-    engine_module.capture(engine, "stop", "--time", str(STOP_TIMEOUT_SECONDS), container)
+    engines.capture(engine, "stop", "--time", str(STOP_TIMEOUT_SECONDS), container)
     code = _exit_code(engine, container) or "none: still running"
     # 0 means the process handled SIGTERM; 137 means `docker stop` had to SIGKILL it.
     passed = code == "0"
@@ -190,7 +189,7 @@ def _check_stop(engine: Engine, container: str) -> Check:
 
 
 def _logs(engine: Engine, container: str) -> str:
-    result = engine_module.capture(engine, "logs", "--tail", str(LOG_LINES), container)
+    result = engines.capture(engine, "logs", "--tail", str(LOG_LINES), container)
     return (result.stdout + result.stderr).strip()
 
 

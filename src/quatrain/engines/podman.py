@@ -3,13 +3,14 @@
 
 Podman builds with Buildah: `podman build --format docker`, since the OCI format it writes by
 default has no HEALTHCHECK; there is no BuildKit, buildx or builder to choose, and
-`--cache-from/--cache-to` name a registry repository, not `type=...` entries. engine.py
-dispatches here by Engine.kind; everything else (run, exec, inspect, logs, rm) is shared.
+`--cache-from/--cache-to` name a registry repository, not `type=...` entries. Everything else
+(run, exec, inspect, logs, rm) is shared: engine.py.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,12 +25,23 @@ from quatrain.engines.engine import (
 )
 from quatrain.errors import EngineError
 
+# Podman's registry cache is a layer cache: Buildah pushes each step's layer to the repository.
+LAYER_CACHE = True
+
 # The first Podman whose builder has every RUN --mount the Dockerfile uses: secret mounts came
 # with Buildah 1.21 (containers/buildah#3177), cache mounts with Buildah 1.24
 # (containers/buildah#3574), which Podman 4.0 carries (containers/podman#14431: "4.1 supports
 # type=cache"; 3.4 answers `invalid mount type "cache"`, containers/podman#12062). The engine
 # tests run on Debian bookworm's 4.3.1 (Buildah 1.28).
 MINIMUM_PODMAN = (4, 0)
+
+
+def find_binary() -> str:
+    """podman on PATH, else /usr/bin/podman when it is there (sudo and cron keep a short
+    PATH)."""
+    if shutil.which("podman") is None and Path("/usr/bin/podman").is_file():
+        return "/usr/bin/podman"
+    return "podman"
 
 
 def connect(binary: str, env: Mapping[str, str]) -> Engine:
@@ -98,6 +110,15 @@ def build_argv(
     return [*argv, str(context)]
 
 
+def build_env(engine: Engine) -> dict[str, str]:
+    return dict(engine.env)
+
+
+def plain_http_flags(loopback: bool) -> list[str]:
+    """What `podman push/pull` needs for a registry on loopback, which Docker needs nothing for."""
+    return ["--tls-verify=false"] if loopback else []
+
+
 def _refuse(engine: Engine, outputs: Outputs, build_args: Mapping[str, str]) -> None:
     if "BUILDKIT_INLINE_CACHE" in build_args:  # BuildKit's inline cache, asked by hand
         msg = (
@@ -131,9 +152,7 @@ def _not_in_store(lines: Sequence[str]) -> str | None:
     return next((m[1] for line in lines if (m := _NOT_IN_STORE.search(line))), None)
 
 
-def missing_base_image(
-    engine: Engine, argv: Sequence[str], lines: Sequence[str]
-) -> EngineError | None:
+def explain_build(engine: Engine, argv: Sequence[str], lines: Sequence[str]) -> EngineError | None:
     """A build with --pull=never (a cache on a loopback registry) that failed for a base image
     not in the store: say which, and how to pull it with TLS."""
     if "--pull=never" not in argv or not (missing := _not_in_store(lines)):
