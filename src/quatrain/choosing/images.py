@@ -89,8 +89,8 @@ def choose(
         warnings.append(note)
     if ended := end_of_life_warning(python.version, pinned=options.python_version is not None):
         warnings.append(ended)
-    target = wheels.Target(python=python.version, debian_release=release)
-    installed = wheels.on_target(project.lock, runtime, direct, target) if project.lock else ()
+    target = wheels.Platform(python=python.version, debian_release=release)
+    installed = wheels.on_platform(project.lock, runtime, direct, target) if project.lock else ()
     builds = wheels.source_builds(installed, target)
     if options.python_version and python.source_builds:
         warnings.append(

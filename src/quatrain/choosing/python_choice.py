@@ -68,15 +68,15 @@ def choose_python(
     on it has a wheel; or the pinned one. Where none has every wheel, the one that builds the
     fewest from source, which can be a Python past its end of life (PAST_END_OF_LIFE) when it
     builds fewer than all the others. `direct`: the project's direct dependencies, for the
-    markers an old lock keeps on its edges only (wheels.on_target)."""
+    markers an old lock keeps on its edges only (wheels.on_platform)."""
     compiled = [p for p in runtime if wheels.has_compiled_code(p)]
 
     def missing(version: str) -> tuple[str, ...]:
-        target = wheels.Target(python=version, debian_release=debian_release)
+        target = wheels.Platform(python=version, debian_release=debian_release)
         installed = compiled
         if lock is not None and direct is not None:
-            on_target = wheels.on_target(lock, runtime, direct, target)
-            installed = [p for p in on_target if wheels.has_compiled_code(p)]
+            on_platform = wheels.on_platform(lock, runtime, direct, target)
+            installed = [p for p in on_platform if wheels.has_compiled_code(p)]
         return tuple(f"{p.name} {p.version}" for p in wheels.source_builds(installed, target))
 
     if pinned is not None:

@@ -61,7 +61,7 @@ def sbom(
 ) -> str:
     """The SBOM of the production image that these choices render, as JSON text; `brought`:
     what quatrain installs beside the lock (a server the lock lacks)."""
-    target = wheels.Target(python=images.python_version, debian_release=images.debian_release)
+    target = wheels.Platform(python=images.python_version, debian_release=images.debian_release)
     packages = installed_packages(
         project.lock,
         direct=project.requested(options.groups),
@@ -80,7 +80,7 @@ def installed_packages(
     lock: Lock | None,
     *,
     direct: Iterable[str],
-    target: wheels.Target,
+    target: wheels.Platform,
     groups: Iterable[str] = (),
     extras: Iterable[str] = (),
 ) -> tuple[LockedPackage, ...]:
@@ -88,8 +88,8 @@ def installed_packages(
     if lock is None:
         return ()
     runtime = wheels.runtime_packages(lock, groups=tuple(groups), extras=tuple(extras))
-    # Locks that say no package's group are all older than 2.1: on_target's walk covers them.
-    chosen = wheels.on_target(lock, runtime, direct, target)
+    # Locks that say no package's group are all older than 2.1: on_platform's walk covers them.
+    chosen = wheels.on_platform(lock, runtime, direct, target)
     return tuple(sorted(chosen, key=lambda p: canonical_name(p.name)))
 
 

@@ -26,7 +26,7 @@ _LEGACY_MANYLINUX = {"manylinux2014": 17, "manylinux2010": 12, "manylinux1": 5}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Target:
+class Platform:
     """Where the packages are installed: CPython X.Y on a Debian release."""
 
     python: str  # "3.12", or a patch release "3.11.7"
@@ -58,14 +58,14 @@ def runtime_packages(
     )
     if lock.groups_known or requested is None:
         return installed
-    return reachable(installed, {canonical_name(n) for n in requested}, target=None)
+    return reachable(installed, {canonical_name(n) for n in requested}, platform=None)
 
 
 def reachable(
-    packages: Sequence[LockedPackage], direct: set[str], target: Target | None
+    packages: Sequence[LockedPackage], direct: set[str], platform: Platform | None
 ) -> tuple[LockedPackage, ...]:
     """The packages the direct dependencies reach, by the edges whose marker applies on the
-    target (every edge, without one). Optional packages came through a chosen extra and
+    platform (every edge, without one). Optional packages came through a chosen extra and
     packages of other groups through a chosen group: the project asks for them, as for its
     direct dependencies."""
     by_name = {canonical_name(p.name): p for p in packages}
@@ -73,16 +73,16 @@ def reachable(
     pending = list(found)
     while pending:
         for name, marker in by_name[pending.pop()].dependency_markers:
-            if name in by_name and name not in found and _edge_applies(marker, target):
+            if name in by_name and name not in found and _edge_applies(marker, platform):
                 found.add(name)
                 pending.append(name)
     return tuple(p for n, p in by_name.items() if n in found)
 
 
-def on_target(
-    lock: Lock, runtime: Sequence[LockedPackage], direct: Iterable[str], target: Target
+def on_platform(
+    lock: Lock, runtime: Sequence[LockedPackage], direct: Iterable[str], platform: Platform
 ) -> tuple[LockedPackage, ...]:
-    """Of the runtime packages, those `poetry export` lists and uv installs on the target.
+    """Of the runtime packages, those `poetry export` lists and uv installs on the platform.
 
     Lock 2.1 (Poetry 2) keeps on each package the marker under which it is installed. Older
     locks keep markers on the edges only: a package is then installed when the project asks
@@ -90,8 +90,8 @@ def on_target(
     applies (Twisted's `twisted-iocpsupport ; platform_system == "Windows"` does not).
     """
     if minor_tuple(lock.lock_version) < (2, 1):
-        runtime = reachable(runtime, {canonical_name(n) for n in direct}, target)
-    return tuple(p for p in runtime if applies(p, target))
+        runtime = reachable(runtime, {canonical_name(n) for n in direct}, platform)
+    return tuple(p for p in runtime if applies(p, platform))
 
 
 def minor_tuple(version: str) -> tuple[int, int]:
@@ -100,12 +100,12 @@ def minor_tuple(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _edge_applies(marker: str, target: Target | None) -> bool:
+def _edge_applies(marker: str, platform: Platform | None) -> bool:
     # An `extra == "x"` edge is taken: Poetry locks an optional dependency only when something
     # asks for that extra. The rest of the marker is judged as `applies` judges a package's.
-    if not marker or "extra" in marker or target is None:
+    if not marker or "extra" in marker or platform is None:
         return True
-    return applies(LockedPackage(name="", version="", groups=(), markers=marker), target)
+    return applies(LockedPackage(name="", version="", groups=(), markers=marker), platform)
 
 
 def has_compiled_code(package: LockedPackage) -> bool:
@@ -114,31 +114,33 @@ def has_compiled_code(package: LockedPackage) -> bool:
     return any(not _is_pure(tags) for tags in _wheel_tags(package))
 
 
-def installs_from_wheel(package: LockedPackage, target: Target) -> bool:
-    supported = supported_tags(target)
+def installs_from_wheel(package: LockedPackage, platform: Platform) -> bool:
+    supported = supported_tags(platform)
     return any(tags & supported for tags in _wheel_tags(package))
 
 
-def source_builds(packages: Iterable[LockedPackage], target: Target) -> tuple[LockedPackage, ...]:
-    """The packages that have no wheel for the target and come from an index: uv builds them
+def source_builds(
+    packages: Iterable[LockedPackage], platform: Platform
+) -> tuple[LockedPackage, ...]:
+    """The packages that have no wheel for the platform and come from an index: uv builds them
     from their sdist, which may need a compiler and system libraries. Packages that apply only
     elsewhere (a `sys_platform == "win32"` marker) are left out."""
     return tuple(
         p
         for p in packages
-        if p.from_index and applies(p, target) and not installs_from_wheel(p, target)
+        if p.from_index and applies(p, platform) and not installs_from_wheel(p, platform)
     )
 
 
-def applies(package: LockedPackage, target: Target) -> bool:
+def applies(package: LockedPackage, platform: Platform) -> bool:
     if not package.markers:
         return True
     try:
         marker = Marker(package.markers)
     except InvalidMarker:
         return True  # unreadable: assume it is installed, the safe side for a compiler choice
-    major, minor = target.python_tuple
-    full = target.python if target.python.count(".") == 2 else f"{target.python}.0"
+    major, minor = platform.python_tuple
+    full = platform.python if platform.python.count(".") == 2 else f"{platform.python}.0"
     return marker.evaluate(
         {
             "python_version": f"{major}.{minor}",
@@ -168,13 +170,13 @@ def newest_cpython_tag(lock: Lock) -> tuple[int, int] | None:
 
 
 @cache
-def supported_tags(target: Target) -> frozenset[Tag]:
+def supported_tags(platform: Platform) -> frozenset[Tag]:
     """The tags CPython X.Y takes on glibc Linux, like `pip debug --verbose` lists them."""
-    glibc = GLIBC_MINOR.get(target.debian_release, min(GLIBC_MINOR.values()))
+    glibc = GLIBC_MINOR.get(platform.debian_release, min(GLIBC_MINOR.values()))
     platforms = [f"manylinux_2_{n}_{ARCHITECTURE}" for n in range(glibc, 4, -1)]
     platforms += [f"{name}_{ARCHITECTURE}" for name, n in _LEGACY_MANYLINUX.items() if n <= glibc]
     platforms.append(f"linux_{ARCHITECTURE}")
-    version = target.python_tuple
+    version = platform.python_tuple
     return frozenset(
         [
             *cpython_tags(version, platforms=platforms),
