@@ -9,4 +9,5 @@ source scripts/dev-env.sh
 ruff check src tests
 ruff format --check src tests
 mypy
+lint-imports --no-cache
 python -m pytest "$@"
