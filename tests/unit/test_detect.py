@@ -16,7 +16,8 @@ from quatrain.detectors.detect import DETECTORS, ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
-from quatrain.settings.options import Options, Serve
+from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
 FACTORY = """

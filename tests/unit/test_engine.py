@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import subprocess
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from quatrain import cmd
+from quatrain import cmd, engines
 from quatrain.engines import (
     Engine,
     build_argv,
@@ -18,6 +19,8 @@ from quatrain.engines import (
     running,
 )
 from quatrain.errors import EngineError
+from quatrain.settings import schema
+from quatrain.settings.schema import EngineKind
 
 BUILDX = Engine(
     binary="docker", client_version="28.5.1", server_version="28.5.1", buildx=True, env={}
@@ -443,3 +446,8 @@ def test_any_other_failed_build_points_at_the_engines_output() -> None:
     message = build_failure(["#9 ERROR: failed to compute cache key"])
 
     assert message.startswith("The image build failed; the engine's output above shows the step")
+
+
+def test_every_engine_the_engine_option_names_has_one_module_in_the_table() -> None:
+    assert list(engines.ENGINES) == list(typing.get_args(EngineKind))
+    assert schema.RULES["engine"].schema == {"enum": list(engines.ENGINES)}

@@ -36,7 +36,7 @@ from quatrain import cmd, engines
 from quatrain.engines import Engine, Outputs
 from quatrain.errors import RegistryError
 from quatrain.log import log
-from quatrain.settings.options import EngineKind
+from quatrain.settings.schema import EngineKind
 
 CacheMode = Literal["registry", "inline", "podman"]
 INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"

@@ -26,7 +26,7 @@ from quatrain.engines.engine import (
     running,
 )
 from quatrain.errors import BuildError, EngineError, QuatrainError
-from quatrain.settings.options import EngineKind
+from quatrain.settings.schema import EngineKind
 
 __all__ = [
     "ENGINES",

@@ -17,7 +17,7 @@ from pathlib import Path
 from quatrain import cmd
 from quatrain.errors import EngineError
 from quatrain.log import log
-from quatrain.settings.options import EngineKind
+from quatrain.settings.schema import EngineKind
 
 # Set to 1, verify leaves its containers behind for a look inside (not an option of the image).
 KEEP_CONTAINER_VARIABLE = "QUATRAIN_DEBUG_KEEP_CONTAINER"

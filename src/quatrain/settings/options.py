@@ -11,30 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import types
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from quatrain.settings import schema
-from quatrain.settings.schema import Rule
+from quatrain.settings.schema import BuildFlavor, DebianRelease, EngineKind, Rule, Serve
 
-BuildFlavor = Literal["auto", "slim", "full"]
-DebianRelease = Literal["trixie", "bookworm"]
-Serve = Literal[
-    "auto",
-    "django",
-    "dash",
-    "streamlit",
-    "sanic",
-    "aiohttp",
-    "asgi",
-    "flask",
-    "celery",
-    "console-script",
-    "module",
-    "command",
-]
-EngineKind = Literal["docker", "podman"]
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
 
@@ -94,8 +78,9 @@ class Options:
     serve: Serve = field(
         default="auto",
         metadata=_help(
-            "How the project is served: auto (detected), or a detector: django, dash, streamlit, "
-            "sanic, aiohttp, asgi, flask, celery, console-script, module, command."
+            "How the project is served: auto (detected), or a detector: "
+            + ", ".join(typing.get_args(Serve)[1:])
+            + "."
         ),
     )
     app: str | None = field(
@@ -208,8 +193,9 @@ class Options:
     engine: EngineKind = field(
         default="docker",
         metadata=_help(
-            "The container engine that builds, runs and verifies: docker (BuildKit) or podman; "
-            "the Dockerfile is the same for both."
+            "The container engine that builds, runs and verifies: "
+            + " or ".join(typing.get_args(EngineKind))
+            + "; the Dockerfile is the same for each."
         ),
     )
     docker: str = field(

@@ -19,10 +19,29 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extra yet
 from packaging.version import InvalidVersion, Version
+
+# The closed sets of names an option may take: the options' types and their rules below.
+BuildFlavor = Literal["auto", "slim", "full"]
+DebianRelease = Literal["trixie", "bookworm"]
+Serve = Literal[
+    "auto",
+    "django",
+    "dash",
+    "streamlit",
+    "sanic",
+    "aiohttp",
+    "asgi",
+    "flask",
+    "celery",
+    "console-script",
+    "module",
+    "command",
+]
+EngineKind = Literal["docker", "podman"]
 
 SCHEMA_FILE = "quatrain.schema.json"
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -151,27 +170,14 @@ _AT_LEAST_ONE = whole(1, expected="a whole number, at least 1")
 
 RULES: Mapping[str, Rule] = {
     "python_version": text(PYTHON_MINOR, "a Python version 3.N, e.g. 3.12"),
-    "debian_release": choice("trixie", "bookworm"),
-    "build_flavor": choice("auto", "slim", "full"),
+    "debian_release": choice(*get_args(DebianRelease)),
+    "build_flavor": choice(*get_args(BuildFlavor)),
     "base_image": _IMAGE,
     "runtime_image": _IMAGE,
     "poetry_version": version(),
     "poetry_plugin_export_version": version(),
     "uv_version": version(),
-    "serve": choice(
-        "auto",
-        "django",
-        "dash",
-        "streamlit",
-        "sanic",
-        "aiohttp",
-        "asgi",
-        "flask",
-        "celery",
-        "console-script",
-        "module",
-        "command",
-    ),
+    "serve": choice(*get_args(Serve)),
     "app": text(APP, "a module:object such as pkg:create_app(), or a console script, on one line"),
     "command": words(None, "a non-empty " + _COMMAND, min_items=1),
     "ca_bundle": text(None, "a file path on one line"),
@@ -214,7 +220,7 @@ RULES: Mapping[str, Rule] = {
     "build_args": _VARIABLES,
     "build_env": _VARIABLES,
     # A closed set that names no program: which binary runs stays the user's (docker below).
-    "engine": choice("docker", "podman"),
+    "engine": choice(*get_args(EngineKind)),
     # A program run on the user's machine: the repository being built must not choose it.
     "docker": text(None, "a program name or path on one line", in_pyproject=False),
     "network": text(NETWORK, "a network name such as host or bridge"),
