@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detectors.detect import DETECTORS, ServeSpec, detect
+from quatrain.detectors import DETECTORS
+from quatrain.detectors.detect import ServeSpec, detect
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
-from quatrain.settings.options import Options
+from quatrain.settings import schema
+from quatrain.settings.options import FIELDS, Options
 from quatrain.settings.schema import Serve
 from unit.conftest import flask_project, lock_text, locked, pep621, write_project
 
@@ -604,6 +606,21 @@ def test_the_registry_tries_the_most_specific_detector_first() -> None:
 
 def test_every_serve_value_is_a_detector_and_every_detector_is_one() -> None:
     assert list(typing.get_args(Serve)) == ["auto", *(d.name for d in DETECTORS)]
+
+
+def test_the_serve_options_rule_help_and_shipped_schema_offer_exactly_the_registry() -> None:
+    names = ["auto", *(d.name for d in DETECTORS)]
+    assert schema.RULES["serve"].schema == {"enum": names}
+    assert schema.get_schema()["definitions"]["serve"]["enum"] == names
+    assert FIELDS["serve"].metadata["help"].endswith(": " + ", ".join(names[1:]) + ".")
+
+
+def test_only_fallbacks_are_tried_after_the_web_detectors() -> None:
+    kinds = [d.fallback for d in DETECTORS]
+    assert kinds == sorted(kinds)  # every web detector before every fallback
+    assert [d.name for d in DETECTORS if d.fallback] == [
+        "celery", "console-script", "module", "command"
+    ]  # fmt: skip
 
 
 def test_every_detector_says_what_it_looks_for_in_the_error() -> None:

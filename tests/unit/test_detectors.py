@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.detectors import AsgiDetector, ConsoleScriptDetector, DjangoDetector
 from quatrain.detectors.detect import ServeSpec, detect
+from quatrain.detectors.django import DjangoDetector
+from quatrain.detectors.processes import ConsoleScriptDetector
+from quatrain.detectors.web import AsgiDetector
 from quatrain.errors import DetectionError, ProjectError
 from quatrain.reading.project import Project, load_project
 from quatrain.settings.options import Options

@@ -1,33 +1,16 @@
-"""How the project is served: an ordered list of detectors, most specific first; the first that
-recognises the project wins. Nothing is ever guessed: no match is an error that says what each
-detector looked for and how to choose."""
+"""How the project is served: the detectors of the registry (detectors/__init__.py) are tried in
+its order, most specific first; the first that recognises the project wins. Nothing is ever
+guessed: no match is an error that says what each detector looked for and how to choose."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import ClassVar, Protocol
 
-from quatrain.detectors import (
-    ASGI_FRAMEWORKS,
-    AiohttpDetector,
-    AsgiDetector,
-    CeleryDetector,
-    CommandDetector,
-    ConsoleScriptDetector,
-    DashDetector,
-    DjangoDetector,
-    FlaskDetector,
-    SanicDetector,
-    StreamlitDetector,
-)
+from quatrain.detectors import DETECTORS, Detector
+from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.import_root import run_from_import_root
-from quatrain.detectors.main_module import (
-    MainModuleDetector,
-    bot_script,
-    main_modules,
-    root_scripts,
-)
+from quatrain.detectors.main_module import bot_script, main_modules, root_scripts
 from quatrain.detectors.unserved import UNSERVED, Unserved
 from quatrain.errors import DetectionError
 from quatrain.reading import source
@@ -38,39 +21,6 @@ from quatrain.spec import ServeSpec
 __all__ = ["DETECTORS", "Detector", "ServeSpec", "detect"]
 
 
-class Detector(Protocol):
-    """Looks at a project and says how it is served, or that it is not its kind.
-
-    `detect` returns None when the project is not its kind, a ServeSpec when it is, and
-    raises DetectionError when it is its kind but ambiguous (two apps, several scripts).
-    """
-
-    name: ClassVar[str]  # also the value of the `serve` option that forces this detector
-    looks_for: ClassVar[str]  # one line, for the error when nothing matches
-
-    def detect(self, project: Project, options: Options) -> ServeSpec | None: ...
-
-
-# Django first (a Django project has app-like modules too); then the frameworks built on
-# others (a Dash app depends on flask) or beside them (a Sanic app may use aiohttp as a
-# client); web apps before workers and console scripts, since a web project may also ship a
-# worker or a command-line tool; the command option last.
-DETECTORS: tuple[Detector, ...] = (
-    DjangoDetector(),
-    DashDetector(),
-    StreamlitDetector(),
-    SanicDetector(),
-    AiohttpDetector(),
-    AsgiDetector(),
-    FlaskDetector(),
-    CeleryDetector(),
-    ConsoleScriptDetector(),
-    MainModuleDetector(),
-    CommandDetector(),
-)
-# Not web apps: tried only once no web app was found, and never in place of one.
-FALLBACKS = ("celery", "console-script", "module", "command")
-
 # Web frameworks whose presence means the image serves HTTP: a console script is no fallback.
 WEB_FRAMEWORKS = ("django", "dash", "streamlit", "sanic", "aiohttp", "flask", *ASGI_FRAMEWORKS)
 
@@ -79,8 +29,8 @@ def detect(project: Project, options: Options) -> ServeSpec:
     chosen = [d for d in DETECTORS if options.serve in ("auto", d.name)]
     refused = False
     for detector in chosen:
-        if detector.name in FALLBACKS and options.serve == "auto" and not refused:
-            web = [d for d in chosen if d.name not in FALLBACKS]
+        if detector.fallback and options.serve == "auto" and not refused:
+            web = [d for d in chosen if not d.fallback]
             inside = _detect_inside_unimportable_directory(project, options, web)
             if inside is not None:
                 return inside

@@ -22,6 +22,7 @@ REMOTE_STORAGES = ("storages.", "cloudinary_storage.")
 
 class DjangoDetector:
     name: ClassVar[str] = "django"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a django dependency, a manage.py or wsgi.py/asgi.py that names "
         "DJANGO_SETTINGS_MODULE, and that settings module's WSGI_APPLICATION or "

@@ -124,6 +124,7 @@ def run_module(
 
 class MainModuleDetector:
     name: ClassVar[str] = "module"
+    fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = (
         "one top-level package with a __main__.py, or the one script of a bot library with "
         '`if __name__ == "__main__":`, run as python -m'

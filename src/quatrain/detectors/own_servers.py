@@ -21,6 +21,7 @@ class StreamlitDetector:
     """A Streamlit app is a script that Streamlit's own server runs: `streamlit run FILE`."""
 
     name: ClassVar[str] = "streamlit"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a streamlit dependency and one script that imports streamlit (outside pages/), or "
         'app = "path/to/app.py"'
@@ -93,6 +94,7 @@ class SanicDetector:
     `--factory` for a factory, in one process. It takes the port only as a flag."""
 
     name: ClassVar[str] = "sanic"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a sanic dependency and a module-level `app = Sanic(...)` (or `app: Sanic = ...`) or a "
         "function returning one"
@@ -142,6 +144,7 @@ class AiohttpDetector:
     aiohttp's command line (`python -m aiohttp.web`), which needs a factory taking argv."""
 
     name: ClassVar[str] = "aiohttp"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "an aiohttp dependency and a module-level `app = web.Application()` or a function "
         "returning one, in a module that imports aiohttp"

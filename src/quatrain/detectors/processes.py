@@ -13,6 +13,7 @@ from quatrain.spec import ServeSpec
 
 class ConsoleScriptDetector:
     name: ClassVar[str] = "console-script"
+    fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "one console script in [project.scripts] or [tool.poetry.scripts]"
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
@@ -64,6 +65,7 @@ class CeleryDetector:
     """A Celery app's image runs a worker: it serves no port, so it is verified by staying up."""
 
     name: ClassVar[str] = "celery"
+    fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "a celery dependency and a module-level `app = Celery(...)`"
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
@@ -97,6 +99,7 @@ class CommandDetector:
     RQ worker): run it, and verify it stays up."""
 
     name: ClassVar[str] = "command"
+    fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "a command = [...] in [tool.quatrain] for a long-running process"
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:

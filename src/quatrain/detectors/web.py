@@ -17,6 +17,7 @@ FLASK_DEVELOPMENT_COMMAND = servers.in_shell('flask run --host 0.0.0.0 --port "$
 
 class FlaskDetector:
     name: ClassVar[str] = "flask"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a flask dependency and a module-level `create_app()`/`make_app()` factory or "
         "`app = Flask(...)` object in the project's modules"
@@ -46,6 +47,7 @@ class FlaskDetector:
 
 class AsgiDetector:
     name: ClassVar[str] = "asgi"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         f"a dependency on one of {', '.join(ASGI_FRAMEWORKS)} and a module-level app object "
         "(`app = FastAPI()`, ...) or `create_app()` factory"
@@ -81,6 +83,7 @@ class DashDetector:
     layout."""
 
     name: ClassVar[str] = "dash"
+    fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a dash dependency and a module-level `app = Dash(...)`, served from the module that "
         "sets its layout"
