@@ -77,7 +77,7 @@ def as_text(plan: Plan) -> str:
         f"found in     {serve['found_in']}",
         "production   " + " ".join(part for part in (entrypoint, command) if part),
         f"development  {shlex.join(serve['development_command'])}",
-        f"layout       {_layout(project, plan.spec.http or plan.spec.kind == 'worker')}",
+        f"layout       {_layout(project, plan.spec.http or plan.spec.worker)}",
         f"images       build {images['build']}, runtime {images['runtime']}",
         f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",
         "from source  "

@@ -40,3 +40,13 @@ class ServeSpec:
     @property
     def http(self) -> bool:
         return self.kind in ("wsgi", "asgi", "http")
+
+    @property
+    def worker(self) -> bool:
+        """A process that stays up and serves no port."""
+        return self.kind == "worker"
+
+    @property
+    def command_line(self) -> bool:
+        """A console script: the image runs it with the arguments it is given."""
+        return self.kind == "cli"

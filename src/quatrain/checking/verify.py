@@ -80,7 +80,7 @@ def verify_image(
     production = target == "production"
     if spec.http:
         checks += check_serving(engine, image, stop_cleanly=production, env=settings)
-    elif spec.kind == "worker":
+    elif spec.worker:
         checks += check_stays_up(engine, image, stop_cleanly=production, env=settings)
     else:
         # Production's entry point is the script itself; development runs commands as given.

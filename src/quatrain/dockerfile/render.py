@@ -196,7 +196,7 @@ def render(
     workdir = app_workdir(layout, spec)
     # An application (a web app or a worker, not a command-line tool) reads files beside its
     # code at run time: production ships its sources too, and the directories they keep empty.
-    ship_sources = not project.package_mode or spec.kind != "cli"
+    ship_sources = not project.package_mode or not spec.command_line
     kept = [f"{layout.app_dir}/{d}" for d in kept_dirs(project.root)] if ship_sources else []
     data_dir = f"{workdir}/data"
     poetry = poetry_version(project, options, images.python_version)

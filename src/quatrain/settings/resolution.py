@@ -101,15 +101,15 @@ def where(name: str, source: Source) -> str:
 def checked(name: str, raw: Any, source: Source) -> Any:
     """The value of one option from one layer, validated by its rule; else a
     ConfigurationError naming the layer and key, the value and the rule."""
-    the_rule = rule(name)
-    value = plain(raw) if source == "pyproject" else _read(the_rule.kind, raw)
-    found = schema.problem(the_rule, value)
+    option_rule = rule(name)
+    value = plain(raw) if source == "pyproject" else _read(option_rule.kind, raw)
+    found = schema.problem(option_rule, value)
     if found is None:  # JSON's integers include 8000.0; an Options int is an int
-        return int(value) if the_rule.kind == "integer" else value
+        return int(value) if option_rule.kind == "integer" else value
     culprit = "" if found.whole else f"{found.culprit!r} in "
     msg = (
         f"{where(name, source)}: {culprit}{raw!r} is not a valid {option_key(name)} "
-        f"(expected {the_rule.expected})."
+        f"(expected {option_rule.expected})."
     )
     raise ConfigurationError(msg)
 
