@@ -19,6 +19,7 @@ from quatrain.engines.engine import (
     Engine,
     Outputs,
     build_failure,
+    build_flags,
     capture,
     last_line,
     run,
@@ -64,15 +65,13 @@ class EngineModule(Protocol):
         self,
         engine: Engine,
         *,
-        context: Path,
         dockerfile: Path,
-        target: str | None,
-        tag: str | None,
         build_args: Mapping[str, str],
-        network: str | None,
-        secrets: Mapping[str, Path] | None = None,
         outputs: Outputs,
-    ) -> list[str]: ...
+        flags: Sequence[str],
+    ) -> list[str]:
+        """The build command up to the context, with `flags` (what every engine spells
+        alike) where the engine takes them."""
 
     def build_env(self, engine: Engine) -> dict[str, str]: ...
 
@@ -113,10 +112,12 @@ def build_argv(
     secrets: Mapping[str, Path] | None = None,
     outputs: Outputs | None = None,
 ) -> list[str]:
-    return module_of(engine).build_argv(
-        engine, context=context, dockerfile=dockerfile, target=target, tag=tag,
-        build_args=build_args, network=network, secrets=secrets, outputs=outputs or Outputs(),
-    )  # fmt: skip
+    outputs = outputs or Outputs()
+    flags = build_flags(target, tag, build_args, network, secrets, outputs)
+    argv = module_of(engine).build_argv(
+        engine, dockerfile=dockerfile, build_args=build_args, outputs=outputs, flags=flags
+    )
+    return [*argv, str(context)]
 
 
 def build_env(engine: Engine) -> dict[str, str]:

@@ -21,7 +21,6 @@ from quatrain.engines.engine import (
     KEEP_CONTAINER_VARIABLE,
     Engine,
     Outputs,
-    build_flags,
     capture,
     last_line,
     parse_version,
@@ -103,19 +102,14 @@ def _major(version: str) -> int:
 def build_argv(
     engine: Engine,
     *,
-    context: Path,
     dockerfile: Path,
-    target: str | None,
-    tag: str | None,
     build_args: Mapping[str, str],
-    network: str | None,
-    secrets: Mapping[str, Path] | None = None,
     outputs: Outputs,
+    flags: Sequence[str],
 ) -> list[str]:
+    """`docker build` or `docker buildx build`, with the flags every engine spells alike."""
     argv = [engine.binary, *_builder_argv(engine, outputs)]
-    argv += ["--progress=plain", "--file", str(dockerfile)]
-    argv += build_flags(target, tag, build_args, network, secrets, outputs)
-    return [*argv, str(context)]
+    return [*argv, "--progress=plain", "--file", str(dockerfile), *flags]
 
 
 def _builder_argv(engine: Engine, outputs: Outputs) -> list[str]:

@@ -19,7 +19,6 @@ from quatrain.engines.engine import (
     KEEP_CONTAINER_VARIABLE,
     Engine,
     Outputs,
-    build_flags,
     last_line,
     parse_version,
 )
@@ -83,14 +82,10 @@ def connect(binary: str, env: Mapping[str, str]) -> Engine:
 def build_argv(
     engine: Engine,
     *,
-    context: Path,
     dockerfile: Path,
-    target: str | None,
-    tag: str | None,
     build_args: Mapping[str, str],
-    network: str | None,
-    secrets: Mapping[str, Path] | None = None,
     outputs: Outputs,
+    flags: Sequence[str],
 ) -> list[str]:
     """`podman build`, which has no --progress (its output is plain) and keeps layers by
     default; the tags are pushed after it (`podman push`), as with the classic builder."""
@@ -102,12 +97,12 @@ def build_argv(
     ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
     if ignore.is_file():
         argv += ["--ignorefile", str(ignore)]
-    argv += build_flags(target, tag, build_args, network, secrets, outputs)
+    argv += flags
     if outputs.plain_http:
         # Buildah 1.28's --tls-verify covers the FROM pulls as well as the cache, and has no
         # per-host form: --pull=never keeps the base images to the store (never pulled then).
         argv += ["--tls-verify=false", "--pull=never"]
-    return [*argv, str(context)]
+    return argv
 
 
 def build_env(engine: Engine) -> dict[str, str]:
