@@ -17,6 +17,7 @@ from quatrain.detectors.processes import CeleryDetector, CommandDetector, Consol
 from quatrain.detectors.web import AsgiDetector, DashDetector, FlaskDetector
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 __all__ = ["DETECTORS", "Detector"]
@@ -29,7 +30,7 @@ class Detector(Protocol):
     raises DetectionError when it is its kind but ambiguous (two apps, several scripts).
     """
 
-    name: ClassVar[str]  # also the value of the `serve` option that forces this detector
+    name: ClassVar[Serve]  # also the value of the `serve` option that forces this detector
     looks_for: ClassVar[str]  # one line, for the error when nothing matches
     # Not a web app (a worker, a console script, a command): tried only once no web app was
     # found, and never in place of one.

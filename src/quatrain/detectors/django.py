@@ -13,6 +13,7 @@ from quatrain.errors import DetectionError
 from quatrain.reading import source
 from quatrain.reading.project import Lock, Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 # Static-file storages outside the image: django-storages (S3, Google Cloud, Azure, SFTP, ...)
@@ -21,7 +22,7 @@ REMOTE_STORAGES = ("storages.", "cloudinary_storage.")
 
 
 class DjangoDetector:
-    name: ClassVar[str] = "django"
+    name: ClassVar[Serve] = "django"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a django dependency, a manage.py or wsgi.py/asgi.py that names "

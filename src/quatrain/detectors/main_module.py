@@ -21,6 +21,7 @@ from quatrain.errors import DetectionError
 from quatrain.reading import source
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 
@@ -123,7 +124,7 @@ def run_module(
 
 
 class MainModuleDetector:
-    name: ClassVar[str] = "module"
+    name: ClassVar[Serve] = "module"
     fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = (
         "one top-level package with a __main__.py, or the one script of a bot library with "

@@ -14,13 +14,14 @@ from quatrain.errors import DetectionError
 from quatrain.reading import source
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 
 class StreamlitDetector:
     """A Streamlit app is a script that Streamlit's own server runs: `streamlit run FILE`."""
 
-    name: ClassVar[str] = "streamlit"
+    name: ClassVar[Serve] = "streamlit"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a streamlit dependency and one script that imports streamlit (outside pages/), or "
@@ -93,7 +94,7 @@ class SanicDetector:
     """Sanic runs on its own server, started by its command line: `sanic module:app`, with
     `--factory` for a factory, in one process. It takes the port only as a flag."""
 
-    name: ClassVar[str] = "sanic"
+    name: ClassVar[Serve] = "sanic"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a sanic dependency and a module-level `app = Sanic(...)` (or `app: Sanic = ...`) or a "
@@ -143,7 +144,7 @@ class AiohttpDetector:
     """aiohttp in production: gunicorn with aiohttp's own worker when gunicorn is locked, else
     aiohttp's command line (`python -m aiohttp.web`), which needs a factory taking argv."""
 
-    name: ClassVar[str] = "aiohttp"
+    name: ClassVar[Serve] = "aiohttp"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "an aiohttp dependency and a module-level `app = web.Application()` or a function "

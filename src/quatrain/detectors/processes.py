@@ -8,11 +8,12 @@ from quatrain.detectors.candidates import only_candidate
 from quatrain.errors import DetectionError
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 
 class ConsoleScriptDetector:
-    name: ClassVar[str] = "console-script"
+    name: ClassVar[Serve] = "console-script"
     fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "one console script in [project.scripts] or [tool.poetry.scripts]"
 
@@ -64,7 +65,7 @@ class ConsoleScriptDetector:
 class CeleryDetector:
     """A Celery app's image runs a worker: it serves no port, so it is verified by staying up."""
 
-    name: ClassVar[str] = "celery"
+    name: ClassVar[Serve] = "celery"
     fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "a celery dependency and a module-level `app = Celery(...)`"
 
@@ -98,7 +99,7 @@ class CommandDetector:
     """The command option names a long-running process that no detector recognised (a bot, an
     RQ worker): run it, and verify it stays up."""
 
-    name: ClassVar[str] = "command"
+    name: ClassVar[Serve] = "command"
     fallback: ClassVar[bool] = True
     looks_for: ClassVar[str] = "a command = [...] in [tool.quatrain] for a long-running process"
 

@@ -9,6 +9,7 @@ from quatrain.detectors import dash_app, servers
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS, chosen_app, lock_of, only_candidate
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
+from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
 
 # Flask's development server, with the debugger and the reloader (FLASK_DEBUG=1).
@@ -16,7 +17,7 @@ FLASK_DEVELOPMENT_COMMAND = servers.in_shell('flask run --host 0.0.0.0 --port "$
 
 
 class FlaskDetector:
-    name: ClassVar[str] = "flask"
+    name: ClassVar[Serve] = "flask"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a flask dependency and a module-level `create_app()`/`make_app()` factory or "
@@ -46,7 +47,7 @@ class FlaskDetector:
 
 
 class AsgiDetector:
-    name: ClassVar[str] = "asgi"
+    name: ClassVar[Serve] = "asgi"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         f"a dependency on one of {', '.join(ASGI_FRAMEWORKS)} and a module-level app object "
@@ -82,7 +83,7 @@ class DashDetector:
     a call that finds `app.server` (dash_app.py). The module is the one that gives the app its
     layout."""
 
-    name: ClassVar[str] = "dash"
+    name: ClassVar[Serve] = "dash"
     fallback: ClassVar[bool] = False
     looks_for: ClassVar[str] = (
         "a dash dependency and a module-level `app = Dash(...)`, served from the module that "
