@@ -138,7 +138,10 @@ def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
         ca_bundle = build_inputs.ca_bundle(plan)
         secrets.update(ca_bundle)
         build_args = build_inputs.build_args(
-            plan, request, ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET)
+            plan,
+            request,
+            ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET),
+            state=build_inputs.state_dir(engine.env),
         )
         outputs, cache = build_outputs.shipping(plan, engine, request)
         stage_build = _StageBuild(plan, engine, dockerfile, build_args, secrets)

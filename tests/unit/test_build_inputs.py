@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from quatrain.building.build_inputs import (
     build_env_file,
     ignore_rules,
     secret_files,
+    state_dir,
 )
 from quatrain.errors import ProjectError
 from quatrain.pipeline import make_plan
@@ -71,18 +75,45 @@ def test_a_kept_ca_bundle_passes_its_digest_so_a_new_bundle_misses_the_cache(
     assert build_args(dropped, BuildRequest(), ca_bundle=bundle) == {}
 
 
-def test_build_env_passes_its_digest_where_a_production_step_reads_it(tmp_path: Path) -> None:
+def test_build_env_passes_a_token_where_a_production_step_reads_it_and_never_a_digest(
+    tmp_path: Path,
+) -> None:
     site = _site(tmp_path / "site", npm_files=(), django_npm=False)
     shop = flask_project(tmp_path / "shop", {"shop/__init__.py": FACTORY})
-    settings = {"build_env": "SECRET_KEY=x"}
+    settings = {"build_env": "SECRET_KEY=canary-4f1d"}
+    state = tmp_path / "state"
 
-    # `printf 'SECRET_KEY=x\n' | sha256sum`: the lines the secret file holds
-    assert build_args(make_plan(site, env={}, cli=settings), BuildRequest()) == {
-        "BUILD_ENV_SHA256": "7df63740f48ba8277aa9c0631c619a5b429d9e8df2b33aa83429d987c2c06918"
-    }
-    assert build_args(make_plan(shop, env={}, cli=settings), BuildRequest()) == {}
+    first = build_args(make_plan(site, env={}, cli=settings), BuildRequest(), state=state)
+    again = build_args(make_plan(site, env={}, cli=settings), BuildRequest(), state=state)
+    changed = build_args(
+        make_plan(site, env={}, cli={"build_env": "SECRET_KEY=canary-5e2c"}),
+        BuildRequest(),
+        state=state,
+    )
+
+    assert list(first) == ["BUILD_ENV_REVISION"]
+    assert re.fullmatch("[0-9a-f]{32}", first["BUILD_ENV_REVISION"])
+    assert first == again  # the same settings: the steps that read them stay cached
+    assert changed != first  # new settings re-run them
+    # no function of the secret: not its digest, not in the file that remembers the tokens
+    lines = b"SECRET_KEY=canary-4f1d\n"
+    assert first["BUILD_ENV_REVISION"] not in hashlib.sha256(lines).hexdigest()
+    remembered = (state / "build-env-revisions.json").read_bytes()
+    assert b"canary" not in remembered
+    assert stat.S_IMODE((state / "build-env-revisions.json").stat().st_mode) == 0o600
+    assert build_args(make_plan(shop, env={}, cli=settings), BuildRequest(), state=state) == {}
     dockerfile = make_plan(site, env={}, cli={}).files["Dockerfile"]
-    assert dockerfile.index('ARG BUILD_ENV_SHA256=""\n') < dockerfile.index("collectstatic")
+    assert dockerfile.index('ARG BUILD_ENV_REVISION=""\n') < dockerfile.index("collectstatic")
+
+
+def test_without_a_state_directory_every_build_env_gets_a_new_token(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", npm_files=(), django_npm=False)
+    plan = make_plan(site, env={}, cli={"build_env": "SECRET_KEY=x"})
+
+    assert build_args(plan, BuildRequest()) != build_args(plan, BuildRequest())
+    assert state_dir({"HOME": "/home/ann"}) == Path("/home/ann/.cache/quatrain")
+    assert state_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/quatrain")
+    assert state_dir({}) is None
 
 
 def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_out(

@@ -303,7 +303,6 @@ RULES = [
     ("apt_packages", ["libpq5", "g++"], ["LibPQ"]),
     ("build_apt_packages", ["libpq-dev"], ["libpq-dev;"]),
     ("build_args", {"PIP_INDEX_URL": "https://x.example/simple"}, {"PIP INDEX": "x"}),
-    ("build_env", {"SECRET_KEY": "s3cr$t"}, {"SECRET KEY": "x"}),
     ("network", "host", "host;rm"),
     ("engine", "podman", "/usr/bin/podman"),  # a name from a closed set, never a program path
 ]
@@ -337,11 +336,27 @@ def test_every_option_has_a_constraint_case() -> None:
     assert sorted({name for name, _, _ in RULES}) == sorted(set(FIELDS) - machine_only)
 
 
-# Options of the user's machine, not the repository's: only the environment and flags set them.
+# Options of the user's machine or secrets, not the repository's: only the environment and
+# flags set them.
 MACHINE_RULES = {
     "cache_ref": ("127.0.0.1:5000/team/shop-cache", "127.0.0.1:5000/shop:cache"),
     "builder": ("ci-builder.1", "ci builder"),
+    "build_env": ({"SECRET_KEY": "s3cr$t"}, {"SECRET KEY": "x"}),
 }
+
+
+def test_build_env_in_pyproject_is_refused_because_pyproject_is_committed_and_in_the_images() -> (
+    None
+):
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(pyproject={"build-env": {"SECRET_KEY": "canary"}}, env={}, cli={})
+
+    assert str(raised.value) == (
+        "[tool.quatrain] build-env: not read from pyproject.toml, since pyproject.toml is "
+        "committed and copied into both images, where a secret is no secret. Set "
+        "QUATRAIN_BUILD_ENV or pass --build-env."
+    )
+    assert "canary" not in str(raised.value)
 
 
 @pytest.mark.parametrize("layer", ["env", "flag"])

@@ -710,11 +710,11 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
         "# app's user may add files there, never change, rename or delete one it did not create.",
         "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
         "    && chgrp 10001 /app && chmod 1775 /app",
-        "# The digest of build-env: BuildKit's cache never sees a secret's content, so quatrain"
-        " build",
-        "# passes it and new settings re-run the steps below (with plain docker build, pass it"
-        " yourself).",
-        'ARG BUILD_ENV_SHA256=""',
+        "# BuildKit's cache never sees a secret: quatrain build passes a random token that"
+        " changes with",
+        "# build-env's settings and re-runs the steps below (plain docker build: pass any new"
+        " value).",
+        'ARG BUILD_ENV_REVISION=""',
         "# Settings this step needs at build time only (build-env: SECRET_KEY, DATABASE_URL, ...)"
         " come",
         "# as a secret, sourced for this step and never in a layer or the image's history."

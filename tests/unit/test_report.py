@@ -223,3 +223,17 @@ def test_inspect_says_a_project_without_a_package_is_an_application_and_why(
         "orders_service.py or src/orders_service/) and none declared in [tool.poetry] "
         "packages): its sources are shipped"
     )
+
+
+def test_inspect_shows_build_envs_names_and_never_its_values(tmp_path: Path) -> None:
+    project = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
+    plan = make_plan(
+        project,
+        env={"QUATRAIN_BUILD_ENV": "SECRET_KEY=canary-env-7c1"},
+        cli={"build_env": "DATABASE_URL=postgres://u:canary-flag-9d2@db/x"},
+    )
+
+    shown = json.loads(as_json(plan))["options"]["build-env"]
+    assert shown == {"value": {"DATABASE_URL": "(hidden)"}, "source": "flag"}
+    for text in (as_json(plan), as_text(plan)):
+        assert "canary" not in text

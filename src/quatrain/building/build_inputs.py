@@ -7,12 +7,16 @@ puts them together.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
+import os
+import secrets
 import shlex
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quatrain.dockerfile import generated
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
@@ -26,22 +30,25 @@ if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this
 
 
 def build_args(
-    plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None
+    plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None, state: Path | None = None
 ) -> dict[str, str]:
     """The build-args option, the git revision for the labels, the digest of a CA bundle that
-    production keeps, then the command line's."""
+    production keeps, the revision of build-env's settings (remembered in `state`, a
+    directory of the user's), then the command line's."""
     revision = plan.project.revision
     # BuildKit's cache key never includes a secret's content: without the digest, a new bundle
     # would be served the old one from the cache.
     kept = ca_bundle if ca_bundle and plan.resolved.options.keep_ca_bundle else None
-    # The same for build-env, which only the production steps (collectstatic) read.
+    # The same for build-env, which only the production steps (collectstatic) read; but a
+    # secret's digest would let anyone with the image confirm a guess, so its build argument
+    # is a random token that changes when the settings do.
     settings = plan.resolved.options.build_env
     steps_read = bool(settings) and bool(plan.spec.production_steps)
     return {
         **plan.resolved.options.build_args,
         **({"REVISION": revision} if revision else {}),
         **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
-        **({"BUILD_ENV_SHA256": _digest(build_env_file(settings))} if steps_read else {}),
+        **({BUILD_ENV_REVISION: build_env_revision(settings, state)} if steps_read else {}),
         **request.build_args,
     }
 
@@ -59,10 +66,52 @@ def ca_bundle(plan: Plan) -> dict[str, Path]:
 
 
 BUILD_ENV_SECRET = "build-env"
+BUILD_ENV_REVISION = "BUILD_ENV_REVISION"
+_STATE_FILE = "build-env-revisions.json"
+_REMEMBERED = 64  # settings remembered; an older one gets a new token, which only re-runs steps
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def state_dir(env: Mapping[str, str]) -> Path | None:
+    """quatrain's directory in the user's cache (XDG): what it remembers between builds."""
+    cache = env.get("XDG_CACHE_HOME") or (env.get("HOME") and f"{env['HOME']}/.cache")
+    return Path(cache) / "quatrain" if cache else None
+
+
+def build_env_revision(settings: Mapping[str, str], state: Path | None) -> str:
+    """A token for build-env's settings that is no function of them: random, and the same as
+    long as the settings are, so that BuildKit re-runs the steps that read them only when they
+    change. This machine remembers which settings had which token by an HMAC under a random
+    key, both in `state` (the user's cache directory, readable by the user alone); without a
+    state directory every build gets a new token."""
+    if state is None:
+        return secrets.token_hex(16)
+    path = state / _STATE_FILE
+    remembered = _read_state(path)
+    key = bytes.fromhex(remembered.get("key") or secrets.token_hex(32))
+    tokens: dict[str, str] = dict(remembered.get("tokens") or {})
+    mac = hmac.new(key, build_env_file(settings).encode(), hashlib.sha256).hexdigest()
+    token = tokens.pop(mac, None) or secrets.token_hex(16)
+    tokens[mac] = token  # last: the most recently used
+    kept = dict(list(tokens.items())[-_REMEMBERED:])
+    _write_state(path, {"key": key.hex(), "tokens": kept})
+    return token
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: start afresh, which only re-runs the steps
+    return found if isinstance(found, dict) else {}
+
+
+def _write_state(path: Path, state: Mapping[str, Any]) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump(state, out)
+    partial.replace(path)
 
 
 def build_env_file(settings: Mapping[str, str]) -> str:

@@ -23,8 +23,8 @@ Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
 
 
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+def _help(text: str, *, secret: bool = False) -> dict[str, Any]:
+    return {"help": text, "secret": True} if secret else {"help": text}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,7 +187,8 @@ class Options:
         metadata=_help(
             "Settings for build-time steps only, such as Django's collectstatic "
             "(SECRET_KEY=... DATABASE_URL=...): a BuildKit secret, never in a layer or the "
-            "image's history."
+            "image's history; inspect shows their names only.",
+            secret=True,
         ),
     )
     engine: EngineKind = field(
@@ -289,6 +290,23 @@ def plain(value: Any) -> Any:
     return value
 
 
+# What `inspect` shows in place of a secret's value.
+HIDDEN = "(hidden)"
+
+
 def as_plain(options: Options) -> dict[str, Any]:
-    """Every option by field name, as JSON has it (for `inspect --json`)."""
-    return {name: plain(getattr(options, name)) for name in FIELDS}
+    """Every option by field name, as JSON has it (for `inspect --json`); a secret option's
+    values are hidden, its keys shown."""
+    return {
+        name: _hidden(getattr(options, name)) if is_secret(name) else plain(getattr(options, name))
+        for name in FIELDS
+    }
+
+
+def is_secret(name: str) -> bool:
+    """An option whose values are secrets: shown nowhere, passed only as a BuildKit secret."""
+    return bool(FIELDS[name].metadata.get("secret"))
+
+
+def _hidden(value: Mapping[str, str]) -> dict[str, str]:
+    return {key: HIDDEN for key in value}

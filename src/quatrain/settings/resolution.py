@@ -55,9 +55,9 @@ def _from_pyproject(table: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in table.items():
         if key in refused:
             msg = (
-                f"[tool.quatrain] {key}: not read from pyproject.toml, since a repository must "
-                f"not choose what runs on your machine. Set {where(refused[key], 'env')} or "
-                f"pass {where(refused[key], 'flag')}."
+                f"[tool.quatrain] {key}: not read from pyproject.toml, since "
+                f"{rule(refused[key]).not_in_pyproject_because}. Set "
+                f"{where(refused[key], 'env')} or pass {where(refused[key], 'flag')}."
             )
             raise ConfigurationError(msg)
         if key not in known:

@@ -14,6 +14,7 @@ wherever it comes from.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 from collections.abc import Mapping
@@ -82,7 +83,12 @@ class Rule:
 
     schema: Mapping[str, Any]
     expected: str  # completes "(expected ...)" in an error message
-    in_pyproject: bool = True  # False: only the environment and the flags may set it
+    # Why pyproject.toml may not set it (only the environment and the flags may); "": it may.
+    not_in_pyproject_because: str = ""
+
+    @property
+    def in_pyproject(self) -> bool:
+        return not self.not_in_pyproject_because
 
     @property
     def kind(self) -> str:
@@ -104,10 +110,10 @@ def _string(pattern: str | None = None) -> dict[str, Any]:
     return {"type": "string", **grammar, **_NO_CONTROL}
 
 
-def text(pattern: str | None, expected: str, *, in_pyproject: bool = True) -> Rule:
+def text(pattern: str | None, expected: str, *, not_in_pyproject_because: str = "") -> Rule:
     """A string by `pattern`, or any non-empty text on one line when `pattern` is None."""
     schema = _string(pattern) if pattern else {**_string(), "minLength": 1}
-    return Rule(schema, expected, in_pyproject)
+    return Rule(schema, expected, not_in_pyproject_because)
 
 
 def version(expected: str = "a release version by PEP 440, e.g. 2.1.3") -> Rule:
@@ -166,6 +172,7 @@ _VARIABLES = table(
     "a table of NAME = value, names of letters, digits and '_' not starting with a digit, "
     "values on one line",
 )
+_MACHINES_OWN = "a repository must not choose what runs on your machine"
 _AT_LEAST_ONE = whole(1, expected="a whole number, at least 1")
 
 RULES: Mapping[str, Rule] = {
@@ -218,21 +225,29 @@ RULES: Mapping[str, Rule] = {
     "apt_packages": _PACKAGES,
     "build_apt_packages": _PACKAGES,
     "build_args": _VARIABLES,
-    "build_env": _VARIABLES,
+    "build_env": dataclasses.replace(
+        _VARIABLES,
+        not_in_pyproject_because="pyproject.toml is committed and copied into both images, "
+        "where a secret is no secret",
+    ),
     # A closed set that names no program: which binary runs stays the user's (docker below).
     "engine": choice(*get_args(EngineKind)),
     # A program run on the user's machine: the repository being built must not choose it.
-    "docker": text(None, "a program name or path on one line", in_pyproject=False),
+    "docker": text(
+        None, "a program name or path on one line", not_in_pyproject_because=_MACHINES_OWN
+    ),
     "network": text(NETWORK, "a network name such as host or bridge"),
     # Where the engine pushes, with the user's login, and a builder of theirs: the user's
     # choice, not the repository's.
     "cache_ref": text(
         IMAGE_REPOSITORY,
         "a registry repository such as registry.example.org/team/shop-cache: lowercase, no tag",
-        in_pyproject=False,
+        not_in_pyproject_because=_MACHINES_OWN,
     ),
     "builder": text(
-        BUILDER, "a buildx builder name: letters, digits, '_', '.' and '-'", in_pyproject=False
+        BUILDER,
+        "a buildx builder name: letters, digits, '_', '.' and '-'",
+        not_in_pyproject_because=_MACHINES_OWN,
     ),
     "syntax": _IMAGE,
 }
