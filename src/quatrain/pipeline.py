@@ -210,16 +210,17 @@ def run(
     options = plan.resolved.options
     network = options.network
     publish = [] if network == "host" else [f"{options.port}:{options.port}"]
-    argv = engines.run_argv(
-        engine,
-        image,
-        command=command,
-        env=env,
-        network=network,
-        publish=publish if plan.spec.http else [],
-        interactive=interactive,
-    )
-    return engines.run(engine, argv)
+    with engines.settings_file(env) as env_file:
+        argv = engines.run_argv(
+            engine,
+            image,
+            command=command,
+            env_file=env_file,
+            network=network,
+            publish=publish if plan.spec.http else [],
+            interactive=interactive,
+        )
+        return engines.run(engine, argv)
 
 
 def verify(

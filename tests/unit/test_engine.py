@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import stat
 import subprocess
 import typing
 from collections.abc import Mapping, Sequence
@@ -17,8 +18,9 @@ from quatrain.engines import (
     connect,
     run_argv,
     running,
+    settings_file,
 )
-from quatrain.errors import EngineError
+from quatrain.errors import ConfigurationError, EngineError
 from quatrain.settings import schema
 from quatrain.settings.schema import EngineKind
 
@@ -260,12 +262,12 @@ def test_a_plain_run_removes_its_container() -> None:
     assert run_argv(BUILDX, "shop:latest") == ["docker", "run", "--rm", "shop:latest"]
 
 
-def test_a_run_with_everything_lists_flags_in_a_fixed_order_and_sorts_the_environment() -> None:
+def test_a_run_with_everything_lists_flags_in_a_fixed_order_and_names_its_settings_file() -> None:
     argv = run_argv(
         CLASSIC,
         "shop:development",
         command=("flask", "routes"),
-        env={"PORT": "9000", "FLASK_DEBUG": "0"},
+        env_file=Path("/tmp/quatrain-run-x/settings.env"),
         network="host",
         publish=["9000:9000", "9001:9001"],
         interactive=True,
@@ -286,14 +288,32 @@ def test_a_run_with_everything_lists_flags_in_a_fixed_order_and_sorts_the_enviro
         "9000:9000",
         "--publish",
         "9001:9001",
-        "--env",
-        "FLASK_DEBUG=0",
-        "--env",
-        "PORT=9000",
+        "--env-file",
+        "/tmp/quatrain-run-x/settings.env",
         "shop:development",
         "flask",
         "routes",
     ]
+
+
+def test_the_settings_reach_the_engine_in_a_file_only_the_user_reads_removed_after() -> None:
+    with settings_file({"PORT": "9000", "SECRET_KEY": " canary=1 'q' $x"}) as path:
+        assert path is not None
+        assert path.read_text() == "PORT=9000\nSECRET_KEY= canary=1 'q' $x\n"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert not path.exists()
+    with settings_file({}) as nothing:
+        assert nothing is None
+
+
+@pytest.mark.parametrize("value", ["two\nlines", "carriage\rreturn", "nul\0byte", "x" * 32_769])
+def test_a_setting_no_env_file_can_carry_is_refused_before_anything_runs(value: str) -> None:
+    with pytest.raises(ConfigurationError) as raised, settings_file({"TOKEN": value}):
+        pass
+
+    assert str(raised.value).startswith("The setting TOKEN ")
+    assert value[:8] not in str(raised.value)
 
 
 def test_a_run_with_an_entrypoint_replaces_the_images_before_the_network() -> None:
@@ -319,18 +339,9 @@ def test_a_run_with_an_entrypoint_replaces_the_images_before_the_network() -> No
 
 
 def test_a_detached_run_keeps_its_container_for_the_caller_to_remove() -> None:
-    argv = run_argv(BUILDX, "shop:latest", env={"PORT": "18080"}, network="none", detach=True)
+    argv = run_argv(BUILDX, "shop:latest", network="none", detach=True)
 
-    assert argv == [
-        "docker",
-        "run",
-        "--detach",
-        "--network",
-        "none",
-        "--env",
-        "PORT=18080",
-        "shop:latest",
-    ]
+    assert argv == ["docker", "run", "--detach", "--network", "none", "shop:latest"]
 
 
 def versions(server: str) -> str:

@@ -213,8 +213,9 @@ def test_what_podman_cannot_do_is_refused_before_anything_runs(
 
 
 def test_podman_runs_containers_with_the_same_flags_as_docker() -> None:
-    assert run_argv(PODMAN, "shop:latest", network="none", detach=True, env={"PORT": "1"}) == [
-        "/usr/bin/podman", "run", "--detach", "--network", "none", "--env", "PORT=1",
+    settings = Path("/tmp/quatrain-run-x/settings.env")
+    assert run_argv(PODMAN, "shop:latest", network="none", detach=True, env_file=settings) == [
+        "/usr/bin/podman", "run", "--detach", "--network", "none", "--env-file", str(settings),
         "shop:latest",
     ]  # fmt: skip
 

@@ -92,8 +92,9 @@ def verify_image(
 def check_command(
     engine: Engine, image: str, arguments: tuple[str, ...], *, env: Mapping[str, str]
 ) -> Check:
-    argv = engines.run_argv(engine, image, command=arguments, env=env, network="none")
-    result = cmd.capture(argv, env=dict(engine.env), echo=True)
+    with engines.settings_file(env) as env_file:
+        argv = engines.run_argv(engine, image, command=arguments, env_file=env_file, network="none")
+        result = cmd.capture(argv, env=dict(engine.env), echo=True)
     shown = " ".join(arguments)
     detail = f"`docker run IMAGE {shown}` " + (
         "exits 0" if result.returncode == 0 else
@@ -107,10 +108,12 @@ def check_import(engine: Engine, image: str, project: Project, *, env: Mapping[s
         return Check(name="import", passed=True, detail="no package to import (package-mode off)")
     statement = "; ".join(f"import {name}" for name in project.import_names)
     # Through python itself: a console-script image's entry point is the script.
-    argv = engines.run_argv(
-        engine, image, command=("-c", statement), env=env, network="none", entrypoint="python"
-    )
-    result = cmd.capture(argv, env=dict(engine.env), echo=True)
+    with engines.settings_file(env) as env_file:
+        argv = engines.run_argv(
+            engine, image, command=("-c", statement), env_file=env_file, network="none",
+            entrypoint="python",
+        )  # fmt: skip
+        result = cmd.capture(argv, env=dict(engine.env), echo=True)
     detail = f"`python -c '{statement}'` " + (
         "works" if result.returncode == 0 else f"failed: {_tail(result.stderr)}"
     )

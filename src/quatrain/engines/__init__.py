@@ -25,6 +25,7 @@ from quatrain.engines.engine import (
     run,
     run_argv,
     running,
+    settings_file,
 )
 from quatrain.errors import BuildError, EngineError, QuatrainError
 from quatrain.settings.schema import EngineKind
@@ -48,6 +49,7 @@ __all__ = [
     "run",
     "run_argv",
     "running",
+    "settings_file",
 ]
 
 

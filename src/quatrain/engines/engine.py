@@ -7,15 +7,17 @@ the table in engines/__init__.py by Engine.kind.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from quatrain import cmd
-from quatrain.errors import EngineError
+from quatrain.errors import ConfigurationError, EngineError
 from quatrain.log import log
 from quatrain.settings.schema import EngineKind
 
@@ -128,7 +130,7 @@ def run_argv(
     image: str,
     *,
     command: Sequence[str] = (),
-    env: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
     network: str | None = None,
     publish: Sequence[str] = (),
     detach: bool = False,
@@ -136,6 +138,7 @@ def run_argv(
     name: str | None = None,
     entrypoint: str | None = None,
 ) -> list[str]:
+    """`run` with the container's settings in `env_file` (see settings_file), never in argv."""
     argv = [engine.binary, "run"]
     argv += ["--detach"] if detach else ["--rm"]
     if interactive:
@@ -148,9 +151,48 @@ def run_argv(
         argv += ["--network", network]
     for port in publish:
         argv += ["--publish", port]
-    for key, value in sorted((env or {}).items()):
-        argv += ["--env", f"{key}={value}"]
+    if env_file:
+        argv += ["--env-file", str(env_file)]
     return [*argv, image, *command]
+
+
+# The longest setting value passed to a container: the engines read an env file line by line
+# with Go's bufio.Scanner, whose line limit is 64 KiB.
+MAX_SETTING_LENGTH = 32_768
+
+
+@contextmanager
+def settings_file(env: Mapping[str, str] | None) -> Iterator[Path | None]:
+    """The container's settings as an env file only the user can read, removed on exit; None
+    without settings. A value in argv would be in the echoed command and in every local
+    user's `ps`; the engine reads this file instead (`--env-file`, Docker's and Podman's
+    alike: each line KEY=VALUE, the value as written)."""
+    if not env:
+        yield None
+        return
+    for key, value in env.items():
+        _check_setting(key, value)
+    with tempfile.TemporaryDirectory(prefix="quatrain-run-") as private:
+        path = Path(private) / "settings.env"
+        lines = "".join(f"{key}={value}\n" for key, value in sorted(env.items()))
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(lines)
+        yield path
+
+
+def _check_setting(key: str, value: str) -> None:
+    if any(c in value for c in "\n\r\0"):
+        msg = (
+            f"The setting {key} has a line break or a NUL byte in its value, which a container's "
+            "environment file cannot carry. Pass it on one line."
+        )
+        raise ConfigurationError(msg)
+    if len(value) > MAX_SETTING_LENGTH:
+        msg = (
+            f"The setting {key} is {len(value)} characters long; a container setting may have "
+            f"at most {MAX_SETTING_LENGTH}. Put long data in a file the app reads instead."
+        )
+        raise ConfigurationError(msg)
 
 
 def run(engine: Engine, argv: Sequence[str]) -> int:
@@ -176,8 +218,11 @@ def running(
     With `--network none` the container has only its loopback: servers are reached from inside
     with `docker exec`, so nothing is published on the host and runs cannot clash over ports.
     """
-    argv = run_argv(engine, image, command=command, env=env, network="none", detach=True)
-    started = cmd.capture(argv, env=dict(engine.env))
+    with settings_file(env) as env_file:
+        argv = run_argv(
+            engine, image, command=command, env_file=env_file, network="none", detach=True
+        )
+        started = cmd.capture(argv, env=dict(engine.env))
     if started.returncode != 0:
         msg = f"Could not start a container from {image}: {last_line(started.stderr)}"
         raise EngineError(msg)
