@@ -245,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         log.error(str(error))
         return error.return_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # Ctrl-C: one line, and what init writes is whole or not there (generated.py).
         log.error("interrupted")
         return 130
     except click.ClickException as error:

@@ -268,3 +268,16 @@ def test_a_stale_lock_is_exit_3_with_poetrys_words(
         "quatrain: error: pyproject.toml changed significantly since poetry.lock was last "
         f"generated ({project}). Run `poetry lock` to fix the lock file, then build again.\n"
     )
+
+
+def test_ctrl_c_is_exit_130_and_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("quatrain.dockerfile.generated.write", interrupted)
+
+    assert main(["init", str(project)]) == 130
+    # click ends the terminal's ^C line first
+    assert capsys.readouterr().err.lstrip("\n") == "quatrain: error: interrupted\n"

@@ -273,3 +273,34 @@ def write_tree_of(project: Path, outside: Path) -> None:
     project.mkdir()
     outside.parent.mkdir()
     outside.write_text("FROM theirs\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("existing", [None, "old generated"])
+def test_an_interrupted_write_leaves_the_old_file_or_none_and_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: str | None
+) -> None:
+    if existing is not None:
+        write({"Dockerfile": existing}, tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    old = (tmp_path / "Dockerfile").read_text() if existing else None
+
+    def interrupted(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.replace", interrupted)
+    monkeypatch.setattr("os.link", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write({"Dockerfile": "FROM python:3.12-slim\n" * 1000}, tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if old is not None:
+        assert (tmp_path / "Dockerfile").read_text() == old
+
+
+def test_an_updated_file_keeps_the_mode_the_user_gave_it(tmp_path: Path) -> None:
+    write({"Dockerfile": "FROM a\n"}, tmp_path)
+    (tmp_path / "Dockerfile").chmod(0o640)
+
+    write({"Dockerfile": "FROM b\n"}, tmp_path)
+
+    assert (tmp_path / "Dockerfile").stat().st_mode & 0o777 == 0o640

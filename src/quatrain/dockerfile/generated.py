@@ -12,7 +12,10 @@ is a WriteError naming the path, before anything is written where that can be kn
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import secrets
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,20 +127,35 @@ def _replace(path: Path, target: Path, text: str) -> Written:
     """Write `path`, whose link (if it is one) leads to `target` inside the directory."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        with target.open("x", encoding="utf-8") as new:  # "x": never through a link made since
-            new.write(text)
+        _write_whole(target, text, exclusive=True)  # never through a link made since
         return Written(path=path, outcome="created")
     current = target.read_text(encoding="utf-8", errors="replace")
     if current == text:
         return Written(path=path, outcome="unchanged")
     if is_unedited(current):
-        target.write_text(text, encoding="utf-8")
+        _write_whole(target, text)
         return Written(path=path, outcome="updated")
     backup = _free_backup_path(path)
     with backup.open("xb") as kept:  # "x": a link named like a backup is never written through
         kept.write(target.read_bytes())  # the user's bytes, exactly
-    target.write_text(text, encoding="utf-8")
+    _write_whole(target, text)
     return Written(path=path, outcome="replaced", backup=backup)
+
+
+def _write_whole(target: Path, text: str, *, exclusive: bool = False) -> None:
+    """The file as a whole or not at all, even when interrupted (Ctrl-C): written beside it,
+    then moved into place; `exclusive`, only where no file (or link) has appeared since."""
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    try:
+        with partial.open("x", encoding="utf-8") as out:
+            out.write(text)
+        if exclusive:
+            os.link(partial, target)  # fails if anything took the name meanwhile
+        else:
+            shutil.copymode(target, partial)  # the file keeps the mode the user gave it
+            os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _free_backup_path(path: Path) -> Path:
