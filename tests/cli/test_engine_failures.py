@@ -45,6 +45,27 @@ def test_a_daemon_that_is_down_is_exit_5_and_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "mode", "said"),
+    [
+        ("docker version\n", 0o755, "could not be run: Exec format error"),
+        ("#!/bin/sh\nexit 0\n", 0o644, "is not executable"),
+    ],
+)
+def test_a_docker_that_cannot_be_run_is_exit_5_naming_it(
+    tmp_path: Path, content: str, mode: int, said: str
+) -> None:
+    docker = tmp_path / "docker"
+    docker.write_text(content)
+    docker.chmod(mode)
+
+    result = quatrain("build", str(EXAMPLE), "--docker", str(docker), env={})
+
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines()[-1].startswith(f"quatrain: error: `{docker}` {said}")
+    assert "Traceback" not in result.stderr
+
+
 def test_debug_traceback_shows_the_traceback_when_asked() -> None:
     env = {"QUATRAIN_DOCKER": "/nonexistent/docker"}
     result = quatrain("--debug-traceback", "build", str(EXAMPLE), env=env)
