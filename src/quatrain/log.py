@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import sys
 import time
+import unicodedata
 from typing import TextIO
+
+
+def one_line(message: str) -> str:
+    """A message as one terminal line that shows what it says: a control character (a line
+    break, an escape sequence) or an invisible format character (U+202E, which reorders the
+    line) from a project's names is written as its escape, `\\n` or `\\u202e`."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in message
+    )
 
 
 class Logger:
@@ -41,10 +52,10 @@ class Logger:
         self._write(message)
 
     def warning(self, message: str) -> None:
-        self._write(f"quatrain: warning: {message}")
+        self._write(f"quatrain: warning: {one_line(message)}")
 
     def error(self, message: str) -> None:
-        self._write(f"quatrain: error: {message}")
+        self._write(f"quatrain: error: {one_line(message)}")
 
     def _write(self, line: str) -> None:
         print(line, file=self.stream, flush=True)

@@ -8,6 +8,7 @@ import pytest
 
 from quatrain.errors import ProjectError
 from quatrain.reading.lock import load_lock
+from quatrain.reading.wheels import Platform, applies
 from unit.conftest import lock_text, locked, write_tree
 
 # A lock as Poetry 1.1 writes it: `category` for groups, file names under [metadata.files].
@@ -103,6 +104,9 @@ def test_a_lock_2_1_keeps_the_main_groups_marker(tmp_path: Path) -> None:
         ('[metadata]\nlock-version = "abc"\n', "metadata.lock-version"),
         ("metadata = 3\n", "metadata"),
         ('[extras]\nweb = "flask"\n', "extras.web"),
+        # longer than any real package's: the 70,000-digit version packaging cannot compare
+        (f'[[package]]\nname = "a"\nversion = "1{"0" * 70_000}"\n', "package[0].version"),
+        (f'[[package]]\nname = "a{"b" * 200}"\nversion = "1"\n', "package[0].name"),
     ],
 )
 def test_a_damaged_lock_is_a_project_error_naming_the_file_and_key(
@@ -138,3 +142,20 @@ def test_a_deeply_nested_lock_is_a_project_error(tmp_path: Path) -> None:
 
     with pytest.raises(ProjectError):
         load_lock(tmp_path / "poetry.lock")
+
+
+def test_a_marker_no_python_can_be_compared_with_is_a_project_error_naming_the_package(
+    tmp_path: Path,
+) -> None:
+    lock = lock_text(locked("flask", "3.1.0")).replace(
+        'name = "flask"\n', 'name = "flask"\nmarkers = "python_version ~= \\"x\\""\n', 1
+    )
+    write_tree(tmp_path, {"poetry.lock": lock})
+    flask = load_lock(tmp_path / "poetry.lock").packages[0]  # type: ignore[union-attr]
+
+    with pytest.raises(ProjectError) as raised:
+        applies(flask, Platform(python="3.12"))
+
+    assert str(raised.value).startswith(
+        'poetry.lock: flask\'s markers (python_version ~= "x") cannot be evaluated: '
+    )

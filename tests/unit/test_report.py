@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from pathlib import Path
 
 import pytest
 
+from quatrain.log import Logger
 from quatrain.pipeline import make_plan
 from quatrain.plan import Plan
 from quatrain.report import as_json, as_text, describe
@@ -237,3 +239,13 @@ def test_inspect_shows_build_envs_names_and_never_its_values(tmp_path: Path) -> 
     assert shown == {"value": {"DATABASE_URL": "(hidden)"}, "source": "flag"}
     for text in (as_json(plan), as_text(plan)):
         assert "canary" not in text
+
+
+def test_a_warning_with_a_line_break_or_a_bidi_override_stays_one_visible_line() -> None:
+    stream = io.StringIO()
+
+    Logger(stream).warning("flask\nquatrain: error: forged \u202egnp.exe \x1b[31mred")
+
+    assert stream.getvalue() == (
+        "quatrain: warning: flask\\nquatrain: error: forged \\u202egnp.exe \\x1b[31mred\n"
+    )

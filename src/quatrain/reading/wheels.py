@@ -12,10 +12,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from quatrain.errors import ProjectError
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 
 ARCHITECTURE = "x86_64"
@@ -141,6 +142,18 @@ def applies(package: LockedPackage, platform: Platform) -> bool:
         return True  # unreadable: assume it is installed, the safe side for a compiler choice
     major, minor = platform.python_tuple
     full = platform.python if platform.python.count(".") == 2 else f"{platform.python}.0"
+    try:
+        return _evaluate(marker, major, minor, full)
+    except (UndefinedComparison, UndefinedEnvironmentName) as error:
+        owner = f"{package.name}'s" if package.name else "a dependency's"
+        msg = (
+            f"poetry.lock: {owner} markers ({package.markers}) cannot be evaluated: {error}. "
+            "The lock looks damaged or hand-edited: run `poetry lock` to write it anew."
+        )
+        raise ProjectError(msg) from error
+
+
+def _evaluate(marker: Marker, major: int, minor: int, full: str) -> bool:
     return marker.evaluate(
         {
             "python_version": f"{major}.{minor}",
