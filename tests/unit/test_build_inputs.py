@@ -13,6 +13,7 @@ from quatrain.building.build_inputs import (
     BUILD_ENV_SECRET,
     build_args,
     build_env_file,
+    dockerfile_for,
     ignore_rules,
     secret_files,
     state_dir,
@@ -128,6 +129,17 @@ def test_a_build_without_init_keeps_out_what_the_users_own_dockerignore_keeps_ou
         "\n# The project's own .dockerignore:\nsecrets/\n"
         "# What the build reads, let back in:\n!pyproject.toml\n!poetry.lock\n"
     )
+
+
+def test_a_users_rule_in_another_encoding_reaches_the_build_byte_for_byte(tmp_path: Path) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
+    (root / ".dockerignore").write_bytes(b"caf\xe9-secrets/\n")
+
+    with dockerfile_for(make_plan(root, env={}, cli={})) as dockerfile:
+        written = dockerfile.with_name("Dockerfile.dockerignore").read_bytes()
+
+    assert b"\ncaf\xe9-secrets/\n" in written
+    assert "\ufffd".encode() not in written
 
 
 def test_a_dockerignore_linked_from_outside_the_context_is_refused_not_skipped(

@@ -162,7 +162,8 @@ def dockerfile_for(plan: Plan) -> Iterator[Path]:
         dockerfile = Path(tmp) / DOCKERFILE
         dockerfile.write_text(plan.files[DOCKERFILE], encoding="utf-8")
         ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
-        ignore.write_text(ignore_rules(plan), encoding="utf-8")
+        # surrogateescape: the user's rules go back out as the bytes they were read as.
+        ignore.write_text(ignore_rules(plan), encoding="utf-8", errors="surrogateescape")
         yield dockerfile
 
 
@@ -176,7 +177,8 @@ def ignore_rules(plan: Plan) -> str:
     if own is None:
         return ours
     try:
-        text = own.read_text(encoding="utf-8", errors="replace")
+        # Every byte kept (a rule naming a file in another encoding still matches it).
+        text = own.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as error:
         msg = (
             f"Cannot read {own}: {error.strerror or error}. Its rules must keep the same files "
