@@ -889,6 +889,32 @@ def test_a_revision_that_is_not_a_commit_id_read_inside_git_is_none(
     assert git_revision(tmp_path / "repo") is None
 
 
+def test_a_commit_id_linked_or_pointed_at_from_outside_the_git_directory_is_never_read(
+    tmp_path: Path,
+) -> None:
+    token = "f" * 40  # a 40-hex-digit file elsewhere on the machine: a token, say
+    write_tree(tmp_path, {"token": f"{token}\n", "elsewhere/HEAD": f"{token}\n"})
+    write_tree(tmp_path, {"elsewhere/commondir": "../elsewhere\n"})
+    # a symlinked ref and a symlinked HEAD
+    write_tree(tmp_path, {"a/.git/HEAD": "ref: refs/heads/main\n", "a/.git/refs/heads/.k": ""})
+    (tmp_path / "a/.git/refs/heads/main").symlink_to(tmp_path / "token")
+    (tmp_path / "b/.git").mkdir(parents=True)
+    (tmp_path / "b/.git/HEAD").symlink_to(tmp_path / "token")
+    # a gitdir: that leads out of every .git, and a commondir that is not the worktree's .git
+    write_tree(tmp_path, {"c/.git": f"gitdir: {tmp_path / 'elsewhere'}\n"})
+    write_tree(
+        tmp_path,
+        {
+            "d/.git": "gitdir: ../repo/.git/worktrees/wt\n",
+            "repo/.git/worktrees/wt/HEAD": "ref: refs/heads/main\n",
+            "repo/.git/worktrees/wt/commondir": f"{tmp_path / 'elsewhere'}\n",
+            "elsewhere/refs/heads/main": f"{token}\n",
+        },
+    )
+
+    assert [git_revision(tmp_path / name) for name in "abcd"] == [None] * 4
+
+
 def test_a_head_that_is_a_directory_or_not_utf8_gives_no_revision(tmp_path: Path) -> None:
     (tmp_path / "a" / ".git" / "HEAD").mkdir(parents=True)
     (tmp_path / "b" / ".git").mkdir(parents=True)
