@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from cyclonedx.model import HashAlgorithm, HashType
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.dependency import Dependable, Dependency
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
@@ -100,6 +101,33 @@ def runtime_image(images: BaseImages) -> str:
     return f"python:{images.python_version}-slim-{images.debian_release}"
 
 
+def _indexed(bom: Bom) -> Bom:
+    """The Bom with a register_dependency that finds a target's entry by its reference in a
+    dict. The library's scans every registered entry on each call, and its validate (run by
+    every output) calls it once per component: rendering grew with the square of the lock
+    (1,000 / 2,000 / 4,000 / 8,000 packages: 3.1 / 6.8 / 18.9 / 91.8 s). The same entries as
+    the library's, in linear time. Set on the instance: the library serializes a Bom by its
+    class, so a subclass would lose every field."""
+    index: dict[str, Dependency] = {}
+
+    def register_dependency(
+        target: Dependable, depends_on: Iterable[Dependable] | None = None
+    ) -> None:
+        entry = index.get(str(target.bom_ref))
+        wanted = [Dependency(ref=d.bom_ref) for d in depends_on or ()]
+        if entry is not None:
+            entry.dependencies.update(wanted)
+        else:
+            entry = Dependency(ref=target.bom_ref, dependencies=wanted)
+            bom.dependencies.add(entry)
+            index[str(target.bom_ref)] = entry
+        for dependency in depends_on or ():
+            register_dependency(dependency)
+
+    bom.register_dependency = register_dependency  # type: ignore[method-assign]
+    return bom
+
+
 def _bom(
     project: Project, packages: Sequence[LockedPackage], *, python: str, base_image: str
 ) -> Bom:
@@ -123,6 +151,7 @@ def _bom(
             _image_component(base_image),
         ],
     )
+    bom = _indexed(bom)
     bom.metadata.tools.components.add(
         Component(type=ComponentType.APPLICATION, name="quatrain", version=__version__)
     )
