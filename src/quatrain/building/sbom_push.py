@@ -253,10 +253,12 @@ class _Registry:
                 request.add_header("Accept", ", ".join(accept))
             if content_type:
                 request.add_header("Content-Type", content_type)
+            # Unredirected: urllib copies a request's headers into the request a redirect
+            # makes, wherever it leads; a registry's credentials go to that registry alone.
             if self.token:
-                request.add_header("Authorization", f"Bearer {self.token}")
+                request.add_unredirected_header("Authorization", f"Bearer {self.token}")
             elif self.basic:
-                request.add_header("Authorization", f"Basic {self._basic()}")
+                request.add_unredirected_header("Authorization", f"Basic {self._basic()}")
             status, headers, body = self._send(request)
             if status != 401 or not self._authenticate(headers.get("www-authenticate", "")):
                 return status, headers, body
@@ -297,7 +299,7 @@ class _Registry:
         self._tried.add(challenge)
         query = {k: v for k, v in params.items() if k in ("service", "scope")}
         request = urllib.request.Request(f"{params['realm']}?{urllib.parse.urlencode(query)}")
-        request.add_header("Authorization", f"Basic {self._basic()}")
+        request.add_unredirected_header("Authorization", f"Basic {self._basic()}")
         status, _, body = self._send(request)
         if status != 200:
             self._fail(status, body, "get a token")
