@@ -127,6 +127,8 @@ def default_tag(plan: Plan, target: Target) -> str:
 def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
     tag = request.tag or default_tag(plan, request.target)
+    for name in (tag, *request.extra_tags):  # before the engine reads one as a flag
+        registry.parse_reference(name, what="an image tag")
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(plan.private_sources, engine.env)
     for warning in credentials.unused(plan.project, plan.private_sources, engine.env):
@@ -249,6 +251,7 @@ def verify_pulled(
 ) -> VerifyResult:
     """Pull a production image someone pushed and check it as `verify` checks its own build:
     nothing is built, so what is checked is what the registry holds."""
+    registry.parse_reference(image, what="an image in a registry")
     registry.pull(engine, image)
     result = _verify_one(plan, engine, image, target="production", env=env)
     _raise_for_failed([result], done="pulled")

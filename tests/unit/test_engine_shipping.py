@@ -13,7 +13,7 @@ from quatrain import cmd, pipeline
 from quatrain.__main__ import main
 from quatrain.building import build_outputs, registry
 from quatrain.engines import Engine, Outputs, build_argv, builder_driver
-from quatrain.errors import EngineError, RegistryError
+from quatrain.errors import ConfigurationError, EngineError, RegistryError
 from quatrain.plan import BuildRequest
 from unit.conftest import flask_project
 
@@ -296,3 +296,41 @@ def test_verify_from_registry_pulls_and_builds_nothing(
 
     assert main(["verify", str(root), "--from-registry", f"{REF}:1", "-e", "A=1"]) == 0
     assert pulled == [{"image": f"{REF}:1", "env": {"A": "1"}}]
+
+
+@pytest.mark.parametrize(
+    ("reference", "repository", "tag", "api_host"),
+    [
+        ("myuser/app:1", "docker.io/myuser/app", "1", "registry-1.docker.io"),
+        ("python:3.12-slim", "docker.io/library/python", "3.12-slim", "registry-1.docker.io"),
+        ("127.0.0.1:5000/team/shop:ci", "127.0.0.1:5000/team/shop", "ci", "127.0.0.1:5000"),
+        ("localhost/shop", "localhost/shop", None, "localhost"),
+        ("registry.example.org/a/b:2", "registry.example.org/a/b", "2", "registry.example.org"),
+    ],
+)
+def test_a_reference_is_read_as_docker_reads_it(
+    reference: str, repository: str, tag: str | None, api_host: str
+) -> None:
+    parsed = registry.parse_reference(reference)
+
+    assert (parsed.repository, parsed.tag, parsed.api_host) == (repository, tag, api_host)
+
+
+@pytest.mark.parametrize("reference", ["--help", "Shop:1", "shop:1 2", "a@b", ""])
+def test_a_reference_outside_the_grammar_is_refused_before_any_engine_sees_it(
+    reference: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="is not an image reference: expected"):
+        registry.parse_reference(reference)
+
+
+def test_verify_from_registry_never_hands_a_flag_to_docker_pull(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": "from flask import Flask\napp = Flask('x')\n"}
+    )
+    monkeypatch.setattr("quatrain.__main__._engine", lambda _plan: CLASSIC)
+
+    assert main(["verify", str(root), "--from-registry", "--help"]) == 2
+    assert "'--help' is not an image in a registry" in capsys.readouterr().err

@@ -3,7 +3,7 @@ never carries them (urllib copies a request's ordinary headers into the redirect
 
 from __future__ import annotations
 
-import email.message
+import http.client
 import io
 import urllib.request
 from collections.abc import Mapping
@@ -17,7 +17,7 @@ CANARY = "canary-password-31f"
 
 def redirected(request: urllib.request.Request, to: str) -> urllib.request.Request | None:
     """The request urllib makes when the registry answers `request` with 307 to `to`."""
-    headers = email.message.Message()
+    headers = http.client.HTTPMessage()
     headers["Location"] = to
     handler = urllib.request.HTTPRedirectHandler()
     return handler.redirect_request(request, io.BytesIO(), 307, "Temporary Redirect", headers, to)

@@ -68,8 +68,8 @@ def attach_sbom(engine: engines.Engine, *, image: str, pushed: Sequence[str]) ->
     config = engine.env.get("DOCKER_CONFIG")
     config_dir = Path(config) if config else None
     repositories: dict[str, str] = {}
-    for reference in pushed:
-        repositories.setdefault(reference.rpartition(":")[0], reference)
+    for reference in pushed:  # myuser/app:1 is docker.io/myuser/app, never a host "myuser"
+        repositories.setdefault(registry.parse_reference(reference).repository, reference)
     for repository, reference in repositories.items():
         digest = sbom_push.pushed_digest(reference, config_dir)
         attached = sbom_push.attach(f"{repository}@{digest}", read.stdout.encode(), config_dir)

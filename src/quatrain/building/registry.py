@@ -34,9 +34,9 @@ from typing import Literal
 
 from quatrain import cmd, engines
 from quatrain.engines import Engine, Outputs
-from quatrain.errors import RegistryError
+from quatrain.errors import ConfigurationError, RegistryError
 from quatrain.log import log
-from quatrain.settings.schema import EngineKind
+from quatrain.settings.schema import IMAGE_REFERENCE, EngineKind
 
 CacheMode = Literal["registry", "inline", "podman"]
 INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
@@ -46,13 +46,60 @@ INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE"
 COPIED_FROM: Mapping[str, tuple[str, ...]] = {"production": ("build",)}
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImageReference:
+    """An image reference as Docker reads it (github.com/distribution/reference): the first
+    component is the registry only when it has a '.' or a ':' or is localhost; otherwise the
+    image is Docker Hub's, and a one-component name is an official image (`library/`)."""
+
+    domain: str  # "docker.io", "registry.example.org", "127.0.0.1:5000"
+    path: str  # "library/python", "myuser/app", "team/shop"
+    tag: str | None = None
+    digest: str | None = None
+
+    @property
+    def repository(self) -> str:
+        return f"{self.domain}/{self.path}"
+
+    @property
+    def api_host(self) -> str:
+        """Where the registry's HTTP API answers: Docker Hub's is not docker.io itself."""
+        return "registry-1.docker.io" if self.domain == "docker.io" else self.domain
+
+
+def parse_reference(text: str, *, what: str = "an image reference") -> ImageReference:
+    """The reference, by the one grammar the options are checked with; anything else (a flag,
+    a space, an upper-case path) is a ConfigurationError before any engine or registry sees
+    it."""
+    if not re.fullmatch(IMAGE_REFERENCE, text):
+        msg = (
+            f"{text!r} is not {what}: expected [REGISTRY[:PORT]/]NAME[:TAG][@sha256:DIGEST], "
+            "lowercase, e.g. registry.example.org/team/shop:1.2 or myuser/shop:1.2."
+        )
+        raise ConfigurationError(msg)
+    rest, _, digest = text.partition("@")
+    first, slash, remainder = rest.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        domain, rest = first, remainder
+    else:
+        domain = "docker.io"
+    name, colon, tag = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    path = name if "/" in name or domain != "docker.io" else f"library/{name}"
+    return ImageReference(
+        domain=domain, path=path, tag=tag if colon else None, digest=digest or None
+    )
+
+
 def host_of(reference: str) -> str:
-    """The registry a reference names: its first component when that has a '.', a ':' or is
-    localhost (the rule of github.com/distribution/reference), else Docker Hub."""
-    first, sep, _ = reference.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
+    """The registry a reference names (see ImageReference); a reference the grammar refuses
+    is judged by its first component alone."""
+    try:
+        return parse_reference(reference).domain
+    except ConfigurationError:
+        first, sep, _ = reference.partition("/")
+        if sep and ("." in first or ":" in first or first == "localhost"):
+            return first
+        return "docker.io"
 
 
 # The hosts Docker reaches over plain HTTP without configuration, and quatrain lets Podman too.

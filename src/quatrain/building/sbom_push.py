@@ -29,7 +29,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, NoReturn
 
-from quatrain.building.registry import is_loopback
+from quatrain.building.registry import ImageReference, is_loopback, parse_reference
 from quatrain.dockerfile.sbom import MEDIA_TYPE
 from quatrain.errors import RegistryError
 
@@ -44,8 +44,7 @@ MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
 TIMEOUT_SECONDS = 30
-_REFERENCE = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+)@(?P<digest>sha256:[0-9a-f]{64})")
-_TAGGED = re.compile(r"(?P<host>[^/]+)/(?P<name>[a-z0-9._/-]+):(?P<tag>[\w][\w.-]{0,127})")
+DOCKER_HUB_LOGIN = "https://index.docker.io/v1/"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,24 +55,22 @@ class Attached:
 
 def attach(reference: str, sbom: bytes, docker_config_dir: Path | None = None) -> Attached:
     """Push `sbom` as an artifact whose subject is the pushed image `HOST/NAME@sha256:...`."""
-    found = _REFERENCE.fullmatch(reference)
-    if found is None:
+    found = parse_reference(reference, what="a pushed image")
+    if found.digest is None:
         msg = (
             f"{reference!r} is not a pushed image by digest (HOST[:PORT]/NAME@sha256:<hex>). "
             "Attach the SBOM after the push, to the digest the push reported."
         )
         raise RegistryError(msg)
-    registry = _Registry(
-        host=found["host"], name=found["name"], auth=_login(found["host"], docker_config_dir)
-    )
-    subject = registry.descriptor(found["digest"])
+    registry = _registry(found, docker_config_dir)
+    subject = registry.descriptor(found.digest)
     registry.put_blob(EMPTY)
     registry.put_blob(sbom)
     manifest = _canonical(artifact_manifest(sbom, subject))
     digest = registry.put_manifest(manifest, OCI_MANIFEST, _digest(manifest))
-    if registry.has_referrers_api(found["digest"]):
+    if registry.has_referrers_api(found.digest):
         return Attached(digest=digest, referrers_tag=None)
-    tag = referrers_tag(found["digest"])
+    tag = referrers_tag(found.digest)
     index = registry.get_index(tag) or {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}
     entry = {
         "mediaType": OCI_MANIFEST,
@@ -90,17 +87,24 @@ def attach(reference: str, sbom: bytes, docker_config_dir: Path | None = None) -
 def pushed_digest(reference: str, docker_config_dir: Path | None = None) -> str:
     """The digest of the manifest a pushed `HOST/NAME:TAG` names in its registry (the subject
     an SBOM is attached to: what a pull of that tag gets)."""
-    found = _TAGGED.fullmatch(reference)
-    if found is None:
+    found = parse_reference(reference, what="a pushed image")
+    if found.tag is None:
         msg = f"{reference!r} is not an image in a registry by tag (HOST[:PORT]/NAME:TAG)."
         raise RegistryError(msg)
-    registry = _Registry(
-        host=found["host"], name=found["name"], auth=_login(found["host"], docker_config_dir)
-    )
-    status, _, body = registry._request("GET", f"/manifests/{found['tag']}", accept=MANIFEST_TYPES)
+    registry = _registry(found, docker_config_dir)
+    status, _, body = registry._request("GET", f"/manifests/{found.tag}", accept=MANIFEST_TYPES)
     if status != 200:
         registry._fail(status, body, f"find the pushed image {reference}")
     return _digest(body)
+
+
+def _registry(reference: ImageReference, docker_config_dir: Path | None) -> _Registry:
+    """The registry API that holds the reference, with the engine's login for its domain."""
+    return _Registry(
+        host=reference.api_host,
+        name=reference.path,
+        auth=_login(reference.domain, docker_config_dir),
+    )
 
 
 def artifact_manifest(sbom: bytes, subject: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,8 +169,11 @@ def _login(host: str, config_dir: Path | None) -> _Login:
     except (OSError, ValueError) as error:
         msg = f"Cannot read the engine's login from {path}: {error}. Fix or remove the file."
         raise RegistryError(msg) from error
+    # Docker keeps Docker Hub's login under its old index address.
+    keys = (host, DOCKER_HUB_LOGIN) if host == "docker.io" else (host,)
     helper = (config.get("credHelpers") or {}).get(host) or config.get("credsStore")
-    entry = (config.get("auths") or {}).get(host) or {}
+    auths = config.get("auths") or {}
+    entry: Any = next((auths[k] for k in keys if auths.get(k)), {})
     if isinstance(entry, dict) and entry.get("auth"):
         user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
         return _Login(username=user, password=password)
