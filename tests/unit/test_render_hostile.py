@@ -376,3 +376,42 @@ def test_a_locked_name_without_hashes_stays_in_its_comment(tmp_path: Path, hosti
     assert [c.cmd for c in parse(text)] == [c.cmd for c in parse(rendered(("asgiref",)))]
     (line,) = [line for line in text.splitlines() if line.startswith("# poetry.lock records no")]
     assert line.endswith(", asgiref:")
+
+
+@pytest.mark.parametrize(
+    ("cli", "instruction"),
+    [
+        ({"env": {"BLOB": "x" * 70_000}}, "ENV"),
+        ({"labels": {"org.example.blob": "x" * 70_000}}, "LABEL"),
+        ({"command": ["gunicorn", "x" * 70_000]}, "CMD"),
+    ],
+    ids=["env", "labels", "command"],
+)
+def test_a_value_that_would_make_a_line_buildkit_cannot_read_is_refused_at_render(
+    tmp_path: Path, cli: dict[str, Any], instruction: str
+) -> None:
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": "from flask import Flask\napp = Flask('x')\n"}
+    )
+
+    with pytest.raises(ConfigurationError) as raised:
+        make_plan(root, env={}, cli=cli)
+
+    assert str(raised.value).startswith("The Dockerfile would have a line of 70,")
+    assert f"in its {instruction} instruction" in str(raised.value)
+
+
+def test_a_long_description_is_refused_by_the_same_line_limit(tmp_path: Path) -> None:
+    root = flask_project(
+        tmp_path, {"shop/__init__.py": "from flask import Flask\napp = Flask('x')\n"}
+    )
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'version = "', f'description = "{"d" * 70_000}"\nversion = "', 1
+        )
+    )
+
+    # it reaches the SBOM the production stage writes (RUN) before the LABEL
+    with pytest.raises(ConfigurationError, match="would have a line of 70,[0-9]{3} bytes in its"):
+        make_plan(root, env={}, cli={})

@@ -12,6 +12,7 @@ from quatrain.choosing.images import BaseImages, LockNeeds
 from quatrain.dockerfile import quoting, sbom
 from quatrain.dockerfile.instructions import CA_BUNDLE_PATH, CA_MOUNT, environment
 from quatrain.dockerfile.quoting import Expansion
+from quatrain.errors import ConfigurationError
 from quatrain.reading.credentials import variables
 from quatrain.reading.kept_dirs import kept_dirs
 from quatrain.reading.lock import LockedPackage
@@ -267,9 +268,34 @@ def render(
     )
     values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return {
-        DOCKERFILE: env.get_template("Dockerfile.j2").render(values),
+        DOCKERFILE: check_line_lengths(env.get_template("Dockerfile.j2").render(values)),
         layout.ignore_file: env.get_template("dockerignore.j2").render(values),
     }
+
+
+# BuildKit reads a Dockerfile a line at a time with Go's bufio.Scanner, whose line limit is
+# 64 KiB: a longer line fails the build after the engine started. Refused here, with a margin.
+MAX_LINE_BYTES = 60_000
+
+
+def check_line_lengths(dockerfile: str) -> str:
+    """The Dockerfile, if every line is short enough for BuildKit; else a ConfigurationError
+    that says which instruction and what can make it so long."""
+    instruction = ""
+    for line in dockerfile.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            instruction = line.split(maxsplit=1)[0]
+        size = len(line.encode("utf-8"))
+        if size > MAX_LINE_BYTES:
+            msg = (
+                f"The Dockerfile would have a line of {size:,} bytes in its {instruction} "
+                f"instruction, and BuildKit reads lines of at most 64 KiB (quatrain allows "
+                f"{MAX_LINE_BYTES:,}). A value in it is too long: an env, labels or command "
+                "option, the project's description, or a locked package with very many files. "
+                "Shorten it, or keep long data in a file the app reads."
+            )
+            raise ConfigurationError(msg)
+    return dockerfile
 
 
 def quality_stages(project: Project, options: Options) -> dict[str, list[str]]:
