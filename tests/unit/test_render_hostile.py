@@ -413,5 +413,5 @@ def test_a_long_description_is_refused_by_the_same_line_limit(tmp_path: Path) ->
     )
 
     # it reaches the SBOM the production stage writes (RUN) before the LABEL
-    with pytest.raises(ConfigurationError, match="would have a line of 70,[0-9]{3} bytes in its"):
+    with pytest.raises(ConfigurationError, match=r"would have a line of 70,[0-9]{3} bytes in its"):
         make_plan(root, env={}, cli={})
