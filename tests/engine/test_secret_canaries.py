@@ -1,0 +1,78 @@
+"""Canaries: a distinct value in each secret channel at once (build-env, run settings on the
+command line and in an env file), one real build and verify; then every place a secret must
+never reach is searched: the image's layers, history and config, quatrain's output, inspect,
+the generated files, and the engine's processes sampled while it ran. Zero hits."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine_support import Quatrain, locked_copy
+from test_private_source import occurrences
+
+from quatrain import engines
+
+
+@contextlib.contextmanager
+def process_list() -> Iterator[set[str]]:
+    """Every command line seen on this machine while the block runs, sampled every 20 ms."""
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                with contextlib.suppress(OSError):  # the process ended meanwhile
+                    seen.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        sampler.join()
+
+
+def test_no_canary_reaches_the_image_the_output_inspect_the_files_or_the_engines_argv(
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
+    image_tag: str,
+) -> None:  # fmt: skip
+    project = locked_copy("django-site", tmp_path, index_url)
+    settings = project / "mysite" / "settings.py"
+    # BuildKit's cache outlives the run: a project new to it runs collectstatic with the secret.
+    settings.write_text(settings.read_text() + f"\n# run {uuid.uuid4().hex}\n")
+    canary = {name: f"canary-{name}-{uuid.uuid4().hex}" for name in ("build", "run", "file")}
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"CANARY_FILE={canary['file']}\n")
+    # build-env from the environment, as a user keeps a secret out of their own shell history
+    build_env = {"QUATRAIN_BUILD_ENV": f"CANARY_BUILD={canary['build']}"}
+    tag = f"{image_tag}:canary"
+
+    with process_list() as seen:
+        results = [
+            quatrain("build", str(project), "--tag", tag, extra_env=build_env),
+            quatrain(
+                "verify", str(project), "--image-name", f"{image_tag}-canary",
+                "--run-env", f"CANARY_RUN={canary['run']}", "--env-file", str(env_file),
+                extra_env=build_env,
+            ),
+            quatrain("inspect", str(project), extra_env=build_env),
+            quatrain("inspect", "--json", str(project), extra_env=build_env),
+            quatrain("init", "--stdout", "--all", str(project), extra_env=build_env),
+        ]  # fmt: skip
+
+    printed = "".join(r.stdout + r.stderr for r in results)
+    # quatrain's own command line is the user's to choose; what it starts must hold no secret
+    started = [line for line in seen if "-m quatrain" not in line]
+    assert any(line.startswith(engine.binary) for line in started)  # the sampling saw the engine
+    for value in canary.values():
+        assert value not in printed
+        assert [line for line in started if value in line] == []
+    assert "CANARY_BUILD" in printed  # inspect names the setting it hides
+    assert occurrences(engine, tag, canary["build"].encode()) == []
+    assert occurrences(engine, f"{image_tag}-canary:latest", canary["run"].encode()) == []
