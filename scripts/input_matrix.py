@@ -46,8 +46,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 # The port of BuildKit's ProcessWord that tests/unit/test_quoting.py checks against BuildKit's
 # own test words: one lexer for the tests and the matrix.
-from quatrain import errors
+from quatrain import errors  # noqa: E402
 from quatrain.dockerfile import quoting  # noqa: E402
+from quatrain.dockerfile.sbom import SBOM_PATH  # noqa: E402
 from quatrain.reading.project import content_hash  # noqa: E402
 from unit.test_quoting import Expanded, Unterminated, buildkit_word  # noqa: E402
 
@@ -216,6 +217,7 @@ class Opt:
     free: bool = False  # any text on one line: every hostile value is tried
     layers: tuple[str, ...] = ("toml", "env", "flag")
     doc: Mapping[str, Any] | None = None  # the project, when the option needs more of it
+    secret: bool = False  # its values are secrets: inspect shows the keys alone
 
 
 # Values per layer: free text takes every hostile value in some layer of each option; a grammar
@@ -281,7 +283,16 @@ OPTIONS = [
     Opt("apt-packages", "list", "qbase-pkg"),
     Opt("build-apt-packages", "list", "qbase-build-pkg"),
     Opt("build-args", "table", "qbase-arg", name="QBASE_ARG", inspect=True, free=True),
-    Opt("build-env", "table", "qbase-build-env", name="QBASE_BUILD", inspect=True, free=True),
+    Opt(
+        "build-env",
+        "table",
+        "qbase-build-env",
+        name="QBASE_BUILD",
+        inspect=True,
+        free=True,
+        layers=("env", "flag"),
+        secret=True,
+    ),
     Opt("docker", "str", "/opt/qbase/bin/docker", inspect=True, layers=("env", "flag"), free=True),
     Opt("network", "str", "qbase-net", inspect=True),
 ]
@@ -323,7 +334,7 @@ def option_cases() -> Iterable[Case]:
         for layer in opt.layers:
             names = list(HOSTILE) if layer == "toml" else NO_NUL
             count = PER_LAYER["free" if opt.free else "grammar"][layer]
-            if opt.key == "docker":
+            if "toml" not in opt.layers:
                 count += 2  # no TOML layer: its values go to the other two
             chosen = [names[(offset + i) % len(names)] for i in range(count)]
             offset += count
@@ -336,9 +347,15 @@ def option_cases() -> Iterable[Case]:
                     value=value,
                     baseline=with_option(opt, benign_layer, opt.benign),
                     benign=opt.benign,
-                    inspect=(opt.key, toml_value(opt, value)) if opt.inspect else None,
+                    inspect=(opt.key, _shown(opt, value)) if opt.inspect else None,
+                    secret=value if opt.secret else None,
                 )
     yield from table_key_cases()
+
+
+def _shown(opt: Opt, value: str) -> Any:
+    """What inspect --json must show of the value: a secret's keys alone."""
+    return {opt.name: "(hidden)"} if opt.secret else toml_value(opt, value)
 
 
 def table_key_cases() -> Iterable[Case]:
@@ -861,6 +878,50 @@ def cli_cases() -> Iterable[Case]:
     yield Case(fam, "unknown QUATRAIN_ variable", Setup(env=env))
 
 
+def secret_and_limit_cases() -> Iterable[Case]:
+    """Round 2: secrets in channels added since the first matrix, hostile locks of every size,
+    git metadata, references and the engine's program."""
+    fam = "secrets, limits, git, references"
+    canary = "canary-4d1c9e"
+    in_pyproject = {**document(), "tool": {"quatrain": {"build-env": {"SECRET_KEY": canary}}}}
+    yield Case(fam, "build-env in [tool.quatrain]", Setup(in_pyproject), secret=canary)
+    flask = locked("flask", "3.1.3")
+    yield Case(
+        fam,
+        "a locked version of 70,000 digits",
+        Setup(lock=flask.replace('version = "3.1.3"', f'version = "3.{"1" * 70_000}"')),
+    )
+    yield Case(
+        fam,
+        "a locked name of 300 characters",
+        Setup(lock=flask.replace('name = "flask"', f'name = "flask{"x" * 295}"')),
+    )
+    yield Case(
+        fam,
+        'a marker python_version ~= "x"',
+        Setup(
+            lock=flask.replace(
+                'name = "flask"\n', 'name = "flask"\nmarkers = "python_version ~= \\"x\\""\n'
+            )
+        ),
+    )
+    yield Case(
+        fam,
+        "an env value of 70,000 characters",
+        Setup(args=("--env", f"BLOB={'x' * 70_000}")),
+    )
+    yield Case(
+        fam,
+        "verify --from-registry --help",
+        Setup(argv=("verify", "--from-registry", "--help", "{root}")),
+    )
+    yield Case(
+        fam,
+        "--docker naming a file that is not executable",
+        Setup(argv=("build", "--docker", "{root}/pyproject.toml", "{root}")),
+    )
+
+
 def all_cases() -> list[Case]:
     return [
         *option_cases(),
@@ -869,6 +930,7 @@ def all_cases() -> list[Case]:
         *source_cases(),
         *malformed_cases(),
         *cli_cases(),
+        *secret_and_limit_cases(),
     ]
 
 
@@ -1051,6 +1113,34 @@ def _replaced(item: Any, old: str, new: str) -> Any:
     return tuple(_replaced(part, old, new) for part in item)
 
 
+def _sbom_apart(instructions: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], Any]:
+    """The instructions with the SBOM the production stage writes taken out of its RUN, and
+    that SBOM as parsed JSON (None without one). The SBOM is data: a value is JSON text in it,
+    and a project's name changes the order of its sorted entries, so it is judged by what it
+    says, not compared line by line."""
+    kept, document = [], None
+    for item in instructions:
+        words = item[2] if len(item) > 2 and isinstance(item[2], tuple) else ()
+        if SBOM_PATH in words:
+            at = words.index(SBOM_PATH) + 1
+            document = json.loads("\n".join(words[at:]))
+            item = (*item[:2], words[:at], *item[3:])
+        kept.append(item)
+    return kept, document
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 # --- classifying ---------------------------------------------------------------------------
 
 
@@ -1071,7 +1161,7 @@ def classify(case: Case, result: Run, baseline: Run | None) -> tuple[str, str]:
         return "crash", "traceback: " + result.stderr.strip().splitlines()[-1][:200]
     if result.docker_called:
         return "crash", "docker was started"
-    if case.secret and case.secret in out:
+    if case.secret and case.secret in out + json.dumps(result.inspect or {}):
         return "unsafe", "the secret is in the output"
     if result.code != 0:
         return _error(result)
@@ -1103,6 +1193,14 @@ def _success(case: Case, result: Run, baseline: Run | None) -> tuple[str, str]:
     if baseline.code != 0:
         return "crash", f"the benign render failed: {baseline.stderr.strip()[-200:]}"
     clean = read_back(baseline.stdout)
+    try:
+        got, sbom = _sbom_apart(got)
+    except ValueError as error:
+        return "unsafe", f"the SBOM in the Dockerfile is no JSON: {error}"
+    clean, clean_sbom = _sbom_apart(clean)
+    in_sbom = bool(case.value and clean_sbom and case.benign in set(_strings(clean_sbom)))
+    if in_sbom and case.value not in set(_strings(sbom)):
+        return "unsafe", "the SBOM does not hold the value as given"
     if [i[0] for i in got] != [i[0] for i in clean]:
         return "unsafe", "instructions differ: " + _diff([i[0] for i in clean], [i[0] for i in got])
     reached = case.benign is not None and any(case.benign in repr(i) for i in clean)

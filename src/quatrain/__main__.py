@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from quatrain import __version__, engines, pipeline
+from quatrain.building import registry
 from quatrain.checking.verify import read_env_file
 from quatrain.dockerfile import render
 from quatrain.errors import ConfigurationError, QuatrainError
@@ -227,6 +228,8 @@ def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, pulled: 
     """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
     plan, env = _plan(path, params), _run_env(env_pairs, env_file)
     if pulled:
+        # A reference is read before any engine runs: `--from-registry --help` is no flag.
+        registry.parse_reference(pulled, what="an image in a registry")
         pipeline.verify_pulled(plan, _engine(plan), image=pulled, env=env)
         log.info(f"{pulled} verified.")
         return

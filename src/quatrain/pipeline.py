@@ -251,7 +251,6 @@ def verify_pulled(
 ) -> VerifyResult:
     """Pull a production image someone pushed and check it as `verify` checks its own build:
     nothing is built, so what is checked is what the registry holds."""
-    registry.parse_reference(image, what="an image in a registry")
     registry.pull(engine, image)
     result = _verify_one(plan, engine, image, target="production", env=env)
     _raise_for_failed([result], done="pulled")
