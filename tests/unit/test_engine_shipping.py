@@ -324,6 +324,12 @@ def test_a_reference_outside_the_grammar_is_refused_before_any_engine_sees_it(
         registry.parse_reference(reference)
 
 
+@pytest.mark.parametrize("port", ["0", "65536", "9" * 5000])
+def test_a_registry_port_out_of_range_is_refused_by_name(port: str) -> None:
+    with pytest.raises(ConfigurationError, match="a port is a number from 1 to 65535"):
+        registry.parse_reference(f"127.0.0.1:{port}/team/shop:1")
+
+
 def test_verify_from_registry_never_hands_a_flag_to_docker_pull(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -83,6 +83,10 @@ def parse_reference(text: str, *, what: str = "an image reference") -> ImageRefe
         domain, rest = first, remainder
     else:
         domain = "docker.io"
+    port = domain.rpartition("]")[2].rpartition(":")[2] if ":" in domain else ""
+    if port and (len(port) > 5 or not 1 <= int(port) <= 65535):  # digits of any length
+        msg = f"{text!r} names the port {port}, and a port is a number from 1 to 65535."
+        raise ConfigurationError(msg)
     name, colon, tag = rest.rpartition(":") if ":" in rest else (rest, "", "")
     path = name if "/" in name or domain != "docker.io" else f"library/{name}"
     return ImageReference(
