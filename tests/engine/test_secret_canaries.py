@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from engine_support import Quatrain, locked_copy
-from test_private_source import occurrences
+from engine_support import PrivateIndex, Quatrain, locked_copy
+from test_private_source import SOURCE, occurrences, private_copy
 
 from quatrain import engines
 
@@ -76,3 +76,22 @@ def test_no_canary_reaches_the_image_the_output_inspect_the_files_or_the_engines
     assert "CANARY_BUILD" in printed  # inspect names the setting it hides
     assert occurrences(engine, tag, canary["build"].encode()) == []
     assert occurrences(engine, f"{image_tag}-canary:latest", canary["run"].encode()) == []
+
+
+def test_private_source_credentials_reach_no_process_argv_output_or_layer(
+    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path,
+    private_index: PrivateIndex, image_tag: str,
+) -> None:  # fmt: skip
+    project = private_copy(tmp_path, private_index)
+    secret = private_index.password.split()[-1]  # the password's last word, quoted nowhere
+    tag = f"{image_tag}:canary-private"
+
+    with process_list() as seen:
+        built = quatrain("build", str(project), "--tag", tag,
+                         extra_env=private_index.credentials(SOURCE))  # fmt: skip
+
+    started = [line for line in seen if "-m quatrain" not in line]
+    assert any(line.startswith(engine.binary) for line in started)
+    assert [line for line in started if secret in line] == []
+    assert secret not in built.stdout + built.stderr
+    assert occurrences(engine, tag, secret.encode()) == []
