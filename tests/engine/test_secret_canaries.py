@@ -1,17 +1,21 @@
 """Canaries: a distinct value in each secret channel at once (build-env, run settings on the
 command line and in an env file), one real build and verify; then every place a secret must
 never reach is searched: the image's layers, history and config, quatrain's output, inspect,
-the generated files, and the engine's processes sampled while it ran. Zero hits."""
+the generated files, and the engine's processes sampled while it ran. Private-source
+credentials and a registry login (and the registry's stored blobs) the same. Zero hits."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from engine_support import PrivateIndex, Quatrain, locked_copy
+from shipping import Registry
 from test_private_source import SOURCE, occurrences, private_copy
 
 from quatrain import engines
@@ -95,3 +99,31 @@ def test_private_source_credentials_reach_no_process_argv_output_or_layer(
     assert [line for line in started if secret in line] == []
     assert secret not in built.stdout + built.stderr
     assert occurrences(engine, tag, secret.encode()) == []
+
+
+def test_a_registry_login_reaches_no_process_argv_output_image_or_registry_blob(
+    quatrain: Quatrain, engine: engines.Engine, auth_registry: Registry,
+    flask_project: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    config = {"DOCKER_CONFIG": str(tmp_path / "docker-config")}  # the login stays in the test
+    password = str(auth_registry.password)  # made for this session: a canary
+    tag = f"{auth_registry.host}/canary/shop:{uuid.uuid4().hex[:8]}"
+    login = subprocess.run(
+        [engine.binary, "login", auth_registry.host, "--username", str(auth_registry.username),
+         "--password-stdin"],
+        input=password, env={**os.environ, **config}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+
+    with process_list() as seen:
+        pushed = quatrain("build", str(flask_project), "--push", "-t", tag, extra_env=config)
+
+    started = [line for line in seen if "-m quatrain" not in line]
+    assert any(line.startswith(engine.binary) for line in started)
+    assert [line for line in started if password in line] == []
+    assert password not in pushed.stdout + pushed.stderr
+    assert "SBOM attached to" in pushed.stderr  # the attachment used the login too
+    assert occurrences(engine, tag, password.encode()) == []
+    stored = [p for p in (auth_registry.root / "storage").rglob("*") if p.is_file()]
+    assert stored  # the push reached the registry's storage
+    assert [p for p in stored if password.encode() in p.read_bytes()] == []
