@@ -10,14 +10,26 @@ import time
 import unicodedata
 from typing import TextIO
 
+# Bidirectional overrides and isolates: they make a line read differently from what it says
+# ("Trojan Source", CVE-2021-42574), in a terminal as in a reviewed Dockerfile.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
-def one_line(message: str) -> str:
-    """A message as one terminal line that shows what it says: a control character (a line
-    break, an escape sequence) or an invisible format character (U+202E, which reorders the
-    line) from a project's names is written as its escape, `\\n` or `\\u202e`."""
+
+def is_breaking(c: str) -> bool:
+    """A character no line shown to people may carry raw: it ends the line for a terminal,
+    BuildKit or an editor, cannot be encoded (a lone surrogate), or reorders what is read."""
+    category = unicodedata.category(c)
+    return (category == "Cc" and c != "\t") or category in ("Zl", "Zp", "Cs") or c in BIDI_CONTROLS
+
+
+def one_line(text: str) -> str:
+    """Text as one line that shows what it says: each breaking character is written as its
+    escape (`\\n`, `\\u202e`). Warnings and errors pass a project's names through it, and
+    so do the Dockerfile's comments (quoting.comment)."""
     return "".join(
-        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf") else c
-        for c in message
+        c.encode("unicode_escape").decode("ascii") if is_breaking(c) else c for c in text
     )
 
 

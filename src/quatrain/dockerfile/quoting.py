@@ -23,12 +23,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from quatrain.errors import ConfigurationError
+from quatrain.log import is_breaking, one_line
 
-# Bidirectional overrides and isolates: they make a reviewed line read differently from what
-# it does ("Trojan Source", CVE-2021-42574), so a committed Dockerfile never carries them raw.
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
 # Plain words that stay unquoted, so that ordinary values read as `ENV PORT=8888`.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+,%=~-]+", re.ASCII)
 _PLAIN_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*", re.ASCII)
@@ -182,7 +178,7 @@ def comment(text: str) -> str:
     """Text for a `#` comment. Characters that would end the line or hide what it says are
     replaced by their visible escape (`\\n`, `\\u2028`), rather than refused: a comment only
     documents a value that its own instruction escapes or refuses."""
-    return "".join(_visible(c) if _is_breaking(c) else c for c in text)
+    return one_line(text)
 
 
 def shell_word(value: str, *, what: str = "a shell word") -> str:
@@ -192,7 +188,7 @@ def shell_word(value: str, *, what: str = "a shell word") -> str:
     arguments in exec form. shlex.quote's output is either plain or starts with `'`, so it
     can never read as a heredoc (`<<X`) or end with a continuation `\\`.
     """
-    _refuse(value, what, _is_breaking)
+    _refuse(value, what, is_breaking)
     return shlex.quote(value)
 
 
@@ -258,7 +254,7 @@ def image_reference(value: str | Expansion, *, what: str = "an image") -> str:
     defines it. FROM expands `${VAR}`, so only an Expansion (quatrain's own defaults) may
     carry one; a user's value must match the grammar, which has no `$`."""
     if isinstance(value, Expansion):
-        _refuse(value.text, what, _is_breaking)
+        _refuse(value.text, what, is_breaking)
         return value.text
     match = _REFERENCE.fullmatch(value)
     if not match or len(match["name"]) > _NAME_TOTAL_LENGTH_MAX:
@@ -289,9 +285,9 @@ FILTERS: dict[str, Callable[..., str]] = {
 def _quoted_word(value: str | Expansion, what: str, plain: re.Pattern[str] = _PLAIN_VALUE) -> str:
     """A word ProcessWord reads back as `value`: in double quotes only `\\ " $` are special."""
     if isinstance(value, Expansion):
-        _refuse(value.text, what, _is_breaking)
+        _refuse(value.text, what, is_breaking)
         return value.text
-    _refuse(value, what, _is_breaking)
+    _refuse(value, what, is_breaking)
     if plain.fullmatch(value):
         return value
     return '"' + re.sub(r'(["\\$])', r"\\\1", value) + '"'
@@ -299,13 +295,6 @@ def _quoted_word(value: str | Expansion, what: str, plain: re.Pattern[str] = _PL
 
 def _is_nul_or_surrogate(c: str) -> bool:
     return c == "\0" or unicodedata.category(c) == "Cs"
-
-
-def _is_breaking(c: str) -> bool:
-    """Characters no Dockerfile line may carry raw: they end a line for BuildKit or an editor,
-    cannot be encoded (lone surrogates), or reorder what a reviewer sees."""
-    category = unicodedata.category(c)
-    return (category == "Cc" and c != "\t") or category in ("Zl", "Zp", "Cs") or c in _BIDI_CONTROLS
 
 
 def _is_invisible(c: str) -> bool:
@@ -320,10 +309,6 @@ def _is_invisible_in_path(c: str) -> bool:
 def _json_escape(c: str) -> str:
     data = c.encode("utf-16-be")
     return "".join(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
-
-
-def _visible(c: str) -> str:
-    return c.encode("unicode_escape").decode("ascii")
 
 
 def _refuse(value: str, what: str, bad: Callable[[str], bool]) -> None:
