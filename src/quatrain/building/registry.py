@@ -79,7 +79,7 @@ def parse_reference(text: str, *, what: str = "an image reference") -> ImageRefe
         raise ConfigurationError(msg)
     rest, _, digest = text.partition("@")
     first, slash, remainder = rest.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost"):
+    if _names_registry(first, slash):
         domain, rest = first, remainder
     else:
         domain = "docker.io"
@@ -100,10 +100,14 @@ def host_of(reference: str) -> str:
     try:
         return parse_reference(reference).domain
     except ConfigurationError:
-        first, sep, _ = reference.partition("/")
-        if sep and ("." in first or ":" in first or first == "localhost"):
-            return first
-        return "docker.io"
+        first, slash, _ = reference.partition("/")
+        return first if _names_registry(first, slash) else "docker.io"
+
+
+def _names_registry(first: str, slash: str) -> bool:
+    """Docker's rule: a reference's first component is its registry only when more follows
+    and it has a '.' or a ':' or is localhost."""
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
 # The hosts Docker reaches over plain HTTP without configuration, and quatrain lets Podman too.
