@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quatrain import engines
 from quatrain.dockerfile import generated
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
 from quatrain.dockerfile.render import DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
@@ -134,13 +135,7 @@ def secret_files(
     if not files:
         yield {}
         return
-    with tempfile.TemporaryDirectory(prefix="quatrain-secrets-") as tmp:
-        paths = {}
-        for secret_id, text in files.items():
-            path = Path(tmp) / secret_id
-            path.touch(mode=0o600)
-            path.write_text(text, encoding="utf-8")
-            paths[secret_id] = path
+    with engines.private_files(files) as paths:
         yield paths
 
 

@@ -172,12 +172,23 @@ def settings_file(env: Mapping[str, str] | None) -> Iterator[Path | None]:
         return
     for key, value in env.items():
         _check_setting(key, value)
-    with tempfile.TemporaryDirectory(prefix="quatrain-run-") as private:
-        path = Path(private) / "settings.env"
-        lines = "".join(f"{key}={value}\n" for key, value in sorted(env.items()))
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(lines)
-        yield path
+    lines = "".join(f"{key}={value}\n" for key, value in sorted(env.items()))
+    with private_files({"settings.env": lines}) as paths:
+        yield paths["settings.env"]
+
+
+@contextmanager
+def private_files(files: Mapping[str, str]) -> Iterator[dict[str, Path]]:
+    """Files the engine reads (secrets, settings) that only the user can read: 0600 in a
+    0700 directory, removed on exit; by name."""
+    with tempfile.TemporaryDirectory(prefix="quatrain-") as private:
+        paths = {}
+        for name, text in files.items():
+            path = Path(private) / name
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(text)
+            paths[name] = path
+        yield paths
 
 
 def _check_setting(key: str, value: str) -> None:
