@@ -7,6 +7,7 @@ load_project -> resolve options -> check lock -> detect -> render   (make_plan: 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
-from quatrain.dockerfile.render import Layout, render
+from quatrain.dockerfile.render import DOCKERFILE, Layout, render
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
@@ -45,7 +46,8 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
     needs, more_warnings = images.lock_needs(project, options, base_images)
     private = credentials.private_sources(project, options.private_sources)
     context, layout = layout_of(project)
-    files = render(
+    rendering = functools.partial(
+        render,
         project,
         spec,
         options,
@@ -54,6 +56,7 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         layout=layout,
         needs=needs,
     )
+    files = rendering()
     brought = [
         f"{project.name} locks no server for its {spec.framework} app: production runs "
         f"{p.name} {p.version}, which quatrain installs pinned by the hash of its wheel. Run "
@@ -66,6 +69,7 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         spec=spec,
         base_images=base_images,
         files=files,
+        build_dockerfile=rendering(sbom_script_from="build")[DOCKERFILE],
         private_sources=private,
         context=context,
         layout=layout,
@@ -134,9 +138,10 @@ def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
     for warning in credentials.unused(plan.project, plan.private_sources, engine.env):
         log.warning(warning)
     with (
-        build_inputs.dockerfile_for(plan) as dockerfile,
+        build_inputs.dockerfile_for(plan) as (dockerfile, step_files),
         build_inputs.secret_files(found, plan.resolved.options.build_env) as secrets,
     ):
+        secrets.update(step_files)
         ca_bundle = build_inputs.ca_bundle(plan)
         secrets.update(ca_bundle)
         build_args = build_inputs.build_args(

@@ -28,6 +28,8 @@ class Plan:
     spec: ServeSpec
     base_images: images.BaseImages
     files: Mapping[str, str]  # path relative to the project -> content (unstamped)
+    # The Dockerfile a build without init uses: its SBOM step comes from quatrain, not the context.
+    build_dockerfile: str = ""
     private_sources: tuple[PackageSource, ...] = ()
     context: Path = Path()  # the build context: the project, or its monorepo's root
     layout: Layout = field(default_factory=Layout)

@@ -135,7 +135,7 @@ def test_a_users_rule_in_another_encoding_reaches_the_build_byte_for_byte(tmp_pa
     root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
     (root / ".dockerignore").write_bytes(b"caf\xe9-secrets/\n")
 
-    with dockerfile_for(make_plan(root, env={}, cli={})) as dockerfile:
+    with dockerfile_for(make_plan(root, env={}, cli={})) as (dockerfile, _):
         written = dockerfile.with_name("Dockerfile.dockerignore").read_bytes()
 
     assert b"\ncaf\xe9-secrets/\n" in written

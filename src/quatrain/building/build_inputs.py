@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from quatrain import engines
 from quatrain.dockerfile import generated
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
-from quatrain.dockerfile.render import DOCKERFILE, DOCKERFILE_DOCKERIGNORE, DOCKERIGNORE
+from quatrain.dockerfile.render import (
+    DOCKERFILE,
+    DOCKERFILE_DOCKERIGNORE,
+    DOCKERIGNORE,
+    SBOM_SCRIPT,
+    sbom_secret_id,
+)
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.log import log
 from quatrain.reading import credentials
@@ -140,26 +146,43 @@ def secret_files(
 
 
 @contextmanager
-def dockerfile_for(plan: Plan) -> Iterator[Path]:
-    """The project's own generated Dockerfile if the user edited it, else a fresh render.
+def dockerfile_for(plan: Plan) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """The Dockerfile to build and the files it takes as secrets: the project's own generated
+    Dockerfile if the user edited it, else a fresh render.
 
     A fresh render goes to a temporary directory with a `Dockerfile.dockerignore` beside it,
-    which BuildKit reads in place of the context's .dockerignore: the user's tree is not touched.
+    which BuildKit reads in place of the context's .dockerignore, and its SBOM step, which the
+    engine gets as a secret file: the user's tree is not touched.
     """
     on_disk = plan.project.root / DOCKERFILE
     if on_disk.is_file():
         text = on_disk.read_text(encoding="utf-8", errors="replace")
         if generated.is_generated(text) and not generated.is_unedited(text):
             log.info(f"Using {on_disk}, which you edited; `quatrain init --force` renders anew.")
-            yield on_disk
+            _check_sbom_script(plan, text)
+            yield on_disk, {}
             return
     with tempfile.TemporaryDirectory(prefix="quatrain-") as tmp:
         dockerfile = Path(tmp) / DOCKERFILE
-        dockerfile.write_text(plan.files[DOCKERFILE], encoding="utf-8")
+        dockerfile.write_text(plan.build_dockerfile, encoding="utf-8")
         ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
         # surrogateescape: the user's rules go back out as the bytes they were read as.
         ignore.write_text(ignore_rules(plan), encoding="utf-8", errors="surrogateescape")
-        yield dockerfile
+        script = Path(tmp) / SBOM_SCRIPT
+        script.write_text(plan.files[SBOM_SCRIPT], encoding="utf-8")
+        yield dockerfile, {sbom_secret_id(): script}
+
+
+def _check_sbom_script(plan: Plan, dockerfile: str) -> None:
+    """An edited Dockerfile whose SBOM step reads quatrain-sbom.py from the context needs the
+    file there: say so before the engine fails on a missing mount source."""
+    script = plan.project.root / SBOM_SCRIPT
+    if SBOM_SCRIPT in dockerfile and not script.is_file():
+        msg = (
+            f"{plan.project.root / DOCKERFILE} runs {SBOM_SCRIPT} from the build context, and "
+            f"{script} is not there. Run `quatrain init` to write it (your Dockerfile is kept)."
+        )
+        raise ProjectError(msg)
 
 
 def ignore_rules(plan: Plan) -> str:

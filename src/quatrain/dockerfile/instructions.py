@@ -26,7 +26,6 @@ def environment() -> jinja2.Environment:
     # quoting's filters, each for its Dockerfile context; nothing is pasted raw.
     env.filters.update(quoting.FILTERS)
     env.filters["copy_arguments"] = copy_arguments
-    env.filters["exec_form_lines"] = exec_form_lines
     env.globals["apt_install"] = apt_install
     env.globals["env_block"] = env_block
     env.globals["label_block"] = label_block
@@ -63,12 +62,6 @@ def copy_arguments(sources: Sequence[str], dest: str, *, what: str = "a copied p
         if not relative.startswith("["):
             return " ".join([*sources, dest])
     return written
-
-
-def exec_form_lines(argv: Sequence[str], *, what: str = "the command") -> str:
-    """quoting.exec_form, an argument a line (continued with `\\`), for a long argv."""
-    words = [quoting.exec_form([arg], what=what)[1:-1] for arg in argv]
-    return "[" + ", \\\n    ".join(words) + "]"
 
 
 CA_BUNDLE_SECRET = "ca-bundle"

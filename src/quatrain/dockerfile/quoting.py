@@ -192,6 +192,16 @@ def shell_word(value: str, *, what: str = "a shell word") -> str:
     return shlex.quote(value)
 
 
+def shell_value(value: str | Expansion, *, what: str = "a shell word") -> str:
+    """A shell word whose text quatrain may have written for the shell to expand: an Expansion
+    in double quotes (its `${NAME}` expanded, nothing else read), a user's value by shell_word."""
+    if isinstance(value, Expansion):
+        if any(c in value.text for c in '"\\`'):
+            raise _refusal(what, value.text, "cannot be double-quoted", "report this to quatrain")
+        return f'"{value.text}"'
+    return shell_word(value, what=what)
+
+
 def shell_command(argv: Sequence[str], *, what: str = "the command") -> str:
     """A command line for RUN's shell form, each argument a shell_word. An argument with a
     newline is refused here: run such a command in exec form instead."""
@@ -274,9 +284,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     f.__name__: f
     for f in (
         exec_form, copy_paths, env_key, env_value, label_key, label_value, arg_default, workdir,
-        comment, shell_word, shell_command, mount_path, dockerignore_line, check_context_path,
-        check_debian_package, check_extra, check_group, check_user_name, check_id, expose_port,
-        image_reference,
+        comment, shell_word, shell_value, shell_command, mount_path, dockerignore_line,
+        check_context_path, check_debian_package, check_extra, check_group, check_user_name,
+        check_id, expose_port, image_reference,
     )
 }
 # fmt: on

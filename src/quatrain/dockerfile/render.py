@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
 
 from quatrain import __version__
 from quatrain.choosing import poetry_pins
@@ -30,6 +33,22 @@ DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 # Beside a Dockerfile built with -f from a monorepo's root, BuildKit reads this one instead.
 DOCKERFILE_DOCKERIGNORE = "Dockerfile.dockerignore"
+# The production stage's SBOM step (sbom.py), written beside the Dockerfile.
+SBOM_SCRIPT = "quatrain-sbom.py"
+# Where it comes from: the build context (what init writes, plain docker build), or a file
+# quatrain build hands the engine when it builds without init (the tree is not touched).
+SbomScriptFrom = Literal["context", "build"]
+
+
+def sbom_script() -> str:
+    """The text of the SBOM step, as init writes it beside the Dockerfile."""
+    return resources.files("quatrain.dockerfile").joinpath("sbom.py").read_text(encoding="utf-8")
+
+
+def sbom_secret_id() -> str:
+    """The id under which quatrain build hands the SBOM step to the engine: a new step, a new
+    id, so that BuildKit (whose cache never sees a secret's content) runs it anew."""
+    return f"quatrain-sbom-{hashlib.sha256(sbom_script().encode()).hexdigest()[:12]}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,7 +195,10 @@ class TemplateContext:
     build_apt_packages: list[str]
     layout: Layout
     manifest_paths: list[str]
-    sbom_writer: list[str]
+    written_for: list[str]  # `pyproject.toml:SHA256`, for the check that the files are these
+    sbom_path: str
+    sbom_script: str  # its path in the context
+    sbom_script_mount: str  # RUN's --mount of it
 
 
 def render(
@@ -188,6 +210,7 @@ def render(
     private_sources: Sequence[str] = (),
     layout: Layout | None = None,
     needs: LockNeeds | None = None,
+    sbom_script_from: SbomScriptFrom = "context",
 ) -> dict[str, str]:
     """Every generated file, by its path relative to the project root."""
     env = environment()
@@ -262,14 +285,23 @@ def render(
             layout.prefix + name
             for name in ("pyproject.toml", "poetry.lock", *project.manifest_files)
         ],
-        sbom_writer=sbom.writer_argv(
-            sbom.sbom(project, options, images=images, needs=needs, brought=spec.brought_packages)
+        written_for=[f"{name}:{digest}" for name, digest in project.manifest_digests.items()],
+        sbom_path=sbom.SBOM_PATH,
+        sbom_script=layout.prefix + SBOM_SCRIPT,
+        sbom_script_mount=(
+            # mount_path checks absolute paths; a bind from the context takes it from its root.
+            f"--mount=type=bind,source={quoting.mount_path('/' + layout.prefix + SBOM_SCRIPT)[1:]},"
+            "target=/tmp/quatrain-sbom.py"
+            if sbom_script_from == "context"
+            else f"--mount=type=secret,id={sbom_secret_id()},target=/tmp/quatrain-sbom.py,"
+            "required=true"
         ),
     )
     values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return {
         DOCKERFILE: check_line_lengths(env.get_template("Dockerfile.j2").render(values)),
         layout.ignore_file: env.get_template("dockerignore.j2").render(values),
+        SBOM_SCRIPT: sbom_script(),
     }
 
 
