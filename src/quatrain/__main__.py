@@ -125,10 +125,23 @@ def cli(context: click.Context, debug_traceback: bool) -> None:
     help="Print the Dockerfile instead of writing (pipes into hadolint -).",
 )
 @click.option("--all", "all_files", is_flag=True, help="With --stdout: every file, each headed.")
+@click.option(
+    "--check", is_flag=True,
+    help="Write nothing; exit 1 if a file quatrain wrote differs from what init would write now "
+    "(for CI and pre-commit). Files you edited are left out.",
+)  # fmt: skip
 @option_flags
-def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: Any) -> None:
-    """Write the Dockerfile and .dockerignore into the project."""
+def init(
+    path: Path, force: bool, to_stdout: bool, all_files: bool, check: bool, **params: Any
+) -> None:
+    """Write the Dockerfile, .dockerignore and quatrain-sbom.py into the project."""
+    if check and (force or to_stdout):
+        msg = "--check writes nothing: leave out --force and --stdout."
+        raise ConfigurationError(msg)
     plan = _plan(path, params)
+    if check:
+        _check_written(plan)
+        return
     if to_stdout and not all_files:
         click.echo(plan.files[render.DOCKERFILE], nl=False)
         return
@@ -139,6 +152,21 @@ def init(path: Path, force: bool, to_stdout: bool, all_files: bool, **params: An
     for written in pipeline.init(plan, force=force):
         backup = f" (your version kept as {written.backup.name})" if written.backup else ""
         log.info(f"{written.outcome:>9} {written.path}{backup}")
+
+
+def _check_written(plan: Plan) -> None:
+    """init --check: a line per file; exit 1 when one is stale or missing."""
+    found = pipeline.freshness(plan)
+    for name, state in found.items():
+        mine = " (written or edited by you: not checked)" if state == "yours" else ""
+        log.info(f"{state:>10} {name}{mine}")
+    behind = [name for name, state in found.items() if state in ("stale", "missing")]
+    if behind:
+        log.info(
+            f"{', '.join(behind)}: not what `quatrain init` writes now for this project "
+            "(its pyproject.toml, poetry.lock and sources). Run it and commit the result."
+        )
+        click.get_current_context().exit(1)
 
 
 @cli.command()

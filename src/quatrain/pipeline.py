@@ -123,6 +123,10 @@ def init(plan: Plan, *, force: bool) -> list[generated.Written]:
     return generated.write(plan.files, plan.project.root, force=force)
 
 
+def freshness(plan: Plan) -> dict[str, generated.Freshness]:
+    return generated.freshness(plan.files, plan.project.root)
+
+
 def default_tag(plan: Plan, target: Target) -> str:
     name = plan.resolved.options.image_name or canonical_name(plan.project.name)
     return f"{name}:{'latest' if target == 'production' else target}"

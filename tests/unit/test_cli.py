@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 from pathlib import Path
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 
 from quatrain import __version__
 from quatrain.__main__ import main
@@ -15,6 +18,7 @@ from quatrain.report import as_text
 from quatrain.settings.options import FIELDS, option_key
 from unit.conftest import flask_project, lock_text, locked, pep621
 
+REPOSITORY = Path(__file__).parents[2]
 FACTORY = "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n"
 
 
@@ -287,3 +291,65 @@ def test_ctrl_c_is_exit_130_and_one_line(
     assert main(["init", str(project)]) == 130
     # click ends the terminal's ^C line first
     assert capsys.readouterr().err.lstrip("\n") == "quatrain: error: interrupted\n"
+
+
+def test_init_check_exits_1_until_init_ran_then_0_then_1_once_the_lock_changed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--check", str(project)]) == 1
+    assert "   missing Dockerfile\n" in capsys.readouterr().err
+    assert not (project / "Dockerfile").exists()  # the check writes nothing
+
+    assert main(["init", str(project)]) == 0
+    capsys.readouterr()
+    assert main(["init", "--check", str(project)]) == 0
+    assert capsys.readouterr().err == (
+        "up to date .dockerignore\nup to date Dockerfile\nup to date quatrain-sbom.py\n"
+    )
+
+    lock = project / "poetry.lock"
+    lock.write_text(lock.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert main(["init", "--check", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "     stale Dockerfile\n" in err
+    assert "Dockerfile: not what `quatrain init` writes now for this project" in err
+
+
+def test_init_check_leaves_out_a_file_the_user_edited(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(project)]) == 0
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    lock = project / "poetry.lock"
+    lock.write_text(lock.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["init", "--check", str(project)]) == 0
+    assert "     yours Dockerfile (written or edited by you: not checked)\n" in (
+        capsys.readouterr().err
+    )
+
+
+def test_init_check_with_force_or_stdout_is_a_configuration_error(project: Path) -> None:
+    assert main(["init", "--check", "--force", str(project)]) == 2
+    assert main(["init", "--check", "--stdout", str(project)]) == 2
+
+
+def test_the_pre_commit_hook_runs_init_check_in_the_repository(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hooks = yaml.safe_load((REPOSITORY / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert (hook["id"], hook["language"], hook["pass_filenames"]) == (
+        "quatrain-check", "python", False,
+    )  # fmt: skip
+    for name in ("pyproject.toml", "poetry.lock", "Dockerfile", "sub/.dockerignore"):
+        assert re.search(hook["files"], name), name
+    program, *args = shlex.split(hook["entry"])
+    monkeypatch.chdir(project)  # pre-commit runs the hook at the repository's root
+
+    assert program == "quatrain"
+    assert main(args) == 1
+    assert main(["init"]) == 0
+    assert main(args) == 0

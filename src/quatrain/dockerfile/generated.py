@@ -77,6 +77,27 @@ def write(files: Mapping[str, str], directory: Path, *, force: bool = False) -> 
     return [_write_one(directory / name, text) for name, text in stamped.items()]
 
 
+Freshness = Literal["up to date", "stale", "missing", "yours"]
+
+
+def freshness(files: Mapping[str, str], directory: Path) -> dict[str, Freshness]:
+    """For `init --check`: how each file on disk compares with what init would write now.
+    "stale", quatrain's and not what it would write; "missing"; "yours", written or edited by
+    the user, which init leaves alone and the check does too."""
+    found: dict[str, Freshness] = {}
+    for name, text in sorted(files.items()):
+        path = directory / name
+        if not path.is_file():
+            found[name] = "missing"
+            continue
+        current = _read(path)
+        if not is_unedited(current):
+            found[name] = "yours"
+        else:
+            found[name] = "up to date" if current == stamp(text) else "stale"
+    return found
+
+
 def _check_writable_place(directory: Path, name: str) -> None:
     """A generated file is a regular file inside the directory: never a directory, and never
     written through a symbolic link (or a linked parent) that leads out of it, --force or not."""
