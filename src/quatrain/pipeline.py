@@ -153,6 +153,7 @@ def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
             request,
             ca_bundle=ca_bundle.get(CA_BUNDLE_SECRET),
             state=build_inputs.state_dir(engine.env),
+            base_digest=build_inputs.base_image_digest(engine, plan, request),
         )
         outputs, cache = build_outputs.shipping(plan, engine, request)
         stage_build = _StageBuild(plan, engine, dockerfile, build_args, secrets)

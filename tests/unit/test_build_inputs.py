@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import stat
+import subprocess
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from quatrain import engines
 from quatrain.building.build_inputs import (
     BUILD_ENV_SECRET,
+    base_image_digest,
     build_args,
     build_env_file,
     dockerfile_for,
@@ -184,3 +188,27 @@ def test_build_env_is_a_secret_file_only_the_user_can_read() -> None:
         assert path.read_text() == "SECRET_KEY=x\n"
         assert path.stat().st_mode & 0o077 == 0
     assert not path.exists()
+
+
+def test_the_base_images_digest_is_passed_where_the_engine_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = make_plan(flask_project(tmp_path, {"shop/__init__.py": FACTORY}), env={}, cli={})
+    asked: list[tuple[str, ...]] = []
+    digest = "sha256:" + "c" * 64
+
+    def inspect(engine: object, *args: str, echo: bool = True) -> subprocess.CompletedProcess[str]:
+        asked.append(args)
+        found = f'["docker.io/library/python@{digest}"]' if "3.12" in args[-1] else "[]"
+        return subprocess.CompletedProcess(args, 0, stdout=found + "\n", stderr="")
+
+    monkeypatch.setattr("quatrain.engines.capture", inspect)
+    engine = cast("engines.Engine", object())
+    pinned = BuildRequest(build_args={"PYTHON_VERSION": "3.12", "DEBIAN_RELEASE": "bookworm"})
+
+    assert base_image_digest(engine, plan, pinned) == digest
+    assert asked[-1][-1] == "python:3.12-slim-bookworm"
+    assert build_args(plan, pinned, base_digest=digest)["BASE_IMAGE_DIGEST"] == digest
+    other = BuildRequest(build_args={"PYTHON_VERSION": "3.13"})
+    assert base_image_digest(engine, plan, other) is None  # built or imported here: none
+    assert "BASE_IMAGE_DIGEST" not in build_args(plan, other)

@@ -36,8 +36,42 @@ if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this
     from quatrain.plan import BuildRequest, Plan
 
 
+def base_image_digest(engine: engines.Engine, plan: Plan, request: BuildRequest) -> str | None:
+    """The digest of production's base image, where the engine has it from a registry (pulled
+    or pushed): the SBOM names the image by it. None for an image built or imported here, or
+    one the build will pull."""
+    pins = {
+        "PYTHON_VERSION": plan.base_images.python_version,
+        "DEBIAN_RELEASE": plan.base_images.debian_release,
+        **plan.resolved.options.build_args,
+        **request.build_args,
+    }
+    reference = plan.base_images.runtime
+    for name, value in pins.items():
+        reference = reference.replace(f"${{{name}}}", value)
+    found = engines.capture(
+        engine, "image", "inspect", "--format", "{{json .RepoDigests}}", reference, echo=False
+    )
+    if found.returncode != 0:
+        return None
+    try:
+        digests = json.loads(found.stdout or "null") or []
+    except ValueError:
+        return None
+    # `python@sha256:...` from Docker, `docker.io/library/python@sha256:...` from Podman.
+    name = reference.partition("@")[0]
+    name = name.rpartition(":")[0] if name.rfind(":") > name.rfind("/") else name
+    chosen = next((d for d in digests if d.partition("@")[0].endswith(name)), None)
+    return chosen.partition("@")[2] if chosen else None
+
+
 def build_args(
-    plan: Plan, request: BuildRequest, *, ca_bundle: Path | None = None, state: Path | None = None
+    plan: Plan,
+    request: BuildRequest,
+    *,
+    ca_bundle: Path | None = None,
+    state: Path | None = None,
+    base_digest: str | None = None,
 ) -> dict[str, str]:
     """The build-args option, the git revision for the labels, the digest of a CA bundle that
     production keeps, the revision of build-env's settings (remembered in `state`, a
@@ -56,6 +90,7 @@ def build_args(
         **({"REVISION": revision} if revision else {}),
         **({"CA_BUNDLE_SHA256": hashlib.sha256(kept.read_bytes()).hexdigest()} if kept else {}),
         **({BUILD_ENV_REVISION: build_env_revision(settings, state)} if steps_read else {}),
+        **({"BASE_IMAGE_DIGEST": base_digest} if base_digest else {}),
         **request.build_args,
     }
 
