@@ -107,11 +107,11 @@ ARG DEBIAN_RELEASE
 ARG BASE_IMAGE_DIGEST=""
 RUN --mount=type=bind,source=quatrain-sbom.py,target=/tmp/quatrain-sbom.py \
     --mount=type=bind,from=build,source=/app,target=/tmp/build \
-    --mount=type=bind,from=staging,source=/opt/poetry,target=/opt/poetry \
-    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /opt/poetry \
+    --mount=type=bind,from=staging,source=/opt/poetry,target=/tmp/poetry \
+    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /tmp/poetry \
         --base-image "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}" --base-digest "$BASE_IMAGE_DIGEST"
 # The app may write /app/data, HOME and new files beside its code (the sticky bit guards the code).
-RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \
+RUN set -- /app/data && mkdir -p "$@" && chown 10001:0 "$@" && chmod 0775 "$@" \
     && chgrp 10001 /app && chmod 1775 /app
 USER 10001:10001
 EXPOSE 8888

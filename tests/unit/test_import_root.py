@@ -46,7 +46,7 @@ def test_both_stages_work_and_write_in_that_directory(tmp_path: Path) -> None:
     production = dockerfile[dockerfile.index(" AS production\n") :]
     assert "\nWORKDIR /app/src\n" in development
     assert "\nWORKDIR /app/src\n" in production
-    assert "RUN mkdir -p /app/src/data && chown 10001:0 /app/src/data" in production
+    assert 'RUN set -- /app/src/data && mkdir -p "$@" && chown 10001:0 "$@"' in production
 
 
 def test_a_package_whose_app_imports_its_siblings_as_top_level_modules_runs_from_inside_it(

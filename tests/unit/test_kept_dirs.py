@@ -64,8 +64,7 @@ def test_production_makes_the_kept_directories_writable_beside_the_data_director
         in lines
     )
     assert (
-        "RUN mkdir -p /app/data /app/logs && chown 10001:0 /app/data /app/logs "
-        "&& chmod 0775 /app/data /app/logs \\"
+        'RUN set -- /app/data /app/logs && mkdir -p "$@" && chown 10001:0 "$@" && chmod 0775 "$@" \\'
     ) in lines
 
 

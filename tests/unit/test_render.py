@@ -150,8 +150,8 @@ def test_the_production_stage_runs_as_a_non_root_user_without_poetry() -> None:
     assert "USER 10001:10001" in production
     # Poetry's venv is mounted for the SBOM step alone (its packaging and tomli), never copied.
     assert [line for line in instructions if "poetry" in line.lower()] == [
-        "    --mount=type=bind,from=staging,source=/opt/poetry,target=/opt/poetry \\",
-        "    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /opt/poetry \\",
+        "    --mount=type=bind,from=staging,source=/opt/poetry,target=/tmp/poetry \\",
+        "    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /tmp/poetry \\",
     ]
     assert production.index("USER 10001:10001") < production.index(
         'CMD ["gunicorn", "--graceful-timeout=8", "--threads=4", "--reuse-port", '
@@ -655,7 +655,7 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         *SBOM_STEP,
         "# The app may write /app/data, HOME and new files beside its code (the sticky bit guards"
         " the code).",
-        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
+        'RUN set -- /app/data && mkdir -p "$@" && chown 10001:0 "$@" && chmod 0775 "$@" \\',
         "    && chgrp 10001 /app && chmod 1775 /app",
         "USER 10001:10001",
     ]
@@ -672,8 +672,8 @@ SBOM_STEP = [
     'ARG BASE_IMAGE_DIGEST=""',
     "RUN --mount=type=bind,source=quatrain-sbom.py,target=/tmp/quatrain-sbom.py \\",
     "    --mount=type=bind,from=build,source=/app,target=/tmp/build \\",
-    "    --mount=type=bind,from=staging,source=/opt/poetry,target=/opt/poetry \\",
-    "    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /opt/poetry \\",
+    "    --mount=type=bind,from=staging,source=/opt/poetry,target=/tmp/poetry \\",
+    "    python /tmp/quatrain-sbom.py --build /tmp/build --libraries /tmp/poetry \\",
     '        --base-image "python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}" --base-digest'
     ' "$BASE_IMAGE_DIGEST"',
 ]
@@ -708,7 +708,7 @@ def test_django_collects_static_files_once_the_wheel_is_installed(tmp_path: Path
         *SBOM_STEP,
         "# The app may write /app/data, HOME and new files beside its code (the sticky bit guards"
         " the code).",
-        "RUN mkdir -p /app/data && chown 10001:0 /app/data && chmod 0775 /app/data \\",
+        'RUN set -- /app/data && mkdir -p "$@" && chown 10001:0 "$@" && chmod 0775 "$@" \\',
         "    && chgrp 10001 /app && chmod 1775 /app",
         "# BuildKit's cache never sees a secret: quatrain build passes a random token that"
         " changes with",
