@@ -64,7 +64,8 @@ def test_production_makes_the_kept_directories_writable_beside_the_data_director
         in lines
     )
     assert (
-        'RUN set -- /app/data /app/logs && mkdir -p "$@" && chown 10001:0 "$@" && chmod 0775 "$@" \\'
+        'RUN set -- /app/data /app/logs && mkdir -p "$@" && chown 10001:0 "$@" '
+        '&& chmod 0775 "$@" \\'
     ) in lines
 
 
