@@ -233,6 +233,31 @@ def run(path: Path, target: Target, tag: str | None, env_pairs: Sequence[str],
 
 @cli.command()
 @project_path
+@click.option("--tag", "-t", help="Name the development image (default: <project>:development).")
+@run_env_options
+@click.argument("run_command", metavar="[-- COMMAND...]", nargs=-1, type=click.UNPROCESSED)
+@option_flags
+def dev(path: Path, tag: str | None, env_pairs: Sequence[str], env_file: Path | None,
+        run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
+    """Serve the project from the development image, its sources live from the host.
+
+    The dev server reloads an edit; a change of pyproject.toml or poetry.lock rebuilds and
+    restarts; files the container writes stay the project owner's. The project's .env is read
+    when there is no --env-file. `-- COMMAND` runs that instead (`-- pytest`, `-- poetry add
+    NAME`). Ctrl-C stops and removes the container.
+    """
+    plan = _plan(path, params)
+    own = plan.project.root / ".env"
+    env = _run_env(env_pairs, env_file if env_file or not own.is_file() else own)
+    return pipeline.dev(
+        plan, _engine(plan), replan=lambda: _plan(path, params), env=env, command=run_command,
+        tag=tag,
+        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+    )  # fmt: skip
+
+
+@cli.command()
+@project_path
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 @option_flags
 def inspect(path: Path, as_json: bool, **params: Any) -> None:

@@ -55,6 +55,14 @@ def call(argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: boo
         return subprocess.run(_start(argv, echo=echo), env=env, check=False).returncode
 
 
+def start(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+) -> subprocess.Popen[bytes]:
+    """Start a command with its output going straight to ours, and hand it back running."""
+    with _started(argv):
+        return subprocess.Popen(_start(argv, echo=echo), env=env)
+
+
 def capture(
     argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
 ) -> subprocess.CompletedProcess[str]:

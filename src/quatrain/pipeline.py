@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from quatrain.checking.verify import VerifyResult, verify_image
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
 from quatrain.detectors.detect import detect
+from quatrain.developing import loop
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
 from quatrain.dockerfile.render import DOCKERFILE, Layout, render
@@ -233,6 +234,34 @@ def run(
             interactive=interactive,
         )
         return engines.run(engine, argv)
+
+
+def dev(
+    plan: Plan,
+    engine: engines.Engine,
+    *,
+    replan: Callable[[], Plan],
+    env: Mapping[str, str],
+    command: Sequence[str],
+    interactive: bool,
+    tag: str | None = None,
+) -> int:
+    """The development image with the sources live in it (developing/loop.py); `replan`
+    reads the project again, for the rebuild after pyproject.toml or poetry.lock changed."""
+    options = plan.resolved.options
+    session = loop.session(
+        project=plan.project.root,
+        context=plan.context,
+        name=canonical_name(plan.project.name),
+        port=options.port if plan.spec.http else None,
+        network=options.network,
+    )
+    request = BuildRequest(target="development", tag=tag)
+    plans = iter([plan])  # the first build uses the plan made already; each rebuild, a new one
+    return loop.develop(
+        engine, session, build=lambda: build(next(plans, None) or replan(), engine, request),
+        env=env, command=command, interactive=interactive,
+    )  # fmt: skip
 
 
 def verify(

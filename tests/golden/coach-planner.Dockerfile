@@ -46,13 +46,13 @@ RUN for file in pyproject.toml:2ea3e3327ef050e96f03fdfe54db9718c569dc7add007da87
 
 # development: the project installed editable, with its development dependencies.
 FROM staging AS development
-# Dependencies first, from the lock alone (an edit never re-runs this); pip stays, for you.
+# Dependencies first, from the lock (an edit never re-runs this); group-writable, for quatrain dev.
 RUN --mount=type=cache,target=/var/cache/pypoetry \
-    python -m venv "$VIRTUAL_ENV" \
+    umask 0002 && python -m venv "$VIRTUAL_ENV" \
     && poetry install --no-root --no-directory --no-interaction
 COPY . .
 # The project itself, editable: the only step an edit re-runs.
-RUN poetry install --only-root --no-interaction
+RUN umask 0002 && poetry install --only-root --no-interaction
 ENV PORT=8888 \
     FLASK_APP="coach_planner:create_app()" \
     FLASK_DEBUG=1

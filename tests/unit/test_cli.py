@@ -187,6 +187,7 @@ def test_help_exits_0_and_lists_the_commands(capsys: pytest.CaptureFixture[str])
     assert out.startswith("Usage: quatrain [OPTIONS] COMMAND [ARGS]...\n")
     assert [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines()] == [
         "build",
+        "dev",
         "init",
         "inspect",
         "run",

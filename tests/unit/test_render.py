@@ -117,7 +117,9 @@ def test_the_development_stage_installs_dependencies_before_it_copies_the_source
         "    && poetry install --no-root --no-directory --no-interaction"
     )
     copy_sources = development.index("COPY . .")
-    install_project = development.index("RUN poetry install --only-root --no-interaction")
+    install_project = development.index(
+        "RUN umask 0002 && poetry install --only-root --no-interaction"
+    )
     assert install_dependencies < copy_sources < install_project
 
 
@@ -566,7 +568,7 @@ def test_a_console_script_is_the_production_entry_point_with_no_port(tmp_path: P
     assert development[entrypoint - 4 : entrypoint + 2] == [
         "COPY . .",
         "# The project itself, editable: the only step an edit re-runs.",
-        "RUN poetry install --only-root --no-interaction",
+        "RUN umask 0002 && poetry install --only-root --no-interaction",
         "# `poetry run` runs any command given to `docker run` inside the project's environment.",
         'ENTRYPOINT ["poetry", "run"]',
         'CMD ["greet", "--help"]',
@@ -622,10 +624,10 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
     ]
     assert found["development"][:8] == [
         "FROM staging AS development",
-        "# Dependencies first, from the lock alone (an edit never re-runs this); pip stays, for"
-        " you.",
+        "# Dependencies first, from the lock (an edit never re-runs this); group-writable, for"
+        " quatrain dev.",
         "RUN --mount=type=cache,target=/var/cache/pypoetry \\",
-        '    python -m venv "$VIRTUAL_ENV" \\',
+        '    umask 0002 && python -m venv "$VIRTUAL_ENV" \\',
         "    && poetry install --no-root --no-directory --no-interaction",
         "COPY . .",
         "ENV PORT=8888 \\",

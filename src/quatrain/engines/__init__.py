@@ -27,6 +27,7 @@ from quatrain.engines.engine import (
     run_argv,
     running,
     settings_file,
+    start,
 )
 from quatrain.errors import BuildError, EngineError, QuatrainError
 from quatrain.settings.schema import EngineKind
@@ -52,6 +53,7 @@ __all__ = [
     "run_argv",
     "running",
     "settings_file",
+    "start",
 ]
 
 

@@ -137,6 +137,9 @@ def run_argv(
     interactive: bool = False,
     name: str | None = None,
     entrypoint: str | None = None,
+    user: str | None = None,
+    groups: Sequence[str] = (),
+    volumes: Sequence[str] = (),
 ) -> list[str]:
     """`run` with the container's settings in `env_file` (see settings_file), never in argv."""
     argv = [engine.binary, "run"]
@@ -145,6 +148,12 @@ def run_argv(
         argv += ["--interactive", "--tty"]
     if name:
         argv += ["--name", name]
+    if user:
+        argv += ["--user", user]
+    for group in groups:
+        argv += ["--group-add", group]
+    for volume in volumes:
+        argv += ["--volume", volume]
     if entrypoint:
         argv += ["--entrypoint", entrypoint]
     if network:
@@ -208,6 +217,11 @@ def _check_setting(key: str, value: str) -> None:
 
 def run(engine: Engine, argv: Sequence[str]) -> int:
     return cmd.call(argv, env=dict(engine.env))
+
+
+def start(engine: Engine, argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    """A `run` in the foreground of our terminal, handed back running (quatrain dev)."""
+    return cmd.start(argv, env=dict(engine.env))
 
 
 def capture(engine: Engine, *args: str, echo: bool = True) -> subprocess.CompletedProcess[str]:
