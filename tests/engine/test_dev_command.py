@@ -3,6 +3,7 @@ owner, one container per project, gone after Ctrl-C."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
 from engine_support import Quatrain, docker, locked_copy
 
 from quatrain import engines
@@ -24,7 +26,7 @@ def answer(url: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return str(response.read().decode())
-    except OSError:
+    except (OSError, http.client.HTTPException):  # not up yet, or restarting on the edit
         return ""
 
 
@@ -35,41 +37,68 @@ def wait_for(condition: object, what: str, seconds: float) -> None:
         time.sleep(0.5)
 
 
+# case -> (project name, edited file, the text it serves that the edit replaces)
+SERVED = {
+    "flask-factory": ("factory-app", "src/factory_app/__init__.py", "hello from factory_app"),
+    "fastapi-app": ("fastapi-app", "fastapi_app/main.py", '"fastapi_app"'),
+    "django-site": ("mysite", "mysite/views.py", "hello from django"),
+}
+
+
+@pytest.fixture
+def podman_engine() -> engines.Engine:
+    binary = engines.binary_for("podman", os.environ.get("QUATRAIN_PODMAN"))
+    return engines.connect(binary, dict(os.environ), kind="podman")
+
+
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [("flask-factory", "docker"), ("fastapi-app", "docker"), ("django-site", "docker"),
+     ("flask-factory", "podman")],
+)  # fmt: skip
 def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
-    quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str, image_tag: str,
+    case: str, kind: str, engine: engines.Engine, tmp_path: Path, index_url: str,
+    image_tag: str, request: pytest.FixtureRequest,
 ) -> None:  # fmt: skip
-    project = locked_copy("flask-factory", tmp_path, index_url)
+    if kind == "podman":
+        engine = request.getfixturevalue("podman_engine")
+    quatrain = Quatrain(engine)
+    project = locked_copy(case, tmp_path, index_url)
     for path in [project, *project.rglob("*")]:
         os.chown(path, OWNER, OWNER, follow_symlinks=False)
+    name, edited_file, old = SERVED[case]
     port = 20000 + uuid.uuid4().int % 20000
-    args = ["dev", str(project), "--port", str(port), "--tag", f"{image_tag}:dev"]
+    args = ["dev", str(project), "--port", str(port), "--tag", f"{image_tag}:dev-{case}",
+            "--engine", kind]  # fmt: skip
     started = subprocess.Popen(
         [sys.executable, "-m", "quatrain", *args], env=quatrain.env(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    name = loop.session(project=project, context=project, name="factory-app", port=port,
-                        network="host").name  # fmt: skip
+    container = loop.session(project=project, context=project, name=name, port=port,
+                             network="host").name  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(lambda: "hello from factory_app" in answer(url), "the dev server answers", 300)
+        wait_for(lambda: old in answer(url), "the dev server answers", 300)
 
-        source = project / "src" / "factory_app" / "__init__.py"
-        edited = f"edited-{uuid.uuid4().hex[:8]}"
-        source.write_text(source.read_text().replace("hello from factory_app", edited))
+        source = project / edited_file
+        edited = old.replace(old.strip('"'), f"edited-{uuid.uuid4().hex[:8]}")
+        source.write_text(source.read_text().replace(old, edited))
         wait_for(lambda: edited in answer(url), "the edit is served", 30)
 
-        docker(engine, "exec", name, "sh", "-c", "echo made > /app/made-in-container.txt")
+        docker(engine, "exec", container, "sh", "-c", "echo made > /app/made-in-container.txt")
         made = (project / "made-in-container.txt").stat()
         assert (made.st_uid, made.st_gid) == (OWNER, OWNER)
 
         second = quatrain(*args, check=False)
         assert second.returncode == 5
-        assert f"quatrain dev already runs for this project, in container {name}" in (second.stderr)
+        assert f"quatrain dev already runs for this project, in container {container}" in (
+            second.stderr
+        )
     finally:
         started.send_signal(signal.SIGINT)
         output, _ = started.communicate(timeout=60)
     assert f"Serving on {url}" in output
-    left = docker(engine, "ps", "--all", "--quiet", "--filter", f"name=^{name}$").stdout
+    left = docker(engine, "ps", "--all", "--quiet", "--filter", f"name=^{container}$").stdout
     assert left.strip() == "", "the container is stopped and removed"
 
 
