@@ -79,6 +79,9 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for(lambda: old in answer(url), "the dev server answers", 300)
+        # Django's StatReloader first looks at the files a moment after the server answers,
+        # and misses an edit made before that: people edit seconds later.
+        time.sleep(2)
 
         source = project / edited_file
         edited = old.replace(old.strip('"'), f"edited-{uuid.uuid4().hex[:8]}")
