@@ -256,6 +256,10 @@ def dev(
         port=options.port if plan.spec.http else None,
         network=options.network,
     )
+    if not command and plan.spec.command_line:
+        # A command-line tool has no server to keep up: a shell in its environment (`poetry
+        # run bash`) at a terminal, else its development command once.
+        command = ("bash",) if interactive else plan.spec.development_command
     request = BuildRequest(target="development", tag=tag)
     plans = iter([plan])  # the first build uses the plan made already; each rebuild, a new one
     return loop.develop(

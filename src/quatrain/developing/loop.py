@@ -118,9 +118,10 @@ def _serve(
     try:
         while True:
             time.sleep(POLL_SECONDS)
-            if process.poll() is not None:
-                log.error(f"The development server stopped (exit {process.returncode}).")
-                return process.returncode or 1
+            if process.poll() is not None:  # a worker that finished, or a server that failed
+                ended = f"The development container ended (exit {process.returncode})."
+                (log.info if process.returncode == 0 else log.error)(ended)
+                return process.returncode
             if (now := _stamps(dev.watched)) == stamps:
                 continue
             stamps = now
