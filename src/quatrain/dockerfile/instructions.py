@@ -4,6 +4,7 @@ from the options or the project reaches the templates through one of them."""
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Mapping, Sequence
 
@@ -13,7 +14,10 @@ from quatrain.dockerfile import quoting
 from quatrain.dockerfile.quoting import Expansion
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The one template environment of a process: its templates are compiled once, however
+    many times the process renders (make_plan renders for init and for a build without it)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("quatrain.dockerfile"),
         undefined=jinja2.StrictUndefined,
