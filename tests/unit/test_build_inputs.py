@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import stat
@@ -212,3 +213,7 @@ def test_the_base_images_digest_is_passed_where_the_engine_has_one(
     other = BuildRequest(build_args={"PYTHON_VERSION": "3.13"})
     assert base_image_digest(engine, plan, other) is None  # built or imported here: none
     assert "BASE_IMAGE_DIGEST" not in build_args(plan, other)
+    development = dataclasses.replace(pinned, target="development")
+    asked.clear()
+    assert base_image_digest(engine, plan, development) is None  # no SBOM step: not asked
+    assert asked == []

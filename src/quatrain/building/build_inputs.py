@@ -39,7 +39,10 @@ if TYPE_CHECKING:  # the pipeline's values, read here; the pipeline imports this
 def base_image_digest(engine: engines.Engine, plan: Plan, request: BuildRequest) -> str | None:
     """The digest of production's base image, where the engine has it from a registry (pulled
     or pushed): the SBOM names the image by it. None for an image built or imported here, or
-    one the build will pull."""
+    one the build will pull, and for a build that stops short of production (whose SBOM step
+    alone reads it): the engine is not asked."""
+    if request.target != "production":
+        return None
     pins = {
         "PYTHON_VERSION": plan.base_images.python_version,
         "DEBIAN_RELEASE": plan.base_images.debian_release,
