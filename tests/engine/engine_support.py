@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,25 @@ def locked_copy(
 
 
 _LOCKED: dict[tuple[str, str, tuple[tuple[str, str], ...]], Path] = {}
+
+
+def django_site_new_to_the_cache(
+    destination: Path, index_url: str, *, key_from_environment: bool = False
+) -> Path:
+    """The django-site fixture, locked, its settings new to BuildKit's cache, which never sees a
+    secret and outlives the test run: collectstatic really runs with build-env's settings.
+    `key_from_environment`: SECRET_KEY read from the environment with no default, as real
+    sites write it."""
+    project = locked_copy("django-site", destination, index_url)
+    settings = project / "mysite" / "settings.py"
+    text = settings.read_text()
+    if key_from_environment:
+        text = text.replace(
+            'os.environ.get("DJANGO_SECRET_KEY", "django-insecure-quatrain-test-project-only")',
+            'os.environ["DJANGO_SECRET_KEY"]',
+        )
+    settings.write_text(text + f"\n# run {uuid.uuid4().hex}\n")
+    return project
 
 
 @atexit.register

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from engine_support import Quatrain, docker, locked_copy
+from engine_support import Quatrain, django_site_new_to_the_cache, docker
 from test_private_source import occurrences
 
 from quatrain import engines
@@ -16,19 +16,9 @@ def test_collectstatic_gets_a_build_time_secret_key_that_no_image_keeps(
     quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
-    project = locked_copy("django-site", tmp_path, index_url)
-    settings = project / "mysite" / "settings.py"
     # As real sites write it: no default, the key must come from the environment.
+    project = django_site_new_to_the_cache(tmp_path, index_url, key_from_environment=True)
     secret = f"build-only-{uuid.uuid4().hex}"
-    settings.write_text(
-        settings.read_text().replace(
-            'os.environ.get("DJANGO_SECRET_KEY", "django-insecure-quatrain-test-project-only")',
-            'os.environ["DJANGO_SECRET_KEY"]',
-        )
-        # BuildKit's cache never sees a secret and outlives the test run: a project new to it
-        # makes collectstatic run in both builds here.
-        + f"\n# run {uuid.uuid4().hex}\n"
-    )
     tag = f"{image_tag}:build-env"
 
     refused = quatrain("build", str(project), "--tag", tag, check=False)
@@ -47,9 +37,7 @@ def test_new_build_env_settings_re_run_collectstatic_though_the_secret_is_not_in
     quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
-    project = locked_copy("django-site", tmp_path, index_url)
-    settings = project / "mysite" / "settings.py"
-    settings.write_text(settings.read_text() + f"\n# run {uuid.uuid4().hex}\n")
+    project = django_site_new_to_the_cache(tmp_path, index_url)
     tag = f"{image_tag}:build-env-digest"
 
     # The settings choose where collectstatic writes: the second build must run it again.

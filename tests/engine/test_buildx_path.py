@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from engine_support import Quatrain, docker, locked_copy
+from engine_support import Quatrain, django_site_new_to_the_cache, docker, locked_copy
 from shipping import Registry
 from test_private_source import occurrences
 
@@ -31,16 +31,8 @@ def test_a_build_env_secret_reaches_collectstatic_through_buildx_and_no_layer(
     quatrain_buildx: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
-    project = locked_copy("django-site", tmp_path, index_url)
-    settings = project / "mysite" / "settings.py"
+    project = django_site_new_to_the_cache(tmp_path, index_url, key_from_environment=True)
     secret = f"build-only-{uuid.uuid4().hex}"
-    settings.write_text(
-        settings.read_text().replace(
-            'os.environ.get("DJANGO_SECRET_KEY", "django-insecure-quatrain-test-project-only")',
-            'os.environ["DJANGO_SECRET_KEY"]',
-        )
-        + f"\n# run {uuid.uuid4().hex}\n"  # new to the build cache, which never sees a secret
-    )
     tag = f"{image_tag}:buildx-build-env"
 
     quatrain_buildx(

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from engine_support import PrivateIndex, Quatrain, locked_copy
+from engine_support import PrivateIndex, Quatrain, django_site_new_to_the_cache
 from shipping import Registry
 from test_private_source import SOURCE, occurrences, private_copy
 
@@ -46,10 +46,7 @@ def test_no_canary_reaches_the_image_the_output_inspect_the_files_or_the_engines
     quatrain: Quatrain, engine: engines.Engine, tmp_path: Path, index_url: str,
     image_tag: str,
 ) -> None:  # fmt: skip
-    project = locked_copy("django-site", tmp_path, index_url)
-    settings = project / "mysite" / "settings.py"
-    # BuildKit's cache outlives the run: a project new to it runs collectstatic with the secret.
-    settings.write_text(settings.read_text() + f"\n# run {uuid.uuid4().hex}\n")
+    project = django_site_new_to_the_cache(tmp_path, index_url)
     canary = {name: f"canary-{name}-{uuid.uuid4().hex}" for name in ("build", "run", "file")}
     env_file = tmp_path / "settings.env"
     env_file.write_text(f"CANARY_FILE={canary['file']}\n")
