@@ -65,14 +65,18 @@ def wheel_tags(filename: str) -> frozenset[str]:
     )
 
 
-def locked_files(lock: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, str]]]:
-    """(name, version) -> the lock's files ({file, hash}), for both places Poetry keeps them:
-    each package's `files` (Poetry 1.1 on) and the older `[metadata.files]` by name."""
+Locked = dict[str, list[tuple[str, list[dict[str, str]]]]]
+
+
+def locked_files(lock: dict[str, Any]) -> Locked:
+    """name -> [(version, the lock's files ({file, hash}))], for both places Poetry keeps the
+    files: each package's `files` (Poetry 1.1 on) and the older `[metadata.files]` by name."""
     old = {canonical(n): f for n, f in lock.get("metadata", {}).get("files", {}).items()}
-    found = {}
+    found: Locked = {}
     for package in lock.get("package", []):
         name = canonical(package["name"])
-        found[(name, package["version"])] = package.get("files") or old.get(name) or []
+        files = package.get("files") or old.get(name) or []
+        found.setdefault(name, []).append((package["version"], files))
     return found
 
 
@@ -120,7 +124,7 @@ def same_version(one: str, other: str) -> bool:
 
 def installed_from(
     dist: Distribution,
-    locked: dict[tuple[str, str], list[dict[str, str]]],
+    locked: Locked,
     built: dict[str, Path],
     pins: dict[str, tuple[str, str]],
 ) -> tuple[str, str | None]:
@@ -133,14 +137,8 @@ def installed_from(
         return f"{vcs.get('vcs', 'git')}+{dist.direct_url['url']}@{vcs['commit_id']}", None
     if dist.key in pins and same_version(pins[dist.key][0], dist.version):
         return "pinned by quatrain", pins[dist.key][1]
-    files = next(
-        (
-            f
-            for (name, v), f in locked.items()
-            if name == dist.key and same_version(v, dist.version)
-        ),
-        None,
-    )
+    releases = locked.get(dist.key, [])
+    files = next((f for v, f in releases if same_version(v, dist.version)), None)
     if files is None:
         return "not in poetry.lock", None
     wheels = [f for f in files if f["file"].endswith(".whl")]
