@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -149,3 +150,12 @@ def test_a_command_runs_once_in_the_same_setup(tmp_path: Path, engine: dict[str,
     assert argv[-2:] == ["i", "pytest"]
     assert "--user" in argv
     assert engine["started"] == []
+
+
+@pytest.mark.parametrize("hostile", ["my app", 'x"; rm -rf /', "$(id)`id`\nRUN", "a.b_c", "---"])
+def test_a_container_name_holds_only_what_engines_accept_whatever_the_projects_name(
+    hostile: str, tmp_path: Path
+) -> None:
+    dev = loop.session(project=tmp_path, context=tmp_path, name=hostile, port=None, network=None)
+
+    assert re.fullmatch(r"quatrain-dev-[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{8}", dev.name), dev.name

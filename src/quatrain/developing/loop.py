@@ -11,6 +11,7 @@ removes the container. One project, one container: a second `quatrain dev` says 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -49,7 +50,7 @@ def session(
     owner = root.stat()
     publish = (f"127.0.0.1:{port}:{port}",) if port and network != "host" else ()
     return Session(
-        name=f"quatrain-dev-{name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}",
+        name=f"quatrain-dev-{_name_part(name)}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}",
         owner=f"{owner.st_uid}:{owner.st_gid}",
         mount=f"{context.resolve()}:/app",
         watched=tuple(root / f for f in WATCHED),
@@ -57,6 +58,12 @@ def session(
         network=network,
         url=f"http://127.0.0.1:{port}/" if port else None,
     )
+
+
+def _name_part(name: str) -> str:
+    """The project's name as a container name may hold it ([a-z0-9-], as the engines accept
+    and as the name filter reads literally): a directory's name can hold anything."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "project"
 
 
 def is_running(engine: engines.Engine, name: str) -> bool:
