@@ -19,8 +19,8 @@
 #                            from this machine's apt sources)
 #   QUATRAIN_TESTBED_SUITES  Debian suites to provide images for (default
 #                            bookworm: Python 3.11; trixie adds Python 3.13)
-#   QUATRAIN_TESTBED_DIR     where the registry binary and the buildx client's
-#                            DOCKER_CONFIG (with cli-plugins/docker-buildx) go
+#   QUATRAIN_TESTBED_DIR     where the registry binary and the DOCKER_CONFIG of
+#                            the buildx and compose plugins (cli-plugins/) go
 #                            (default ~/.cache/quatrain-testbed); the engine
 #                            tests read the same variable
 #   QUATRAIN_PODMAN          podman binary (default podman); Debian's package
@@ -410,7 +410,7 @@ use_suite() {
   esac
 }
 
-# --- 3. Registry and buildx, unpacked, never installed ----------------------
+# --- 3. Registry, buildx and compose, unpacked, never installed ------------
 
 # Installing docker-registry would start a service on :5000 on every interface
 # (with htpasswd auth that answers 401 to all); the tests start their own on
@@ -433,37 +433,44 @@ ensure_registry_binary() {
   log "registry: unpacked $("$binary" --version 2>/dev/null | awk '{ print $NF }') into $TESTBED_DIR/registry"
 }
 
-# bookworm has no buildx; trixie's docker-buildx is a static binary. It comes
-# from the trixie suite of the same mirror, through a private apt list, so the
-# host's own sources stay as they are.
-ensure_buildx_plugin() {
-  local plugins=$TESTBED_DIR/docker-config/cli-plugins
-  if [ -x "$plugins/docker-buildx" ]; then
-    log "buildx: present ($plugins/docker-buildx)"
-    return 0
-  fi
+# bookworm has no buildx and only Compose 1.29; trixie's docker-buildx and docker-compose
+# (Compose v2, for `docker compose watch`) are static binaries. They come from the trixie
+# suite of the same mirror, through a private apt list, so the host's own sources stay as
+# they are, and go into the test bed's DOCKER_CONFIG, never onto the host's PATH.
+ensure_trixie_plugins() {
+  local plugins=$TESTBED_DIR/docker-config/cli-plugins package missing=()
+  for package in "$@"; do
+    if [ -x "$plugins/$package" ]; then
+      log "$package: present ($plugins/$package)"
+    else
+      missing+=("$package")
+    fi
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
   local wanted=$SUITE apt_dir
   SUITE=trixie
   find_mirror
   SUITE=$wanted
-  make_temp_dir buildx
+  make_temp_dir plugins
   apt_dir=$TEMP_DIR
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/deb"
   printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
     "$MIRROR" /usr/share/keyrings/debian-archive-keyring.gpg >"$apt_dir/trixie.sources"
   local apt_options=(-o "Dir::Etc::sourcelist=$apt_dir/trixie.sources" -o Dir::Etc::sourceparts=-
     -o "Dir::State::Lists=$apt_dir/lists" -o APT::Sandbox::User=root)
-  log "buildx: apt-get download docker-buildx from trixie (private list in $apt_dir)"
+  log "${missing[*]}: apt-get download from trixie (private list in $apt_dir)"
   if ! { apt-get "${apt_options[@]}" update -qq &&
-    (cd "$apt_dir/deb" && apt-get "${apt_options[@]}" download -qq docker-buildx); } >"$apt_dir.log" 2>&1; then
+    (cd "$apt_dir/deb" && apt-get "${apt_options[@]}" download -qq "${missing[@]}"); } >"$apt_dir.log" 2>&1; then
     tail -n 5 "$apt_dir.log" >&2
-    die "could not download docker-buildx from $MIRROR trixie"
+    die "could not download ${missing[*]} from $MIRROR trixie"
   fi
   rm -f "$apt_dir.log"
-  dpkg-deb -x "$apt_dir"/deb/docker-buildx_*.deb "$apt_dir/root"
   mkdir -p "$plugins"
-  install -m 0755 "$apt_dir/root/usr/libexec/docker/cli-plugins/docker-buildx" "$plugins/docker-buildx"
-  log "buildx: $("$plugins/docker-buildx" version 2>/dev/null | awk '{ print $2 }') in $plugins (DOCKER_CONFIG=$TESTBED_DIR/docker-config)"
+  for package in "${missing[@]}"; do
+    dpkg-deb -x "$apt_dir"/deb/"${package}"_*.deb "$apt_dir/root"
+    install -m 0755 "$apt_dir/root/usr/libexec/docker/cli-plugins/$package" "$plugins/$package"
+    log "$package: $("$plugins/$package" version 2>/dev/null | head -n 1) in $plugins (DOCKER_CONFIG=$TESTBED_DIR/docker-config)"
+  done
 }
 
 # --- 4. Podman, with the stand-ins in its store ----------------------------
@@ -541,7 +548,7 @@ main() {
     images="$images $SLIM_TAG $FULL_TAG"
   done
   ensure_registry_binary
-  ensure_buildx_plugin
+  ensure_trixie_plugins docker-buildx docker-compose
   ensure_podman
   for tag in $images; do
     copy_to_podman "$tag"
@@ -550,7 +557,7 @@ main() {
   ensure_podman_limits "${tag%% *}"
   local version
   version=$("$DOCKER" version -f '{{ .Server.Version }}' 2>/dev/null || echo unknown)
-  log "ready: engine $version, images$images (in Docker and Podman); registry and buildx in $TESTBED_DIR"
+  log "ready: engine $version, images$images (in Docker and Podman); registry, buildx and compose in $TESTBED_DIR"
 }
 
 main "$@"

@@ -23,7 +23,7 @@ from quatrain.detectors.detect import detect
 from quatrain.developing import loop
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
-from quatrain.dockerfile.render import DOCKERFILE, Layout, render
+from quatrain.dockerfile.render import COMPOSE, COMPOSE_NAMES, DOCKERFILE, Layout, render
 from quatrain.errors import ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
@@ -57,7 +57,16 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         layout=layout,
         needs=needs,
     )
-    files = rendering()
+    # Compose reads compose.yaml before the other names: beside the user's own compose file,
+    # it would take their place.
+    theirs = [n for n in COMPOSE_NAMES[1:] if (project.root / n).exists()]
+    files = rendering(compose=options.compose and not theirs)
+    if options.compose and theirs:
+        warnings = [
+            *warnings,
+            f"{project.name} has {' and '.join(theirs)}: init writes no {COMPOSE} beside it "
+            f"(Compose would read that first). Set compose = false in [tool.quatrain] to say so.",
+        ]
     brought = [
         f"{project.name} locks no server for its {spec.framework} app: production runs "
         f"{p.name} {p.version}, which quatrain installs pinned by the hash of its wheel. Run "
@@ -255,6 +264,7 @@ def dev(
         name=canonical_name(plan.project.name),
         port=options.port if plan.spec.http else None,
         network=options.network,
+        restarts=plan.spec.loop == "restart",
     )
     if not command and plan.spec.command_line:
         # A command-line tool has no server to keep up: a shell in its environment (`poetry

@@ -28,7 +28,7 @@ def describe(plan: Plan) -> dict[str, Any]:
             "lock_version": project.lock.lock_version if project.lock else None,
             "locked_by_poetry": project.lock.poetry_version if project.lock else None,
         },
-        "serve": dataclasses.asdict(spec) | {"http": spec.http},
+        "serve": dataclasses.asdict(spec) | {"http": spec.http, "loop": spec.loop},
         "images": {
             "python_version": images.python_version,
             "python_reason": images.python_reason,
@@ -62,6 +62,15 @@ def _layout(project: dict[str, Any], application: bool) -> str:
     return f"a package ({', '.join(project['packages'])}): its wheel installed{sources}"
 
 
+# What `quatrain dev` does with an edit, by ServeSpec.loop; a lock change always rebuilds.
+LOOPS = {
+    "reload": "the dev server reloads an edited source; a lock change rebuilds and restarts",
+    "restart": "no reloader: an edited source restarts the container; a lock change rebuilds",
+    "shell": "a command-line tool: a shell at a terminal (else the command above, once); "
+    "`quatrain dev PATH -- TOOL ...` runs it",
+}
+
+
 def as_json(plan: Plan) -> str:
     return json.dumps(describe(plan), indent=2, sort_keys=True)
 
@@ -77,6 +86,7 @@ def as_text(plan: Plan) -> str:
         f"found in     {serve['found_in']}",
         "production   " + " ".join(part for part in (entrypoint, command) if part),
         f"development  {shlex.join(serve['development_command'])}",
+        f"dev loop     {LOOPS[plan.spec.loop]}",
         f"layout       {_layout(project, plan.spec.http or plan.spec.worker)}",
         f"images       build {images['build']}, runtime {images['runtime']}",
         f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",

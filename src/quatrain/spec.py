@@ -10,6 +10,9 @@ from quatrain.reading.lock import LockedPackage
 # wsgi/asgi: served by a WSGI/ASGI server; http: a server of its own (Streamlit, aiohttp);
 # worker: a long-running process that serves no port (a Celery worker); cli: a console script.
 Kind = Literal["wsgi", "asgi", "http", "worker", "cli"]
+# How the development loop takes an edit: the dev server reloads it; the container restarts
+# (a process with no reloader of its own); or a shell, where a command-line tool is run by hand.
+Loop = Literal["reload", "restart", "shell"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +39,7 @@ class ServeSpec:
     # root) in a stage of its own, mounted for those steps only (django-npm's NpmFinder).
     node_packages: bool = False
     warnings: tuple[str, ...] = ()  # what detection saw and left to the user, in plain words
+    reloads: bool = False  # the development command reloads an edited source by itself
 
     @property
     def http(self) -> bool:
@@ -50,3 +54,10 @@ class ServeSpec:
     def command_line(self) -> bool:
         """A console script: the image runs it with the arguments it is given."""
         return self.kind == "cli"
+
+    @property
+    def loop(self) -> Loop:
+        """How `quatrain dev` and compose.yaml's development service take an edit."""
+        if self.command_line:
+            return "shell"
+        return "reload" if self.reloads else "restart"

@@ -38,11 +38,6 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     && ln -s "$POETRY_HOME/bin/poetry" /usr/local/bin/poetry
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-# quatrain init wrote this file for these two files: after a change to either, run it again.
-RUN for file in pyproject.toml:2ea3e3327ef050e96f03fdfe54db9718c569dc7add007da87e5e7a775ffb7585 poetry.lock:15b6e3a23dfa97cfec3ff6713893b82ff5dc62012d74a62c6ce62dcb5ea67d92; do \
-        [ "$(sha256sum < "${file%%:*}")" = "${file#*:}  -" ] \
-        || { echo "${file%%:*} changed since quatrain init wrote this Dockerfile: run quatrain init" >&2; exit 1; }; \
-    done
 
 # development: the project installed editable, with its development dependencies.
 FROM staging AS development
@@ -68,6 +63,11 @@ RUN pytest \
 
 # build: the runtime dependencies exactly as locked, hashes checked; the project's wheel.
 FROM staging AS build
+# init wrote this file for these two: after a change, production needs init again (development not).
+RUN for file in pyproject.toml:2ea3e3327ef050e96f03fdfe54db9718c569dc7add007da87e5e7a775ffb7585 poetry.lock:15b6e3a23dfa97cfec3ff6713893b82ff5dc62012d74a62c6ce62dcb5ea67d92; do \
+        [ "$(sha256sum < "${file%%:*}")" = "${file#*:}  -" ] \
+        || { echo "${file%%:*} changed since quatrain init wrote this Dockerfile: run quatrain init" >&2; exit 1; }; \
+    done
 RUN poetry export --only main --format requirements.txt --output requirements.txt
 # Dependencies before sources (an edit re-runs neither step); no pip: production installs nothing.
 RUN --mount=type=cache,target=/root/.cache/uv \

@@ -107,6 +107,7 @@ def test_init_stdout_all_prints_every_file_and_writes_nothing(
     captured = capsys.readouterr()
     assert captured.out == (
         f"# ----- .dockerignore\n{files['.dockerignore']}# ----- Dockerfile\n{files['Dockerfile']}"
+        f"# ----- compose.yaml\n{files['compose.yaml']}"
         f"# ----- quatrain-sbom.py\n{files['quatrain-sbom.py']}"
     )
     assert captured.err == ""
@@ -134,7 +135,8 @@ def test_init_writes_every_file_then_reports_them_unchanged(
 
     assert main(["init"]) == 0
     assert capsys.readouterr().err == (
-        "  created .dockerignore\n  created Dockerfile\n  created quatrain-sbom.py\n"
+        "  created .dockerignore\n  created Dockerfile\n  created compose.yaml\n"
+        "  created quatrain-sbom.py\n"
     )
     assert (
         (project / "Dockerfile")
@@ -144,7 +146,8 @@ def test_init_writes_every_file_then_reports_them_unchanged(
 
     assert main(["init"]) == 0
     assert capsys.readouterr().err == (
-        "unchanged .dockerignore\nunchanged Dockerfile\nunchanged quatrain-sbom.py\n"
+        "unchanged .dockerignore\nunchanged Dockerfile\nunchanged compose.yaml\n"
+        "unchanged quatrain-sbom.py\n"
     )
 
 
@@ -175,7 +178,7 @@ def test_init_force_replaces_a_hand_written_dockerfile_and_says_where_it_went(
 
     assert capsys.readouterr().err == (
         "  created .dockerignore\n replaced Dockerfile (your version kept as Dockerfile.bak)\n"
-        "  created quatrain-sbom.py\n"
+        "  created compose.yaml\n  created quatrain-sbom.py\n"
     )
     assert Path("Dockerfile.bak").read_text(encoding="utf-8") == "FROM python:3.12-slim\n"
 
@@ -305,7 +308,8 @@ def test_init_check_exits_1_until_init_ran_then_0_then_1_once_the_lock_changed(
     capsys.readouterr()
     assert main(["init", "--check", str(project)]) == 0
     assert capsys.readouterr().err == (
-        "up to date .dockerignore\nup to date Dockerfile\nup to date quatrain-sbom.py\n"
+        "up to date .dockerignore\nup to date Dockerfile\nup to date compose.yaml\n"
+        "up to date quatrain-sbom.py\n"
     )
 
     lock = project / "poetry.lock"

@@ -116,6 +116,7 @@ def test_a_flask_factory_in_the_package_init_is_served_by_calling_it(tmp_path: P
         development_command=("sh", "-c", 'exec flask run --host 0.0.0.0 --port "$PORT"'),
         development_env=(("FLASK_APP", "shop:create_app()"), ("FLASK_DEBUG", "1")),
         production_server="gunicorn",
+        reloads=True,
     )
     assert spec.http is True
     assert (spec.production_entrypoint, spec.production_env, spec.production_steps) == (

@@ -77,6 +77,7 @@ def test_a_fastapi_object_is_served_by_gunicorn_with_uvicorns_worker(tmp_path: P
             "api.main:app",
         ),
         production_server="gunicorn",
+        reloads=True,
     )
     assert spec.http is True
 
@@ -354,6 +355,7 @@ def test_a_django_project_is_served_by_gunicorn_from_its_wsgi_application(
         production_env=(("DJANGO_SETTINGS_MODULE", "mysite.settings"),),
         development_env=(("DJANGO_SETTINGS_MODULE", "mysite.settings"),),
         production_server="gunicorn",
+        reloads=True,
     )
 
 

@@ -159,3 +159,47 @@ def test_a_container_name_holds_only_what_engines_accept_whatever_the_projects_n
     dev = loop.session(project=tmp_path, context=tmp_path, name=hostile, port=None, network=None)
 
     assert re.fullmatch(r"quatrain-dev-[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{8}", dev.name), dev.name
+
+
+def test_without_a_reloader_an_edited_python_file_restarts_the_same_image(
+    tmp_path: Path, engine: dict[str, Any]
+) -> None:
+    for name in loop.WATCHED:
+        (tmp_path / name).write_text("x")
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot/main.py").write_text("print('hello')\n")
+    dev = loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
+                       restarts=True)  # fmt: skip
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        return "bot:development"
+
+    engine["meanwhile"] = lambda: (tmp_path / "bot/main.py").write_text("print('edited')\n")
+    engine["polls"] = 3
+    assert loop.develop(engine["engine"], dev, build=build, env={}) == 0
+
+    assert len(builds) == 1  # the sources are mounted: no rebuild
+    assert [p.argv[-1] for p in engine["started"]] == ["bot:development", "bot:development"]
+    assert ("stop", "--time", "3", dev.name) in engine["captured"]
+
+
+def test_a_file_the_worker_writes_beside_its_code_restarts_nothing(
+    tmp_path: Path, engine: dict[str, Any]
+) -> None:
+    for name in loop.WATCHED:
+        (tmp_path / name).write_text("x")
+    (tmp_path / "main.py").write_text("print('hello')\n")
+    dev = loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
+                       restarts=True)  # fmt: skip
+
+    engine["meanwhile"] = lambda: [
+        (tmp_path / "state.json").write_text("{}"),
+        (tmp_path / "__pycache__").mkdir(),
+        (tmp_path / "__pycache__/main.py").write_text("not a source"),
+    ]
+    engine["polls"] = 3
+    assert loop.develop(engine["engine"], dev, build=lambda: "bot:development", env={}) == 0
+
+    assert len(engine["started"]) == 1

@@ -63,6 +63,7 @@ def test_a_dash_app_is_served_by_gunicorn_from_its_flask_server(tmp_path: Path) 
         development_command=("sh", "-c", 'exec flask run --host 0.0.0.0 --port "$PORT"'),
         development_env=(("FLASK_APP", "board.app:server"), ("FLASK_DEBUG", "1")),
         production_server="gunicorn",
+        reloads=True,
     )
 
 
@@ -327,6 +328,7 @@ def test_a_streamlit_script_is_run_by_streamlit_on_port(tmp_path: Path) -> None:
             "sh", "streamlit_app.py",
         ),
         production_server="streamlit",
+        reloads=True,
     )  # fmt: skip
     assert spec.http is True
 

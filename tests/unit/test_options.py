@@ -59,6 +59,7 @@ def test_no_layer_gives_the_defaults_of_options() -> None:
         "cache_ref": None,
         "builder": None,
         "syntax": None,
+        "compose": True,
     }
     assert set(resolved.sources.values()) == {"default"}
     assert list(resolved.sources) == list(FIELDS)
@@ -292,6 +293,7 @@ RULES = [
     ("keep_ca_bundle", True, "maybe"),
     ("gate", False, "sometimes"),
     ("access_log", True, "2"),
+    ("compose", False, "no compose"),
     ("private_sources", ["internal"], ["-internal"]),
     ("extras", ["postgres", "Redis_Cache"], ["postgres;rm"]),
     ("groups", ["ops"], ["ops group"]),

@@ -12,6 +12,7 @@ from typing import Protocol, cast
 
 import dockerfile  # type: ignore[import-not-found]  # compiled Go, ships no stubs
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -681,3 +682,23 @@ def test_a_dockerignore_line_that_reads_as_a_comment_or_exception_is_refused(pat
     assert quoting.check_context_path(path) == path
     with pytest.raises(ConfigurationError, match="starts with # or !"):
         quoting.dockerignore_line(path)
+
+
+# --- compose.yaml scalars ------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")))
+@settings(max_examples=300)
+def test_a_compose_value_reads_back_as_its_text_with_each_dollar_doubled(value: str) -> None:
+    written = f"key: {quoting.compose_value(value)}\n"
+
+    assert yaml.safe_load(written) == {"key": value.replace("$", "$$")}
+
+
+def test_a_compose_value_escapes_what_yaml_cannot_hold_raw() -> None:
+    assert quoting.compose_value("a$HOME b") == '"a$$HOME b"'
+    assert quoting.compose_value("line\u2028next\x85") == '"line\\u2028next\\u0085"'
+    assert quoting.compose_value("\U0001f600") == '"\U0001f600"'  # printable: as it is
+    assert quoting.compose_list(["sleep", "infinity"]) == '["sleep", "infinity"]'
+    with pytest.raises(ConfigurationError, match="cannot hold it"):
+        quoting.compose_value("nul\0")

@@ -16,6 +16,7 @@ from quatrain.detectors.detect import detect
 from quatrain.dockerfile.instructions import env_block
 from quatrain.dockerfile.quoting import Expansion
 from quatrain.dockerfile.render import (
+    COMPOSE,
     DEFAULT_POETRY_VERSION,
     DOCKERFILE,
     DOCKERIGNORE,
@@ -47,6 +48,15 @@ def stages(dockerfile: str) -> dict[str, list[str]]:
     return found
 
 
+# The build stage's first lines: production's check that the Dockerfile is the one init wrote
+# for these pyproject.toml and poetry.lock (tests of their own below).
+STALE_CHECK = ("# init wrote this", "RUN for file in ", "        [ ", "        || ", "    done")
+
+
+def export_line(build: list[str]) -> str:
+    return next(line for line in build if line.startswith("RUN poetry export"))
+
+
 def from_lines(dockerfile: str) -> list[str]:
     return [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
 
@@ -57,7 +67,11 @@ def example_dockerfile(**cli: str) -> str:
 
 @pytest.mark.parametrize(
     ("name", "golden"),
-    [(DOCKERFILE, "coach-planner.Dockerfile"), (DOCKERIGNORE, "coach-planner.dockerignore")],
+    [
+        (DOCKERFILE, "coach-planner.Dockerfile"),
+        (DOCKERIGNORE, "coach-planner.dockerignore"),
+        (COMPOSE, "coach-planner.compose.yaml"),
+    ],
 )
 def test_the_example_project_renders_byte_for_byte_as_its_golden_file(
     name: str, golden: str
@@ -76,7 +90,9 @@ def test_rendering_twice_gives_identical_bytes() -> None:
     second = make_plan(EXAMPLE, env={}, cli={})
 
     assert dict(first.files) == dict(second.files)
-    again = render(first.project, first.spec, first.resolved.options, images=first.base_images)
+    again = render(
+        first.project, first.spec, first.resolved.options, images=first.base_images, compose=True
+    )
     assert again == dict(first.files)
 
 
@@ -633,7 +649,7 @@ def test_a_non_package_project_says_so_and_installs_its_dependencies_only(
         "ENV PORT=8888 \\",
         "    FLASK_APP=app:app \\",
     ]
-    assert found["build"] == [
+    assert [line for line in found["build"] if not line.startswith(STALE_CHECK)] == [
         "FROM staging AS build",
         "RUN poetry export --only main --format requirements.txt --output requirements.txt",
         "# Dependencies before sources (an edit re-runs neither step); no pip: production installs"
@@ -808,7 +824,7 @@ def test_extras_and_groups_reach_both_installs(tmp_path: Path) -> None:
         "    && poetry install --no-root --no-directory --no-interaction --extras postgres "
         "--extras redis --with ops"
     ) in found["development"]
-    assert found["build"][1] == (
+    assert export_line(found["build"]) == (
         "RUN poetry export --only main,ops --extras postgres --extras redis "
         "--format requirements.txt --output requirements.txt"
     )
@@ -958,7 +974,7 @@ def test_a_git_dependency_of_the_development_group_only_leaves_the_build_stage_a
 
     build = stages(dockerfile_of(project))["build"]
 
-    assert build[1] == (
+    assert export_line(build) == (
         "RUN poetry export --only main --format requirements.txt --output requirements.txt"
     )
     assert not any("requirements.git.txt" in line for line in build)
@@ -987,3 +1003,15 @@ def test_a_readme_in_a_subdirectory_is_copied_to_the_same_place_for_poetry_to_fi
     build = stages(dockerfile_of(root))["build"]
 
     assert "COPY docs/README.md ./docs/" in build
+
+
+def test_only_production_insists_on_the_files_init_wrote_for_development_takes_any_lock() -> None:
+    found = stages(example_dockerfile())
+
+    # A lock change rebuilds development (compose watch, quatrain dev) without init.
+    for stage in ("staging", "development"):
+        assert not [line for line in found[stage] if line.startswith("RUN for file in ")]
+    assert [line for line in found["build"] if line.startswith("RUN for file in ")] == [
+        line for line in example_dockerfile().splitlines() if line.startswith("RUN for file in ")
+    ]
+    assert found["build"][1].startswith("# init wrote this")

@@ -43,7 +43,8 @@ def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
         "lock_version": "2.1",
         "locked_by_poetry": "2.5.1",
     }
-    assert set(described["serve"]) == {f.name for f in dataclasses.fields(ServeSpec)} | {"http"}
+    fields = {f.name for f in dataclasses.fields(ServeSpec)}
+    assert set(described["serve"]) == fields | {"http", "loop"}
     assert described["serve"]["http"] is True
     assert described["images"] == {
         "python_version": "3.15",
@@ -101,6 +102,8 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "--worker-tmp-dir=/dev/shm --control-socket=/dev/shm/gunicorn.ctl "
         "'coach_planner:create_app()'\n"
         "development  sh -c 'exec flask run --host 0.0.0.0 --port \"$PORT\"'\n"
+        "dev loop     the dev server reloads an edited source; a lock change rebuilds and "
+        "restarts\n"
         "layout       a package (coach_planner): its wheel installed and its sources shipped\n"
         "images       build python:3.15-slim-trixie, runtime python:3.15-slim-trixie\n"
         "python       3.15: the newest official Python that >=3.11,<4.0 admits is 3.15; its "
@@ -146,6 +149,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "  cache-ref                     (auto)                       default\n"
         "  builder                       (auto)                       default\n"
         "  syntax                        (auto)                       default\n"
+        "  compose                       true                         default\n"
     )
 
 
@@ -195,6 +199,7 @@ def test_as_text_of_a_console_script_shows_its_entry_point(tmp_path: Path) -> No
         "found in     scripts: greet = greeter.cli:main",
     ]
     assert lines[4] == "development  greet --help"
+    assert lines[5].startswith("dev loop     a command-line tool: a shell at a terminal")
 
 
 def test_a_console_scripts_production_line_is_its_entry_point(tmp_path: Path) -> None:
@@ -220,7 +225,7 @@ def test_inspect_says_a_project_without_a_package_is_an_application_and_why(
 
     lines = as_text(make_plan(root, env={}, cli={})).splitlines()
 
-    assert lines[5] == (
+    assert lines[6] == (
         "layout       an application (no package named like the project (orders_service/, "
         "orders_service.py or src/orders_service/) and none declared in [tool.poetry] "
         "packages): its sources are shipped"

@@ -177,6 +177,7 @@ def test_a_table_with_every_option_set_validates() -> None:
         "engine": "podman",
         "network": "host",
         "syntax": "docker/dockerfile:1",
+        "compose": False,
     }
 
     assert sorted(table) == sorted(option_key(n) for n in FIELDS if RULES[n].in_pyproject)

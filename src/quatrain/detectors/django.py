@@ -153,6 +153,7 @@ class DjangoDetector:
             found_in=found_in,
             production_command=server.command,
             development_command=servers.in_shell('python manage.py runserver "0.0.0.0:$PORT"'),
+            reloads=True,
             production_env=env,
             development_env=env,
             production_server=server.requires,
@@ -195,6 +196,7 @@ def _served_from(spec: ServeSpec, site: str) -> ServeSpec:
         found_in=f"{site}/{spec.found_in}",
         production_command=("gunicorn", f"--chdir={site}", *spec.production_command[1:]),
         development_command=servers.in_shell(f'python {site}/manage.py runserver "0.0.0.0:$PORT"'),
+        reloads=True,
         production_steps=tuple(f"cd {site} && {step}" for step in spec.production_steps),
     )
 

@@ -51,6 +51,7 @@ class StreamlitDetector:
             development_command=servers.in_shell_with(
                 f'streamlit run "$1" {flags} --server.runOnSave true', script
             ),
+            reloads=True,
             production_server="streamlit",
         )
 
@@ -136,6 +137,7 @@ class SanicDetector:
             found_in=found_in,
             production_command=servers.in_shell_with(production, target),
             development_command=servers.in_shell_with(f"sanic {bind} --dev", target),
+            reloads=True,
             production_server="sanic",
         )
 
@@ -195,6 +197,7 @@ class AiohttpDetector:
             found_in=f"{app.path}: {app.attribute}" if app.path else "the app option",
             production_command=production,
             development_command=development,
+            reloads=server == "gunicorn",  # with --reload; aiohttp.web has no reloader
             production_server=server,
         )
 

@@ -40,6 +40,7 @@ class FlaskDetector:
             found_in=found_in,
             production_command=server.command,
             development_command=FLASK_DEVELOPMENT_COMMAND,
+            reloads=True,
             development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
             production_server=server.requires,
             brought_packages=server.brought,
@@ -72,6 +73,7 @@ class AsgiDetector:
             found_in=found_in,
             production_command=server.command,
             development_command=servers.asgi_development(app, lock, server),
+            reloads=True,
             production_server=server.requires,
             brought_packages=server.brought,
         )
@@ -114,6 +116,7 @@ class DashDetector:
             # Flask's own server, as for a Flask app: Dash depends on Flask, and a gunicorn that
             # quatrain brings is in production only. `flask --app` takes the same name or call.
             development_command=FLASK_DEVELOPMENT_COMMAND,
+            reloads=True,
             development_env=(("FLASK_APP", app), ("FLASK_DEBUG", "1")),
             production_server=server.requires,
             brought_packages=server.brought,

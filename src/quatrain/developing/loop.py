@@ -11,6 +11,7 @@ removes the container. One project, one container: a second `quatrain dev` says 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import time
@@ -19,14 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quatrain import engines
+from quatrain.dockerfile.render import DEVELOPMENT_RUN_ENV
 from quatrain.errors import EngineError, QuatrainError
 from quatrain.log import log
 
 WATCHED = ("pyproject.toml", "poetry.lock")
 POLL_SECONDS = 0.5
-# The image's own settings point Poetry's cache and HOME at root's places; the host user the
-# container runs as writes here instead. It is in group 0 too, which may write the venv.
-DEV_SETTINGS = {"HOME": "/tmp", "POETRY_CACHE_DIR": "/tmp/poetry-cache"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,12 +39,17 @@ class Session:
     publish: tuple[str, ...]  # ports, on 127.0.0.1
     network: str | None
     url: str | None  # where the dev server answers, for people
+    # Where an edited Python file restarts the container: a process without a reloader of its
+    # own (a worker, a bot); () when the dev server reloads by itself.
+    restart_on: tuple[Path, ...] = ()
 
 
 def session(
-    *, project: Path, context: Path, name: str, port: int | None, network: str | None
-) -> Session:
-    """The session of a project: its container's name, owner, mount and ports."""
+    *, project: Path, context: Path, name: str, port: int | None, network: str | None,
+    restarts: bool = False,
+) -> Session:  # fmt: skip
+    """The session of a project: its container's name, owner, mount and ports; `restarts`,
+    when an edit needs a restart (the development command does not reload)."""
     root = project.resolve()
     owner = root.stat()
     publish = (f"127.0.0.1:{port}:{port}",) if port and network != "host" else ()
@@ -57,6 +61,7 @@ def session(
         publish=publish,
         network=network,
         url=f"http://127.0.0.1:{port}/" if port else None,
+        restart_on=(root,) if restarts else (),
     )
 
 
@@ -92,7 +97,7 @@ def develop(
         )
         raise EngineError(msg)
     image = build()
-    with engines.settings_file({**DEV_SETTINGS, **env}) as env_file:
+    with engines.settings_file({**dict(DEVELOPMENT_RUN_ENV), **env}) as env_file:
 
         def argv(image: str) -> list[str]:
             return engines.run_argv(
@@ -105,7 +110,8 @@ def develop(
             return engines.run(engine, argv(image))
         log.info(
             (f"Serving on {dev.url}; " if dev.url else "")
-            + "edits reload in place, a change of "
+            + ("an edited .py file restarts it" if dev.restart_on else "edits reload in place")
+            + ", a change of "
             + " or ".join(p.name for p in dev.watched)
             + " rebuilds. Ctrl-C stops."
         )
@@ -121,6 +127,7 @@ def _serve(
     image: str,
 ) -> int:
     stamps = _stamps(dev.watched)
+    sources = _source_stamps(dev.restart_on)
     process = engines.start(engine, argv(image))
     try:
         while True:
@@ -129,6 +136,12 @@ def _serve(
                 ended = f"The development container ended (exit {process.returncode})."
                 (log.info if process.returncode == 0 else log.error)(ended)
                 return process.returncode
+            if dev.restart_on and (now_sources := _source_stamps(dev.restart_on)) != sources:
+                sources = now_sources
+                log.info("A Python file changed: restarting.")
+                _stop(engine, dev, process)
+                process = engines.start(engine, argv(image))
+                continue
             if (now := _stamps(dev.watched)) == stamps:
                 continue
             stamps = now
@@ -166,3 +179,29 @@ def _stamps(paths: Sequence[Path]) -> tuple[tuple[int, int] | None, ...]:
         else:
             found.append((stat.st_mtime_ns, stat.st_size))
     return tuple(found)
+
+
+# Never sources: what tools and the container keep beside them.
+_NOT_SOURCES = frozenset(
+    {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".cache",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist"}
+)  # fmt: skip
+
+
+def _source_stamps(roots: Sequence[Path]) -> frozenset[tuple[str, int, int]]:
+    """The project's Python files, each with its mtime and size: an edit, a new file or a
+    removed one changes it. Only .py: a worker that writes its state files beside its code
+    must not restart itself."""
+    found: set[tuple[str, int, int]] = set()
+    for root in roots:
+        for directory, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in _NOT_SOURCES]
+            for name in files:
+                if name.endswith(".py"):
+                    path = os.path.join(directory, name)
+                    try:
+                        stat = os.stat(path)
+                    except OSError:  # removed meanwhile
+                        continue
+                    found.add((path, stat.st_mtime_ns, stat.st_size))
+    return frozenset(found)

@@ -1,4 +1,4 @@
-"""Escaping for the generated Dockerfile: one function per Dockerfile context.
+"""Escaping for the generated files: one function per Dockerfile context; compose.yaml's scalars.
 
 Each function returns text that BuildKit reads back as exactly the value given, or raises
 ConfigurationError when no escaping can make the value safe. No value from the user's
@@ -277,6 +277,29 @@ def image_reference(value: str | Expansion, *, what: str = "an image") -> str:
     return value
 
 
+def compose_value(value: str, *, what: str = "a compose.yaml value") -> str:
+    """A scalar of compose.yaml: a double-quoted YAML string that reads back as the text, with
+    each `$` doubled, since Compose expands `$VAR` in every value it reads. JSON's escapes are
+    YAML's, but for a character beyond U+FFFF, which YAML writes `\\UXXXXXXXX`, not as a
+    surrogate pair; and a character YAML may not hold raw (NEL, a line separator) is escaped."""
+    _refuse(value, what, _is_nul_or_surrogate)
+    quoted = json.dumps(value.replace("$", "$$"), ensure_ascii=False)
+    return "".join(_yaml_escape(c) if ord(c) > 0x7E and _not_raw_in_yaml(c) else c for c in quoted)
+
+
+def _not_raw_in_yaml(c: str) -> bool:
+    return _is_invisible(c) or unicodedata.category(c) == "Cn"  # U+FFFE, unassigned
+
+
+def _yaml_escape(c: str) -> str:
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
+def compose_list(values: Sequence[str], *, what: str = "a compose.yaml list") -> str:
+    """A flow sequence of compose.yaml scalars: `["a", "b"]`."""
+    return "[" + ", ".join(compose_value(v, what=what) for v in values) + "]"
+
+
 # For render's Jinja environment: `env.filters.update(quoting.FILTERS)`, then
 # `{{ value | env_value }}` in the template.
 # fmt: off
@@ -286,7 +309,7 @@ FILTERS: dict[str, Callable[..., str]] = {
         exec_form, copy_paths, env_key, env_value, label_key, label_value, arg_default, workdir,
         comment, shell_word, shell_value, shell_command, mount_path, dockerignore_line,
         check_context_path, check_debian_package, check_extra, check_group, check_user_name,
-        check_id, expose_port, image_reference,
+        check_id, expose_port, image_reference, compose_value, compose_list,
     )
 }
 # fmt: on

@@ -35,6 +35,12 @@ DOCKERIGNORE = ".dockerignore"
 DOCKERFILE_DOCKERIGNORE = "Dockerfile.dockerignore"
 # The production stage's SBOM step (sbom.py), written beside the Dockerfile.
 SBOM_SCRIPT = "quatrain-sbom.py"
+# Compose's file, the one `docker compose` reads first; the others it reads are the user's own.
+COMPOSE = "compose.yaml"
+COMPOSE_NAMES = (COMPOSE, "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+# What the development container sets for the host user it runs as: the image's settings
+# point HOME and Poetry's cache at root's places (`quatrain dev` and compose.yaml alike).
+DEVELOPMENT_RUN_ENV = (("HOME", "/tmp"), ("POETRY_CACHE_DIR", "/tmp/poetry-cache"))
 # Where it comes from: the build context (what init writes, plain docker build), or a file
 # quatrain build hands the engine when it builds without init (the tree is not touched).
 SbomScriptFrom = Literal["context", "build"]
@@ -147,6 +153,57 @@ def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str | E
 
 
 @dataclass(frozen=True, kw_only=True)
+class ComposeContext:
+    """What compose.yaml's template reads: paths relative to the project's directory, where the
+    file sits (the build context is a monorepo's root above it, or the directory itself)."""
+
+    context: str
+    dockerfile: str  # relative to the context
+    development_image: str
+    production_image: str
+    port: int | None  # published on 127.0.0.1, for an app that serves HTTP
+    host_network: bool
+    development_environment: Sequence[tuple[str, str]]
+    command: Sequence[str]  # the development service's, when not the image's
+    rebuild_on: Sequence[str]
+    sync_action: str
+    sync_ignore: Sequence[str]  # relative to the context
+    loop: str  # for people, in the header
+
+
+# What compose.yaml's development service does with an edit, by spec.loop.
+_COMPOSE_LOOPS = {
+    "reload": ("sync", "edits are synced and the dev server reloads them"),
+    "restart": ("sync+restart", "edits are synced and the container restarts"),
+    "shell": ("sync", "edits are synced; `docker compose exec development TOOL ...` runs the tool"),
+}
+
+
+def compose_context(
+    project: Project, spec: ServeSpec, options: Options, layout: Layout
+) -> ComposeContext:
+    up = "/".join(".." for _ in layout.project_dir.split("/")) if layout.project_dir else "."
+    repository = options.image_name or canonical_name(project.name)
+    action, loop = _COMPOSE_LOOPS[spec.loop]
+    watched = ("pyproject.toml", "poetry.lock")
+    return ComposeContext(
+        context=up,
+        dockerfile=layout.prefix + DOCKERFILE,
+        development_image=f"{repository}:development",
+        production_image=f"{repository}:latest",
+        port=options.port if spec.http else None,
+        host_network=options.network == "host",
+        development_environment=DEVELOPMENT_RUN_ENV,
+        # A tool's container stays up for `exec`, rather than printing its --help and ending.
+        command=("sleep", "infinity") if spec.loop == "shell" else (),
+        rebuild_on=watched,
+        sync_action=action,
+        sync_ignore=[*(layout.prefix + name for name in watched), layout.prefix + ".venv/"],
+        loop=loop,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class TemplateContext:
     """Everything the templates read, typed: a name the template reads that is not here fails
     the render (StrictUndefined), and mypy checks what is built here."""
@@ -211,6 +268,7 @@ def render(
     layout: Layout | None = None,
     needs: LockNeeds | None = None,
     sbom_script_from: SbomScriptFrom = "context",
+    compose: bool = False,
 ) -> dict[str, str]:
     """Every generated file, by its path relative to the project root."""
     env = environment()
@@ -298,11 +356,18 @@ def render(
         ),
     )
     values = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
-    return {
+    files = {
         DOCKERFILE: check_line_lengths(env.get_template("Dockerfile.j2").render(values)),
         layout.ignore_file: env.get_template("dockerignore.j2").render(values),
         SBOM_SCRIPT: sbom_script(),
     }
+    if compose:
+        files[COMPOSE] = env.get_template("compose.yaml.j2").render(
+            quatrain_version=__version__,
+            project=project,
+            compose=compose_context(project, spec, options, layout),
+        )
+    return files
 
 
 # BuildKit reads a Dockerfile a line at a time with Go's bufio.Scanner, whose line limit is

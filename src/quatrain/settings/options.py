@@ -234,6 +234,15 @@ class Options:
         ),
     )
 
+    compose: bool = field(
+        default=True,
+        metadata=_help(
+            "init also writes compose.yaml: the development service for `docker compose "
+            "watch`, and production under a profile; never where the project has a compose "
+            "file of its own."
+        ),
+    )
+
     def __post_init__(self) -> None:
         for name in FIELDS:
             object.__setattr__(self, name, _frozen(getattr(self, name)))

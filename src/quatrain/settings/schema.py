@@ -250,6 +250,7 @@ RULES: Mapping[str, Rule] = {
         not_in_pyproject_because=_MACHINES_OWN,
     ),
     "syntax": _IMAGE,
+    "compose": flag(),
 }
 
 
