@@ -37,11 +37,16 @@ def wait_for(condition: object, what: str, seconds: float) -> None:
         time.sleep(0.5)
 
 
-# case -> (project name, edited file, the text it serves that the edit replaces)
+# case -> (project name, edited file, the text it serves that the edit replaces, at which path)
 SERVED = {
-    "flask-factory": ("factory-app", "src/factory_app/__init__.py", "hello from factory_app"),
-    "fastapi-app": ("fastapi-app", "fastapi_app/main.py", '"fastapi_app"'),
-    "django-site": ("mysite", "mysite/views.py", "hello from django"),
+    "flask-factory": ("factory-app", "src/factory_app/__init__.py", "hello from factory_app", "/"),
+    "fastapi-app": ("fastapi-app", "fastapi_app/main.py", '"fastapi_app"', "/"),
+    "django-site": ("mysite", "mysite/views.py", "hello from django", "/"),
+    # Flask's reloader under Dash; the layout is served as JSON.
+    "dash-app": ("dash-app", "board/index.py", "hello from board", "/_dash-layout"),
+    "sanic-app": ("sanic-app", "board/web.py", "hello from board", "/"),  # sanic --dev
+    # aiohttp's own runner has no reloader: quatrain dev restarts the container.
+    "aiohttp-app": ("aiohttp-app", "board/web.py", "hello from board", "/"),
 }
 
 
@@ -54,6 +59,7 @@ def podman_engine() -> engines.Engine:
 @pytest.mark.parametrize(
     ("case", "kind"),
     [("flask-factory", "docker"), ("fastapi-app", "docker"), ("django-site", "docker"),
+     ("dash-app", "docker"), ("sanic-app", "docker"), ("aiohttp-app", "docker"),
      ("flask-factory", "podman")],
 )  # fmt: skip
 def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
@@ -66,7 +72,7 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     project = locked_copy(case, tmp_path, index_url)
     for path in [project, *project.rglob("*")]:
         os.chown(path, OWNER, OWNER, follow_symlinks=False)
-    name, edited_file, old = SERVED[case]
+    name, edited_file, old, path = SERVED[case]
     port = 20000 + uuid.uuid4().int % 20000
     args = ["dev", str(project), "--port", str(port), "--tag", f"{image_tag}:dev-{case}",
             "--engine", kind]  # fmt: skip
@@ -76,7 +82,7 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     )  # fmt: skip
     container = loop.session(project=project, context=project, name=name, port=port,
                              network="host").name  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}{path}"
     try:
         wait_for(lambda: old in answer(url), "the dev server answers", 300)
         # Django's StatReloader first looks at the files a moment after the server answers,
@@ -100,7 +106,7 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     finally:
         started.send_signal(signal.SIGINT)
         output, _ = started.communicate(timeout=60)
-    assert f"Serving on {url}" in output
+    assert f"Serving on http://127.0.0.1:{port}/" in output
     left = docker(engine, "ps", "--all", "--quiet", "--filter", f"name=^{container}$").stdout
     assert left.strip() == "", "the container is stopped and removed"
 
