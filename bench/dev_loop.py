@@ -1,12 +1,12 @@
 """How fast `quatrain dev` shows a change: edit-to-served and lock-change-to-served times for
-the Flask, FastAPI and Django fixtures of the tests, the median (and range) of N of each,
-measured one after the other in one run on one engine.
+the web framework fixtures of the tests (Flask, FastAPI, Django, Dash, Sanic, aiohttp), the
+median (and range) of N of each, measured one after the other in one run on one engine.
 
-    python bench/dev_loop.py [--repeat N] [CASE ...]      default: 5, all three
+    python bench/dev_loop.py [--repeat N] [CASE ...]      default: 5, every fixture
 
 - edit-to-served: from a source file saved on the host (whole, as editors save) to the dev
-  server answering with the change (the framework's reloader, through the bind mount); edits
-  are SETTLE seconds apart;
+  server answering with the change (the framework's reloader, through the bind mount; for
+  aiohttp's runner, which has none, quatrain dev's restart); edits are SETTLE seconds apart;
 - lock-change-to-served: from poetry.lock written on the host (a new comment in it, so that
   the dependency layer is new to BuildKit's cache) to the restarted container answering.
 
@@ -36,11 +36,14 @@ from engine_support import IMAGE_OPTIONS, docker_binary, locked_copy
 
 from quatrain.developing import loop
 
-# case -> (project name, edited file, the text it serves that an edit replaces)
+# case -> (project name, edited file, the text it serves that an edit replaces, at which path)
 CASES = {
-    "flask-factory": ("factory-app", "src/factory_app/__init__.py", "hello from factory_app"),
-    "fastapi-app": ("fastapi-app", "fastapi_app/main.py", '"fastapi_app"'),
-    "django-site": ("mysite", "mysite/views.py", "hello from django"),
+    "flask-factory": ("factory-app", "src/factory_app/__init__.py", "hello from factory_app", "/"),
+    "fastapi-app": ("fastapi-app", "fastapi_app/main.py", '"fastapi_app"', "/"),
+    "django-site": ("mysite", "mysite/views.py", "hello from django", "/"),
+    "dash-app": ("dash-app", "board/index.py", "hello from board", "/_dash-layout"),
+    "sanic-app": ("sanic-app", "board/web.py", "hello from board", "/"),
+    "aiohttp-app": ("aiohttp-app", "board/web.py", "hello from board", "/"),
 }
 POLL = 0.05
 SETTLE = 2.0
@@ -81,7 +84,7 @@ def started_at(container: str) -> str:
 
 
 def measure(case: str, repeat: int, index_url: str, work: Path) -> tuple[list[float], list[float]]:
-    name, edited_file, text = CASES[case]
+    name, edited_file, text, path = CASES[case]
     project = locked_copy(case, work, index_url)
     port = 20000 + uuid.uuid4().int % 20000
     env = {**os.environ, **IMAGE_OPTIONS, "QUATRAIN_DOCKER": docker_binary(),
@@ -92,7 +95,7 @@ def measure(case: str, repeat: int, index_url: str, work: Path) -> tuple[list[fl
          "--tag", f"quatrain-bench-dev:{case}"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}{path}"
     container = loop.session(project=project, context=project, name=name, port=port,
                              network="host").name  # fmt: skip
     edits, locks = [], []
