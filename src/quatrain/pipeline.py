@@ -68,9 +68,9 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
             f"(Compose would read that first). Set compose = false in [tool.quatrain] to say so.",
         ]
     brought = [
-        f"{project.name} locks no server for its {spec.framework} app: production runs "
-        f"{p.name} {p.version}, which quatrain installs pinned by the hash of its wheel. Run "
-        f"`poetry add {p.name}` to lock one of your own."
+        f"{project.name} {_where_locked(project, p.name)} for its {spec.framework} app: "
+        f"production runs {p.name} {p.version}, which quatrain installs pinned by the hash of "
+        f"its wheel. Run `poetry add {p.name}` to lock one of your own."
         for p in spec.brought_packages
     ]
     return Plan(
@@ -91,6 +91,16 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
             *unlocked_imports.warnings(project, options, app_module=spec.app.partition(":")[0]),
         ),
     )
+
+
+def _where_locked(project: Project, name: str) -> str:
+    """Why production has no server of the project's own: none locked, or one that production
+    does not install."""
+    locked = project.lock.package(name) if project.lock else None
+    if locked is None:
+        return "locks no server"
+    where = "through an extra" if "main" in locked.groups else f"in the `{locked.groups[0]}` group"
+    return f"locks {name} only {where}, which production does not install,"
 
 
 def layout_of(project: Project) -> tuple[Path, Layout]:

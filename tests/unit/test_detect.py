@@ -15,7 +15,7 @@ import pytest
 from quatrain.detectors import DETECTORS
 from quatrain.detectors.detect import ServeSpec, detect
 from quatrain.dockerfile import sbom
-from quatrain.errors import DetectionError, ProjectError
+from quatrain.errors import DetectionError
 from quatrain.pipeline import make_plan
 from quatrain.reading.project import load_project
 from quatrain.settings import schema
@@ -454,24 +454,23 @@ def test_a_lock_without_gunicorn_gets_the_pinned_one_and_a_warning_that_says_poe
     assert "requirements.server.txt" in sbom.PIN_FILES
 
 
-def test_gunicorn_locked_only_in_a_dev_group_is_an_error_that_names_the_group(
+def test_gunicorn_locked_only_in_a_dev_group_is_brought_for_production_and_the_warning_says_so(
     tmp_path: Path,
 ) -> None:
     lock = lock_text(locked("flask"), locked("gunicorn", groups=["dev"]))
-    project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock)
 
-    with pytest.raises(ProjectError) as raised:
-        detect(project, Options())
+    plan = make_plan(root, env={}, cli={})
 
-    assert str(raised.value) == (
-        "shop is a WSGI app, and its production image needs a server that the project locks "
-        "as a runtime dependency; none is. gunicorn is locked only in the `dev` group, which "
-        "the production image does not install (it installs the main group without extras). "
-        "Run `poetry remove --group dev gunicorn && poetry add gunicorn` and build again."
-    )
+    assert [p.name for p in plan.spec.brought_packages] == ["gunicorn"]
+    assert (
+        "shop locks gunicorn only in the `dev` group, which production does not install, for "
+        "its flask app: production runs gunicorn 27.0.1, which quatrain installs pinned by the "
+        "hash of its wheel. Run `poetry add gunicorn` to lock one of your own."
+    ) in plan.warnings
 
 
-def test_gunicorn_locked_only_through_an_extra_is_an_error_that_names_the_extra(
+def test_gunicorn_locked_only_through_an_extra_is_brought_unless_the_extra_is_chosen(
     tmp_path: Path,
 ) -> None:
     optional = locked("gunicorn", "23.0.0").replace("optional = false", "optional = true")
@@ -480,15 +479,10 @@ def test_gunicorn_locked_only_through_an_extra_is_an_error_that_names_the_extra(
     )
     project = load_project(flask_project(tmp_path, {"shop/__init__.py": FACTORY}, lock=lock))
 
-    with pytest.raises(ProjectError) as raised:
-        detect(project, Options())
-
-    assert str(raised.value) == (
-        "shop is a WSGI app, and its production image needs a server that the project locks "
-        "as a runtime dependency; none is. gunicorn is locked only through the extra "
-        "`server`, which the production image does not install (it installs the main group "
-        "without extras). Run `poetry add gunicorn` and build again."
-    )
+    assert [p.name for p in detect(project, Options()).brought_packages] == ["gunicorn"]
+    chosen = detect(project, Options(extras=("server",)))
+    assert chosen.brought_packages == ()  # the extra's own gunicorn is installed
+    assert chosen.production_command[0] == "gunicorn"
 
 
 def test_gunicorn_is_brought_even_when_the_app_is_named(tmp_path: Path) -> None:

@@ -228,15 +228,35 @@ def test_gunicorn_25_1_alone_reloads_through_gunicorn_in_development(tmp_path: P
 
 
 @pytest.mark.parametrize(
-    "lock",
-    [(), (locked("gunicorn", "25.0.3"),), (locked("uvicorn", groups=["dev"]),)],
-    ids=["nothing", "gunicorn-before-25.1-alone", "uvicorn-dev-only"],
-)
-def test_an_asgi_app_without_a_locked_server_is_a_project_error_that_says_poetry_add(
-    tmp_path: Path, lock: Sequence[str]
+    ("lock", "development"),
+    [
+        ((), (*GUNICORN, "--worker-class=asgi", "--reuse-port", TMP_DIR, CONTROL, "--reload",
+              "api:app")),
+        ((locked("uvicorn", groups=["dev"]),),
+         ("sh", "-c", 'exec uvicorn "$1" --reload --host 0.0.0.0 --port "$PORT"', "sh", "api:app")),
+    ],
+    ids=["nothing", "uvicorn-dev-only"],
+)  # fmt: skip
+def test_an_asgi_app_without_a_server_in_production_gets_gunicorns_asgi_worker_brought(
+    tmp_path: Path, lock: Sequence[str], development: tuple[str, ...]
 ) -> None:
     files = {"api/__init__.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
     project = fastapi_project(tmp_path, files, *lock)
+
+    spec = detect(project, Options())
+
+    assert spec.production_command == (
+        *GUNICORN, "--worker-class=asgi", "--reuse-port", TMP_DIR, CONTROL, "api:app",
+    )  # fmt: skip
+    assert [(p.name, p.version) for p in spec.brought_packages] == [("gunicorn", "27.0.1")]
+    assert spec.development_command == development
+
+
+def test_an_asgi_app_whose_own_gunicorn_is_too_old_for_its_asgi_worker_is_an_error(
+    tmp_path: Path,
+) -> None:
+    files = {"api/__init__.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    project = fastapi_project(tmp_path, files, locked("gunicorn", "25.0.3"))
 
     with pytest.raises(ProjectError) as raised:
         detect(project, Options())

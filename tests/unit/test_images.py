@@ -76,9 +76,37 @@ def test_no_constraint_gives_the_newest_official_python() -> None:
     assert choose_python(None, None).version == NEWEST
 
 
-def test_a_pinned_python_version_wins_over_the_constraint() -> None:
-    assert choose_python(">=3.11,<3.13", "3.14").version == "3.14"
+def test_a_pinned_python_version_wins_over_the_choice_within_the_constraint() -> None:
+    assert choose_python(">=3.11,<3.15", "3.11").version == "3.11"
     assert choose_python(None, "3.99").version == "3.99"
+    assert choose_python(">=3.11", "3.99").version == "3.99"  # newer than the table knows
+
+
+@pytest.mark.parametrize(
+    ("constraint", "pinned", "instead"),
+    [
+        ("^3.12", "3.11", "one it admits (3.12, 3.13, 3.14, 3.15)"),
+        (">=3.11,<3.13", "3.14", "one it admits (3.11, 3.12)"),
+        (">=3.9,<3.10", "3.12", "one it admits (3.9)"),
+        ("==3.8.*", "3.12", "another one"),
+    ],
+)
+def test_a_pinned_python_version_outside_the_constraint_is_refused_before_any_build(
+    constraint: str, pinned: str, instead: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        choose_python(constraint, pinned)
+
+    assert str(raised.value) == (
+        f"python-version {pinned} is outside the project's Python constraint {constraint!r}: "
+        f"Poetry would refuse to install the project on Python "
+        f"{choose_release(pinned)} once the image is built. Choose {instead}, or leave "
+        "python-version out."
+    )
+
+
+def choose_release(minor: str) -> str:
+    return {"3.11": "3.11.16", "3.12": "3.12.14", "3.14": "3.14.7"}[minor]
 
 
 @pytest.mark.parametrize("pinned", ["3.12.1", "3", "python3.12", "3.12-slim", ""])

@@ -422,18 +422,22 @@ def test_an_aiohttp_factory_taking_argv_runs_under_aiohttps_cli_without_gunicorn
     assert spec.production_server == "aiohttp"
 
 
-def test_an_aiohttp_object_without_gunicorn_is_a_project_error(tmp_path: Path) -> None:
+def test_an_aiohttp_object_without_gunicorn_gets_gunicorn_brought_with_aiohttps_worker(
+    tmp_path: Path,
+) -> None:
     text = "from aiohttp import web\n\napp = web.Application()\n"
     files = {"board/__init__.py": "", "board/server.py": text}
     project = project_with(tmp_path, files, dependencies=["aiohttp"])
 
-    with pytest.raises(ProjectError) as raised:
-        detect(project, Options())
+    spec = detect(project, Options())
 
-    assert str(raised.value) == (
-        "board is an aiohttp app, and its production image needs a server that the project "
-        "locks as a runtime dependency; none is. Run `poetry add gunicorn` and build again."
-    )
+    assert spec.production_command[:3] == (
+        "gunicorn", "--graceful-timeout=8", "--worker-class=aiohttp.GunicornWebWorker",
+    )  # fmt: skip
+    assert spec.production_command[-1] == "board.server:app"
+    assert [p.name for p in spec.brought_packages] == ["gunicorn"]
+    assert spec.development_command[-2:] == ("--reload", "board.server:app")
+    assert spec.loop == "reload"
 
 
 def test_an_application_outside_a_module_importing_aiohttp_is_not_an_aiohttp_app(

@@ -271,14 +271,10 @@ def test_the_asgi_server_is_the_one_the_lock_allows(
 
 @pytest.mark.parametrize(
     "lock",
-    [
-        lock_of(),
-        lock_of(("gunicorn", "25.0.3")),
-        lock_of(("gunicorn", "25")),
-    ],
-    ids=["nothing", "gunicorn-25.0", "gunicorn-25"],
+    [lock_of(("gunicorn", "25.0.3")), lock_of(("gunicorn", "25"))],
+    ids=["gunicorn-25.0", "gunicorn-25"],
 )
-def test_an_asgi_app_without_a_server_says_to_add_gunicorn_and_uvicorn_worker(
+def test_an_asgi_app_whose_gunicorn_has_no_asgi_worker_says_to_add_uvicorn_worker(
     lock: Lock,
 ) -> None:
     with pytest.raises(ProjectError) as raised:
@@ -291,11 +287,20 @@ def test_an_asgi_app_without_a_server_says_to_add_gunicorn_and_uvicorn_worker(
     )
 
 
-def test_servers_locked_only_in_dev_groups_are_named_with_their_groups() -> None:
+def test_an_asgi_app_without_a_server_in_production_is_served_by_a_brought_gunicorn() -> None:
+    for lock in (lock_of(), lock_of(("gunicorn", "23.0.0", ["dev"]))):
+        server = servers.asgi_server("api:app", lock, Options(), "api")
+
+        assert server.brought == (servers.BROUGHT_GUNICORN,)
+        assert "--worker-class=asgi" in server.command
+
+
+def test_on_python_3_9_servers_locked_only_in_dev_groups_are_named_with_their_groups() -> None:
+    # The gunicorn quatrain brings for 3.9 (23.0) has no ASGI worker.
     lock = lock_of(("uvicorn-worker", "0.4.0", ["dev", "test"]), ("gunicorn", "23.0.0", ["dev"]))
 
     with pytest.raises(ProjectError) as raised:
-        servers.asgi_server("api:app", lock, Options(), "api")
+        servers.asgi_server("api:app", lock, Options(python_version="3.9"), "api")
 
     assert str(raised.value) == (
         "api is an ASGI app, and its production image needs a server that the project locks "
@@ -307,7 +312,7 @@ def test_servers_locked_only_in_dev_groups_are_named_with_their_groups() -> None
     )
 
 
-def test_a_server_locked_only_through_an_extra_is_not_a_runtime_server() -> None:
+def test_a_server_locked_only_through_an_extra_is_a_runtime_server_only_with_that_extra() -> None:
     lock = Lock(
         lock_version="2.1",
         poetry_version="2.5.1",
@@ -318,8 +323,11 @@ def test_a_server_locked_only_through_an_extra_is_not_a_runtime_server() -> None
     )
 
     assert servers.locked_in_main(lock, "gunicorn") is False
-    with pytest.raises(ProjectError, match="locked only through the extra `server`"):
-        servers.wsgi_server("shop:app", lock, Options(), "shop")
+    assert servers.locked_in_main(lock, "gunicorn", extras=("Server",)) is True
+    assert servers.wsgi_server("shop:app", lock, Options(), "shop").brought == (
+        servers.BROUGHT_GUNICORN,
+    )
+    assert servers.wsgi_server("shop:app", lock, Options(extras=("server",)), "shop").brought == ()
 
 
 def test_asgi_development_reloads_with_uvicorn_when_any_group_locks_it() -> None:

@@ -83,6 +83,7 @@ def choose_python(
         if not re.fullmatch(r"3\.\d+", pinned):
             msg = f"python-version must look like 3.12 (major.minor), not {pinned!r}."
             raise ConfigurationError(msg)
+        _refuse_outside(pinned, constraint)
         return PythonChoice(version=pinned, reason="python-version", source_builds=missing(pinned))
     admitted = _admitted(constraint)
     era = lock_era(lock) if lock is not None else None
@@ -97,6 +98,26 @@ def choose_python(
         reason=_reason(chosen, constraint, admitted, era, gaps, len(compiled)),
         source_builds=gaps[chosen],
     )
+
+
+def _refuse_outside(pinned: str, constraint: str | None) -> None:
+    """Poetry refuses to install a project on a Python its constraint leaves out ("Current
+    Python version 3.11.2 is not allowed by the project (^3.12)"), late in the build: said
+    before anything is built. The image's Python is that minor's newest release."""
+    if constraint is None:
+        return
+    specifiers, known = to_specifier_set(constraint), {**OFFICIAL_PYTHONS, **PAST_END_OF_LIFE}
+    release = known.get(pinned, f"{pinned}.0")
+    if specifiers.contains(release, True):
+        return
+    admitted = [minor for minor, patch in known.items() if specifiers.contains(patch, True)]
+    instead = f"one it admits ({', '.join(reversed(admitted))})" if admitted else "another one"
+    msg = (
+        f"python-version {pinned} is outside the project's Python constraint {constraint!r}: "
+        f"Poetry would refuse to install the project on Python {release} once the image is "
+        f"built. Choose {instead}, or leave python-version out."
+    )
+    raise ConfigurationError(msg)
 
 
 def _past_end_of_life(constraint: str | None) -> list[str]:

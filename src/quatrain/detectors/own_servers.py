@@ -1,5 +1,5 @@
-"""Apps that run on a server of their framework's own: Streamlit, Sanic, and aiohttp when
-gunicorn is not locked."""
+"""Apps that run on their framework's own server or worker: Streamlit, Sanic, and aiohttp (its
+runner, or gunicorn with aiohttp's worker)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from quatrain.detectors.candidates import chosen_app, lock_of
 from quatrain.detectors.main_module import main_modules, run_module
 from quatrain.errors import DetectionError
 from quatrain.reading import source
+from quatrain.reading.lock import LockedPackage
 from quatrain.reading.project import Project
 from quatrain.settings.options import Options
 from quatrain.settings.schema import Serve
@@ -174,21 +175,31 @@ class AiohttpDetector:
     def _spec(self, project: Project, options: Options, app: AiohttpApp) -> ServeSpec:
         target = _aiohttp_target(app)
         lock = lock_of(project)
-        if servers.locked_in_main(lock, "gunicorn") and app.kind != "argv":
-            production = servers.gunicorn(target, options, lock, worker="aiohttp.GunicornWebWorker")
-            development = (*production[:-1], "--reload", production[-1])
-            server = "gunicorn"
-        elif app.kind in ("argv", "given"):
+        gunicorn_locked = servers.locked_in_main(lock, "gunicorn")
+        brought: tuple[LockedPackage, ...] = ()
+        if app.kind == "argv" or (app.kind == "given" and not gunicorn_locked):
+            # A factory of argv is for aiohttp's own runner; gunicorn cannot call it.
             production = servers.in_shell_with(
                 'python -m aiohttp.web -H 0.0.0.0 -P "$PORT" "$1"', target
             )
             development, server = production, "aiohttp"
-        elif (top := app.module.split(".")[0]) in main_modules(project):
+        elif not gunicorn_locked and (top := app.module.split(".")[0]) in main_modules(project):
             # No gunicorn, but the project runs itself (`web.run_app` in its __main__.py), on
             # a port its own settings choose: run that, and check that it stays up.
             return run_module(project, top, "aiohttp", self.name)
         else:
-            raise servers.missing_server(project.name, "gunicorn", "an aiohttp app", lock)
+            # aiohttp's deployment guide runs gunicorn with aiohttp's worker: the locked one,
+            # or one that quatrain brings.
+            chosen = (
+                servers.Server(
+                    command=servers.gunicorn(target, options, lock, worker=AIOHTTP_WORKER),
+                    requires="gunicorn",
+                )
+                if gunicorn_locked
+                else servers.brought_server(target, options, lock, worker=AIOHTTP_WORKER)
+            )
+            production, brought, server = chosen.command, chosen.brought, "gunicorn"
+            development = (*production[:-1], "--reload", production[-1])
         return ServeSpec(
             detector=self.name,
             kind="http",
@@ -199,7 +210,11 @@ class AiohttpDetector:
             development_command=development,
             reloads=server == "gunicorn",  # with --reload; aiohttp.web has no reloader
             production_server=server,
+            brought_packages=brought,
         )
+
+
+AIOHTTP_WORKER = "aiohttp.GunicornWebWorker"
 
 
 def _aiohttp_target(app: AiohttpApp) -> str:

@@ -7,11 +7,12 @@ it and hands PID 1 to the server, so SIGTERM reaches it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from quatrain.errors import ProjectError
 from quatrain.reading.lock import LockedPackage
-from quatrain.reading.project import Lock
+from quatrain.reading.project import Lock, canonical_name
 from quatrain.reading.wheels import minor_tuple
 from quatrain.settings.options import Options
 
@@ -62,10 +63,15 @@ class Server:
     brought: tuple[LockedPackage, ...] = ()  # or that quatrain installs, pinned, beside the lock
 
 
-def locked_in_main(lock: Lock, name: str) -> bool:
-    """Installed in the production image: the main group, and not only through an extra."""
+def locked_in_main(lock: Lock, name: str, extras: Sequence[str] = ()) -> bool:
+    """Installed in the production image: the main group, and not only through an extra (one
+    of `extras`, which the images install, is as good)."""
     package = lock.package(name)
-    return package is not None and "main" in package.groups and not package.optional
+    if package is None or "main" not in package.groups:
+        return False
+    chosen = {canonical_name(e) for e in extras}
+    through = {canonical_name(e) for e, names in (lock.extras or {}).items() if name in names}
+    return not package.optional or bool(chosen & through)
 
 
 def locked_anywhere(lock: Lock, name: str) -> bool:
@@ -119,17 +125,20 @@ def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
 
 
 def wsgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
-    """The locked gunicorn; where the lock has none at all, the one quatrain brings for the
-    images' Python (options.python_version, which the pipeline fills with its choice). A
-    gunicorn locked only in another group or an extra is the project's choice, so that is an
-    error naming it."""
-    if locked_in_main(lock, "gunicorn"):
+    """The locked gunicorn; where production would install none (none locked, or one locked
+    only in another group or an extra), the one quatrain brings for the images' Python
+    (options.python_version, which the pipeline fills with its choice)."""
+    if locked_in_main(lock, "gunicorn", options.extras):
         return Server(command=gunicorn(app, options, lock), requires="gunicorn")
-    if not locked_anywhere(lock, "gunicorn"):
-        brought = brought_gunicorn(options.python_version)
-        command = gunicorn(app, options, lock, version=brought.version)
-        return Server(command=command, requires="gunicorn", brought=(brought,))
-    raise missing_server(project_name, "gunicorn", "a WSGI app", lock)
+    return brought_server(app, options, lock)
+
+
+def brought_server(app: str, options: Options, lock: Lock, *, worker: str | None = None) -> Server:
+    """gunicorn, pinned by the hash of its wheel, with `worker`: it needs no distribution at
+    run time, so nothing it brings can disagree with the lock."""
+    brought = brought_gunicorn(options.python_version)
+    command = gunicorn(app, options, lock, worker=worker, version=brought.version)
+    return Server(command=command, requires="gunicorn", brought=(brought,))
 
 
 def gunicorn_loads_calls(lock: Lock) -> bool:
@@ -141,22 +150,31 @@ def gunicorn_loads_calls(lock: Lock) -> bool:
 
 def asgi_server(app: str, lock: Lock, options: Options, project_name: str) -> Server:
     """Follow what the project locks: gunicorn with uvicorn's worker, gunicorn's own ASGI
-    worker, or uvicorn alone."""
-    if locked_in_main(lock, "gunicorn"):
-        if locked_in_main(lock, "uvicorn-worker"):
+    worker, or uvicorn alone; where production would install none of them, gunicorn with its
+    own ASGI worker, brought."""
+    if locked_in_main(lock, "gunicorn", options.extras):
+        if locked_in_main(lock, "uvicorn-worker", options.extras):
             worker = "uvicorn_worker.UvicornWorker"
             return Server(command=gunicorn(app, options, lock, worker=worker), requires="gunicorn")
-        if locked_in_main(lock, "uvicorn"):
+        if locked_in_main(lock, "uvicorn", options.extras):
             # Deprecated since uvicorn 0.30 in favour of uvicorn-worker, and still shipped.
             worker = "uvicorn.workers.UvicornWorker"
             return Server(command=gunicorn(app, options, lock, worker=worker), requires="gunicorn")
         if _version_at_least(lock, "gunicorn", GUNICORN_ASGI_FROM):
             return Server(command=gunicorn(app, options, lock, worker="asgi"), requires="gunicorn")
-    if locked_in_main(lock, "uvicorn"):
+    if locked_in_main(lock, "uvicorn", options.extras):
         # uvicorn reads $WEB_CONCURRENCY for --workers, but the port only from its flags.
         log = " --no-access-log" if not options.access_log else ""  # uvicorn logs by default
         command = uvicorn(app, f'--host 0.0.0.0 --port "$PORT" --proxy-headers{log}')
         return Server(command=command, requires="uvicorn")
+    # No server in production: gunicorn's own ASGI worker, which needs nothing more (uvicorn
+    # would bring click and h11, which the lock may hold at other versions).
+    # (A gunicorn of the lock's own, too old for that worker, is never replaced behind its back.)
+    brought = brought_gunicorn(options.python_version)
+    if not locked_in_main(lock, "gunicorn", options.extras) and at_least(
+        brought.version, GUNICORN_ASGI_FROM
+    ):
+        return brought_server(app, options, lock, worker="asgi")
     raise missing_server(project_name, "gunicorn uvicorn-worker", "an ASGI app", lock)
 
 

@@ -236,6 +236,7 @@ class TemplateContext:
     app_workdir: str  # where the app runs: the project's directory, or spec.workdir in it
     setuptools_requirement: str | None
     server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
+    development_server_requirement: str | None  # the same, when the dev server is that server
     build_constraints: list[str]
     unhashed: list[str]  # runtime packages without locked hashes: no --require-hashes
     quality_stages: Mapping[str, list[str]]
@@ -317,6 +318,11 @@ def render(
         app_workdir=workdir,
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
+        development_server_requirement=(
+            " ".join(pinned(p) for p in spec.brought_packages) or None
+            if spec.development_command[:1] == ("gunicorn",)
+            else None
+        ),
         build_constraints=list(needs.build_constraints),
         unhashed=list(needs.unhashed),
         quality_stages=quality_stages(project, options),

@@ -262,6 +262,7 @@ def sources(read: Reader, poetry_table: Mapping[str, Any]) -> tuple[PackageSourc
         name = read.string(entry.get("name"), f"{key}.name")
         if not name:
             continue  # Poetry itself refuses it; nothing quatrain does depends on it
+        _refuse_poetry_1_priority(read, entry, key)
         sources.append(
             PackageSource(
                 name=name,
@@ -270,6 +271,35 @@ def sources(read: Reader, poetry_table: Mapping[str, Any]) -> tuple[PackageSourc
             )
         )
     return tuple(sources)
+
+
+# Poetry 1's ways of ranking a source, which Poetry 2 (the Poetry of the images) refuses ("The
+# Poetry configuration is invalid"), and what replaces each: a primary source is searched
+# instead of PyPI, as `default = true` made it; a supplemental one after the primaries.
+_POETRY_1_PRIORITY = {
+    ("default", True): 'priority = "primary"',
+    ("secondary", True): 'priority = "supplemental"',
+    ("priority", "default"): 'priority = "primary"',
+    ("priority", "secondary"): 'priority = "supplemental"',
+}
+
+
+def _refuse_poetry_1_priority(read: Reader, entry: Mapping[str, Any], key: str) -> None:
+    """Refused here rather than by `poetry export` in the middle of the build."""
+    for field in ("default", "secondary", "priority"):
+        if field not in entry or (field == "priority" and entry[field] not in _DROPPED):
+            continue
+        value = entry[field]
+        instead = _POETRY_1_PRIORITY.get((field, value), "nothing (remove the line)")
+        msg = (
+            f"{read.file}: `{key}.{field} = {json.dumps(value)}` is Poetry 1's, and Poetry 2, "
+            f"which the images run, refuses it. Write {instead} instead (`poetry source "
+            "show` lists the sources), run `poetry lock`, then quatrain again."
+        )
+        raise ProjectError(msg)
+
+
+_DROPPED = ("default", "secondary")
 
 
 def inside(root: Path, relative: str) -> bool:
