@@ -66,7 +66,7 @@ LOOKED_FOR = {
     ),
     "celery": "celery: a celery dependency and a module-level `app = Celery(...)`",
     "console-script": (
-        "console-script: one console script in [project.scripts] or [tool.poetry.scripts]"
+        "console-script: console scripts in [project.scripts] or [tool.poetry.scripts]"
     ),
     "module": (
         "module: one top-level package with a __main__.py, or the one script of a bot library "

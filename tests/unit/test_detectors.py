@@ -863,16 +863,30 @@ def test_the_one_console_script_is_the_production_entry_point(tmp_path: Path) ->
     assert spec.http is False
 
 
-def test_several_console_scripts_are_a_detection_error_that_names_them(tmp_path: Path) -> None:
+def test_several_console_scripts_make_a_toolbox_image_that_lists_them(tmp_path: Path) -> None:
     scripts = 'wave = "greeter.cli:wave"\ngreet = "greeter.cli:main"\n'
 
-    with pytest.raises(DetectionError) as raised:
-        detect(script_project(tmp_path, scripts), Options())
+    spec = detect(script_project(tmp_path, scripts), Options())
 
-    assert str(raised.value) == (
-        "greeter has several console scripts (greet, wave) and no web app. Choose the image's "
-        'entry point with app = "NAME" in [tool.quatrain].'
-    )
+    # No entry point: `docker run IMAGE wave --loud` runs any of them; alone, the list.
+    assert spec.production_entrypoint == ()
+    assert spec.production_command == (
+        "sh", "-c", 'printf "%s\\n" "$@"', "sh",
+        "greeter: docker run IMAGE COMMAND [ARGS...], with COMMAND one of:", "greet", "wave",
+    )  # fmt: skip
+    assert (spec.kind, spec.app, spec.loop) == ("cli", "greet", "shell")
+    assert spec.found_in == "scripts: greet, wave (none named like the project: all on PATH)"
+
+
+def test_of_several_console_scripts_the_one_named_like_the_project_is_the_entry_point(
+    tmp_path: Path,
+) -> None:
+    scripts = 'greeter-admin = "greeter.cli:admin"\nGreeter = "greeter.cli:main"\n'
+
+    spec = detect(script_project(tmp_path, scripts), Options())
+
+    assert spec.production_entrypoint == ("Greeter",)
+    assert spec.app == "Greeter"
 
 
 def test_the_app_option_chooses_one_of_several_console_scripts(tmp_path: Path) -> None:

@@ -83,8 +83,10 @@ def verify_image(
     elif spec.worker:
         checks += check_stays_up(engine, image, stop_cleanly=production, env=settings)
     else:
-        # Production's entry point is the script itself; development runs commands as given.
-        arguments = ("--help",) if production else (spec.app, "--help")
+        # Production's entry point is the script itself (a toolbox of several has none);
+        # development runs commands as given.
+        entry = production and bool(spec.production_entrypoint)
+        arguments = ("--help",) if entry else (spec.app, "--help")
         checks.append(check_command(engine, image, arguments, env=settings))
     return VerifyResult(image=image, target=target, checks=tuple(checks))
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from quatrain.detectors.candidates import only_candidate
 from quatrain.errors import DetectionError
-from quatrain.reading.project import Project
+from quatrain.reading.project import Project, canonical_name
 from quatrain.settings.options import Options
 from quatrain.settings.schema import Serve
 from quatrain.spec import ServeSpec
@@ -15,7 +15,7 @@ from quatrain.spec import ServeSpec
 class ConsoleScriptDetector:
     name: ClassVar[Serve] = "console-script"
     fallback: ClassVar[bool] = True
-    looks_for: ClassVar[str] = "one console script in [project.scripts] or [tool.poetry.scripts]"
+    looks_for: ClassVar[str] = "console scripts in [project.scripts] or [tool.poetry.scripts]"
 
     def detect(self, project: Project, options: Options) -> ServeSpec | None:
         scripts = project.scripts
@@ -44,12 +44,10 @@ class ConsoleScriptDetector:
             script = min(scripts, key=lambda name: (len(name), name))
         elif not scripts:
             return None
+        elif named := [s for s in scripts if canonical_name(s) == canonical_name(project.name)]:
+            script = named[0]  # the tool is named like the project; the others are on PATH too
         else:
-            msg = (
-                f"{project.name} has several console scripts ({', '.join(scripts)}) and no web "
-                'app. Choose the image\'s entry point with app = "NAME" in [tool.quatrain].'
-            )
-            raise DetectionError(msg)
+            return _toolbox(project)
         return ServeSpec(
             detector=self.name,
             kind="cli",
@@ -60,6 +58,23 @@ class ConsoleScriptDetector:
             production_command=(),
             development_command=(script, "--help"),
         )
+
+
+def _toolbox(project: Project) -> ServeSpec:
+    """Several console scripts, none named like the project: every one on PATH, and no entry
+    point, so that `docker run IMAGE SCRIPT ARGS` runs any of them; without one, the image says
+    which it has."""
+    scripts = sorted(project.scripts)
+    listing = f"{project.name}: docker run IMAGE COMMAND [ARGS...], with COMMAND one of:"
+    return ServeSpec(
+        detector=ConsoleScriptDetector.name,
+        kind="cli",
+        framework="console-script",
+        app=scripts[0],  # the one `verify` runs with --help
+        found_in=f"scripts: {', '.join(scripts)} (none named like the project: all on PATH)",
+        production_command=("sh", "-c", 'printf "%s\\n" "$@"', "sh", listing, *scripts),
+        development_command=(scripts[0], "--help"),
+    )
 
 
 class CeleryDetector:
