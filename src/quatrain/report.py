@@ -87,6 +87,7 @@ def as_text(plan: Plan) -> str:
         "production   " + " ".join(part for part in (entrypoint, command) if part),
         f"development  {shlex.join(serve['development_command'])}",
         f"dev loop     {LOOPS[plan.spec.loop]}",
+        *(f"also         {companion}" for companion in plan.spec.companions),
         f"layout       {_layout(project, plan.spec.http or plan.spec.worker)}",
         f"images       build {images['build']}, runtime {images['runtime']}",
         f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",

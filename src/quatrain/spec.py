@@ -40,6 +40,9 @@ class ServeSpec:
     node_packages: bool = False
     warnings: tuple[str, ...] = ()  # what detection saw and left to the user, in plain words
     reloads: bool = False  # the development command reloads an edited source by itself
+    # The other process a user may want an image of, for people: the Celery worker beside a web
+    # app, with the command that runs it.
+    companions: tuple[str, ...] = ()
 
     @property
     def http(self) -> bool:

@@ -1020,3 +1020,47 @@ def test_a_django_project_one_directory_down_is_served_from_there(tmp_path: Path
     assert spec.production_command[:2] == ("gunicorn", "--chdir=site")
     assert spec.production_steps == ("cd site && python -m django collectstatic --noinput",)
     assert spec.production_env == (("DJANGO_SETTINGS_MODULE", "web.settings"),)
+
+
+def test_a_django_site_two_directories_down_beside_a_celery_worker_is_the_web_app(
+    tmp_path: Path,
+) -> None:
+    # The shape seen: the site in src/backend/, its settings package named from there
+    # (configs.settings), and a Celery app beside it, which was served instead.
+    files = {
+        "pyproject.toml": "[tool.poetry]\npackage-mode = false\n"
+        '[tool.poetry.dependencies]\npython = "^3.11"\ndjango = "*"\ngunicorn = "*"\n'
+        'celery = "*"\n',
+        "src/backend/manage.py": (
+            'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "configs.settings")\n'
+        ),
+        "src/backend/configs/__init__.py": "",
+        "src/backend/configs/settings.py": 'WSGI_APPLICATION = "configs.wsgi.application"\n',
+        "src/backend/configs/wsgi.py": "application = None\n",
+        "src/backend/configs/celery.py": "from celery import Celery\n\napp = Celery('configs')\n",
+        "tests/manage.py": "",  # a test project's, never the site
+    }
+    lock = lock_text(locked("django"), locked("gunicorn", "23.0.0"), locked("celery", "5.4.0"))
+    root = write_project(tmp_path, files, lock=lock)
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.app) == ("django", "configs.wsgi:application")
+    assert spec.found_in == "src/backend/manage.py -> configs.settings.WSGI_APPLICATION"
+    assert spec.production_command[:2] == ("gunicorn", "--chdir=src/backend")
+
+
+def test_two_django_sites_at_the_same_depth_are_not_chosen_between(tmp_path: Path) -> None:
+    manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")\n'
+    files = {
+        "pyproject.toml": "[tool.poetry]\npackage-mode = false\n"
+        '[tool.poetry.dependencies]\npython = "^3.11"\ndjango = "*"\ngunicorn = "*"\n',
+        "one/manage.py": manage,
+        "two/manage.py": manage,
+    }
+    root = write_project(
+        tmp_path, files, lock=lock_text(locked("django"), locked("gunicorn", "23.0.0"))
+    )
+
+    with pytest.raises(DetectionError):
+        detect(load_project(root), Options())

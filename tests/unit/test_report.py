@@ -254,3 +254,26 @@ def test_a_warning_with_a_line_break_or_a_bidi_override_stays_one_visible_line()
     assert stream.getvalue() == (
         "quatrain: warning: flask\\nquatrain: error: forged \\u202egnp.exe \\x1b[31mred\n"
     )
+
+
+def test_inspect_names_the_celery_worker_beside_a_web_app_as_a_second_image(
+    tmp_path: Path,
+) -> None:
+    worker = "from celery import Celery\n\ncelery = Celery('shop')\n"
+    lock = lock_text(locked("flask"), locked("gunicorn", "23.0.0"), locked("celery", "5.4.0"))
+    root = flask_project(
+        tmp_path,
+        {"shop/__init__.py": FACTORY, "shop/tasks.py": worker},
+        pyproject=pep621(dependencies=["flask", "gunicorn", "celery"]),
+        lock=lock,
+    )
+
+    plan = make_plan(root, env={}, cli={})
+
+    assert plan.spec.detector == "flask"  # the web app wins
+    also = [line for line in as_text(plan).splitlines() if line.startswith("also ")]
+    assert len(also) == 1
+    assert also[0].startswith("also         a Celery worker (shop/tasks.py")
+    assert also[0].endswith(
+        'command = ["celery", "-A", "shop.tasks", "worker", "--loglevel=INFO"] for its image'
+    )

@@ -11,6 +11,7 @@ from quatrain.detectors import DETECTORS, Detector
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.import_root import run_from_import_root
 from quatrain.detectors.main_module import bot_script, main_modules, root_scripts
+from quatrain.detectors.processes import CeleryDetector
 from quatrain.detectors.unserved import UNSERVED, Unserved
 from quatrain.errors import DetectionError
 from quatrain.reading import source
@@ -43,7 +44,7 @@ def detect(project: Project, options: Options) -> ServeSpec:
             continue  # the command is the bot or worker itself, not arguments to a script
         spec = detector.detect(project, options)
         if spec is not None:
-            return run_from_import_root(project, spec)
+            return _with_companions(project, options, run_from_import_root(project, spec))
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in chosen)
     forced = f" (serve = {options.serve!r})" if options.serve != "auto" else ""
     msg = (
@@ -52,6 +53,22 @@ def detect(project: Project, options: Options) -> ServeSpec:
         'and app = "module:attribute" (or the script name), or --serve/--app.'
     )
     raise DetectionError(msg)
+
+
+def _with_companions(project: Project, options: Options, spec: ServeSpec) -> ServeSpec:
+    """A web app beats the worker beside it; `inspect` names the worker, whose image is the
+    second one a user may want (the same Dockerfile with the command option)."""
+    if not spec.http or options.app:
+        return spec
+    try:
+        worker = CeleryDetector().detect(project, options)
+    except DetectionError:  # several Celery apps: the user knows which
+        return spec
+    if worker is None:
+        return spec
+    command = json.dumps(list(worker.production_command))
+    companion = f"a Celery worker ({worker.found_in}): command = {command} for its image"
+    return dataclasses.replace(spec, companions=(companion,))
 
 
 def _runs_unserved(project: Project, options: Options) -> bool:

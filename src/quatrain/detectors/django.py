@@ -1,5 +1,6 @@
 """Django sites: the settings named in manage.py, wsgi.py or asgi.py, the WSGI or ASGI
-application they name, collectstatic when they serve static files, a site one directory down."""
+application they name, collectstatic when they serve static files, a site in a directory below
+the root (wherever manage.py is)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ class DjangoDetector:
         if site is None:
             spec = self._detect_in(project, options)
         else:
-            # The Django project lives one directory down (repo/site/manage.py): read it from
-            # there, as Django runs it, and serve it from there.
+            # The Django project lives in a directory below (repo/backend/manage.py): read it
+            # from there, as Django runs it, and serve it from there.
             inner = dataclasses.replace(
                 project, root=project.root / site, package_mode=False, packages=()
             )
@@ -170,16 +171,30 @@ def _collects_from_npm(project: Project) -> bool:
     )
 
 
+# How deep below the root a Django site is looked for (backend/manage.py, src/backend/...).
+SITE_DEPTH = 3
+# Directories that hold no site of the project's own.
+_NOT_SITES = frozenset({"node_modules", "venv", "env", "site-packages", "tests", "test", "docs"})
+
+
 def _site_directory(project: Project) -> str | None:
-    """The directory one level down that holds manage.py, when the root has none."""
+    """The directory below the root that holds manage.py, when the root has none: the one
+    nearest the root, when it is the only one at its depth. Each part of its path is an
+    identifier, so that it is safe in gunicorn's --chdir and a shell step."""
     if (project.root / "manage.py").is_file():
         return None
-    found = [
-        d.name
-        for d in sorted(project.root.iterdir())
-        if d.is_dir() and d.name.isidentifier() and (d / "manage.py").is_file()
-    ]
-    return found[0] if len(found) == 1 else None
+    level = [project.root]
+    for _ in range(SITE_DEPTH):
+        level = [
+            d
+            for parent in level
+            for d in sorted(parent.iterdir())
+            if d.is_dir() and d.name.isidentifier() and d.name not in _NOT_SITES
+        ]
+        found = [d for d in level if (d / "manage.py").is_file()]
+        if found:
+            return found[0].relative_to(project.root).as_posix() if len(found) == 1 else None
+    return None
 
 
 def _served_from(spec: ServeSpec, site: str) -> ServeSpec:
