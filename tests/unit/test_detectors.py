@@ -1064,3 +1064,15 @@ def test_two_django_sites_at_the_same_depth_are_not_chosen_between(tmp_path: Pat
 
     with pytest.raises(DetectionError):
         detect(load_project(root), Options())
+
+
+def test_an_instance_of_a_subclass_of_the_frameworks_app_class_is_the_app(tmp_path: Path) -> None:
+    files = {
+        "api/base.py": "from fastapi import FastAPI\n\n\nclass Service(FastAPI):\n    pass\n",
+        "api/custom.py": "from api.base import Service\n\n\nclass Api(Service):\n    pass\n",
+        "api/main.py": "from api.custom import Api\n\napp = Api(title='x')\n",
+    }
+
+    spec = detect(fastapi_project(tmp_path, files, *GUNICORN_UVICORN_LOCK), Options())
+
+    assert (spec.detector, spec.framework, spec.app) == ("asgi", "fastapi", "api.main:app")

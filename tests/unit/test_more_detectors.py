@@ -344,6 +344,20 @@ def test_the_streamlit_script_path_is_an_argument_never_shell_text(tmp_path: Pat
     assert hostile not in spec.production_command[2]
 
 
+def test_of_several_streamlit_scripts_the_one_no_other_imports_is_the_app(tmp_path: Path) -> None:
+    files = {
+        "board/__init__.py": "",
+        "board/app.py": "import streamlit as st\nfrom board.charts import draw\nimport helpers\n",
+        "board/charts.py": "import streamlit as st\n\n\ndef draw():\n    st.title('x')\n",
+        "helpers.py": "import streamlit as st\n",
+    }
+    project = project_with(tmp_path, files, dependencies=["streamlit"])
+
+    spec = detect(project, Options())
+
+    assert (spec.detector, spec.app) == ("streamlit", "board/app.py")
+
+
 def test_several_streamlit_scripts_are_a_detection_error_that_lists_them(tmp_path: Path) -> None:
     files = {
         "board/__init__.py": "",

@@ -4,6 +4,7 @@ runner, or gunicorn with aiohttp's worker)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import ClassVar
 
 from quatrain.detectors import aiohttp_apps, servers
@@ -66,13 +67,19 @@ def _streamlit_script(project: Project, options: Options) -> tuple[str | None, s
             )
             raise DetectionError(msg)
         return options.app, "the app option"
-    found = sorted(
-        path.relative_to(project.root).as_posix()
-        for _, path in source.importing_modules(project, "streamlit")
+    scripts = [
+        (module, path)
+        for module, path in source.importing_modules(project, "streamlit")
         if "pages" not in path.relative_to(project.root).parts[:-1]
-    )
+    ]
+    found = sorted(path.relative_to(project.root).as_posix() for _, path in scripts)
     if len(found) > 1 and "streamlit_app.py" in found:
         found = ["streamlit_app.py"]  # Streamlit Community Cloud's default entry point
+    if len(found) > 1:
+        # Modules of the app that import streamlit too (components, helpers): the script is
+        # the one that none of the others imports.
+        entry = _not_imported_by_the_others(scripts)
+        found = [entry.relative_to(project.root).as_posix()] if entry else found
     if len(found) > 1:
         msg = (
             f"{project.name} has several scripts that import streamlit ({', '.join(found)}). "
@@ -80,6 +87,22 @@ def _streamlit_script(project: Project, options: Options) -> tuple[str | None, s
         )
         raise DetectionError(msg)
     return (found[0], f"{found[0]}: import streamlit") if found else (None, "")
+
+
+def _not_imported_by_the_others(scripts: list[tuple[str, Path]]) -> Path | None:
+    """The one of the scripts whose module no other of them imports, if there is one."""
+    imported = {
+        name
+        for _, path in scripts
+        if (tree := source.parse(path)) is not None
+        for name in source.imported_names(tree)
+    }
+    entries = [
+        path
+        for module, path in scripts
+        if not any(n == module or n == module.rpartition(".")[2] for n in imported)
+    ]
+    return entries[0] if len(entries) == 1 else None
 
 
 # Sanic's command line as the detector uses it (`sanic module:app --host --port --factory

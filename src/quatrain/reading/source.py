@@ -4,7 +4,7 @@ run. What Django's settings say is read in django_settings.py."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,53 +145,77 @@ def _candidates_in(
         tree = parse(file)
         if tree is not None:
             parsed.append((module, file.relative_to(project.root).as_posix(), tree))
-    found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path)]
+    classes = _framework_subclasses([tree for _, _, tree in parsed])
+    found = [c for module, path, tree in parsed for c in _factories_in(tree, module, path, classes)]
     # What an object can be made with: the factories, and functions of any signature that
     # return a framework's app (`app = create_app(Config)`); the first of a name, for lookups.
     makers: dict[str, str | None] = {}
     for _, _, tree in parsed:
-        for name, framework in _makers_in(tree):
+        for name, framework in _makers_in(tree, classes):
             makers.setdefault(name, framework)
     for module, relative, tree in parsed:
-        found += _objects_in(tree, module, relative, makers)
+        found += _objects_in(tree, module, relative, makers, classes)
     used = {c.made_by for c in found if c.made_by}
     kept = [c for c in found if not (c.factory and c.attribute in used)]
     return sorted(kept, key=lambda c: c.path)  # stable: a module's candidates in its order
 
 
-def _factories_in(tree: ast.Module, module: str, path: str) -> Iterator[AppCandidate]:
+def _framework_subclasses(trees: Sequence[ast.Module]) -> dict[str, str]:
+    """Class name -> framework, for the project's module-level subclasses of a framework's app
+    class (`class API(FastAPI)`), and theirs in turn: their instances are that framework's."""
+    found: dict[str, str] = {}
+    classes = [n for tree in trees for n in tree.body if isinstance(n, ast.ClassDef)]
+    while True:
+        more = {
+            c.name: framework
+            for c in classes
+            if c.name not in found and c.name not in CONSTRUCTORS
+            for base in c.bases
+            if (name := called_name(base))
+            and (framework := CONSTRUCTORS.get(name) or found.get(name))
+        }
+        if not more:
+            return found
+        found |= more
+
+
+def _factories_in(
+    tree: ast.Module, module: str, path: str, classes: Mapping[str, str]
+) -> Iterator[AppCandidate]:
     """Module-level functions, callable without arguments, that return a framework's app:
     known by name, or of any name when their body returns a constructor's result."""
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef) or not callable_without_arguments(node):
             continue
-        framework = _returned_framework(node)
+        framework = _returned_framework(node, classes)
         if framework or node.name in FACTORY_NAMES:
             yield AppCandidate(
                 module=module, attribute=node.name, factory=True, framework=framework, path=path
             )
 
 
-def _makers_in(tree: ast.Module) -> Iterator[tuple[str, str | None]]:
+def _makers_in(tree: ast.Module, classes: Mapping[str, str]) -> Iterator[tuple[str, str | None]]:
     """(name, framework) of module-level functions that return a framework's app, or that are
     named like a factory, whatever arguments they take: the factories of `_factories_in`, and
     those that need arguments."""
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            framework = _returned_framework(node)
+            framework = _returned_framework(node, classes)
             if framework or node.name in FACTORY_NAMES:
                 yield node.name, framework
 
 
-def _returned_framework(function: ast.FunctionDef) -> str | None:
+def _returned_framework(function: ast.FunctionDef, classes: Mapping[str, str]) -> str | None:
     """`return Flask(...)`, or `app = FastAPI(...)` ... `return app`, in the function's body."""
     constructed: dict[str, str] = {}
     for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and (framework := constructed_framework(node.value)):
+        if isinstance(node, ast.Assign) and (
+            framework := constructed_framework(node.value, classes)
+        ):
             constructed |= {t.id: framework for t in node.targets if isinstance(t, ast.Name)}
     for node in ast.walk(function):
         if isinstance(node, ast.Return):
-            if framework := constructed_framework(node.value):
+            if framework := constructed_framework(node.value, classes):
                 return framework
             if isinstance(node.value, ast.Name) and node.value.id in constructed:
                 return constructed[node.value.id]
@@ -199,14 +223,15 @@ def _returned_framework(function: ast.FunctionDef) -> str | None:
 
 
 def _objects_in(
-    tree: ast.Module, module: str, path: str, makers: dict[str, str | None]
-) -> Iterator[AppCandidate]:
-    """Module-level `app = Flask(...)`, `app = some_factory(...)` of a factory seen, and
-    `app: Sanic = anything(...)`: the annotation names the framework."""
+    tree: ast.Module, module: str, path: str, makers: dict[str, str | None],
+    classes: Mapping[str, str],
+) -> Iterator[AppCandidate]:  # fmt: skip
+    """Module-level `app = Flask(...)` (or of a subclass of Flask), `app = some_factory(...)`
+    of a factory seen, and `app: Sanic = anything(...)`: the annotation names the framework."""
     for node in tree.body:
         if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
             continue
-        framework = constructed_framework(node.value)
+        framework = constructed_framework(node.value, classes)
         made_by = _called_factory(node.value, makers)
         if made_by is not None:
             framework = makers[made_by] or framework
@@ -255,12 +280,15 @@ def callable_without_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> 
     return missing_positional == 0 and missing_keyword == 0
 
 
-def constructed_framework(node: ast.AST | None) -> str | None:
-    """`Flask(...)` or `flask.Flask(...)` -> "flask"; anything else -> None."""
+def constructed_framework(
+    node: ast.AST | None, classes: Mapping[str, str] | None = None
+) -> str | None:
+    """`Flask(...)` or `flask.Flask(...)` -> "flask", and an instance of one of `classes` (the
+    project's subclasses of a framework's class); anything else -> None."""
     if not isinstance(node, ast.Call):
         return None
     name = called_name(node.func)
-    return CONSTRUCTORS.get(name) if name else None
+    return (CONSTRUCTORS.get(name) or (classes or {}).get(name)) if name else None
 
 
 def entry_modules(project: Project) -> list[tuple[str, Path]]:
