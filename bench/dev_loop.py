@@ -101,6 +101,7 @@ def measure(case: str, repeat: int, index_url: str, work: Path) -> tuple[list[fl
     edits, locks = [], []
     try:
         until(lambda: text in answer(url))
+        time.sleep(SETTLE)  # as between edits: Django's first look at the files comes later
         source = project / edited_file
         served = text
         for _ in range(repeat):
