@@ -155,6 +155,6 @@ def test_a_plain_docker_build_after_the_lock_changed_stops_and_says_run_init(
         f"{changed} changed since quatrain init wrote this Dockerfile: run quatrain init"
         in built.stderr
     )
-    # It stops in the staging stage, before any package is installed.
+    # It stops at the build stage's first step, before any package is installed.
     assert "poetry export" not in built.stderr
     assert "uv pip install --require-hashes" not in built.stderr
