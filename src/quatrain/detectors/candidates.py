@@ -7,7 +7,7 @@ import ast
 import dataclasses
 
 from quatrain.errors import DetectionError
-from quatrain.reading import source
+from quatrain.reading import evidence, source
 from quatrain.reading.project import Lock, Project
 from quatrain.reading.source import AppCandidate
 from quatrain.settings.options import Options
@@ -26,7 +26,8 @@ def framework_of(candidate: AppCandidate, project: Project) -> str | None:
 
 def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidate | None:
     """The one app of `frameworks`; of several, the one its own module runs (`if __name__ ==
-    "__main__": uvicorn.run(app)`), as its authors start it; else a choice for the user."""
+    "__main__": uvicorn.run(app)`), or else the one the authors' Procfile, Dockerfile or
+    compose file names, as they start it; else a choice for the user."""
     found = [c for c in source.app_candidates(project) if framework_of(c, project) in frameworks]
     if len(found) > 1:
         run_by_module = [c for c in found if _run_by_its_module(project, c)]
@@ -34,6 +35,13 @@ def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidat
             chosen = run_by_module[0]
             others = ", ".join(f"`{c.app}`" for c in found if c is not chosen)
             return dataclasses.replace(chosen, note=f"the one its module runs; not {others}")
+        # The one the authors start: named in their Procfile, Dockerfile or compose file.
+        files = evidence.evidence(project.root)
+        named = [(c, where) for c in found if (where := evidence.naming(files, _target(c)))]
+        if len(named) == 1:
+            chosen, where = named[0]
+            others = ", ".join(f"`{c.app}`" for c in found if c is not chosen)
+            return dataclasses.replace(chosen, note=f"the one {where} runs; not {others}")
         listed = ", ".join(f"`{c.app}` ({c.found_in})" for c in found)
         msg = (
             f"Found more than one app in {project.name}: {listed}. Choose one with "
@@ -41,6 +49,11 @@ def only_candidate(project: Project, frameworks: tuple[str, ...]) -> AppCandidat
         )
         raise DetectionError(msg)
     return found[0] if found else None
+
+
+def _target(candidate: AppCandidate) -> str:
+    """How a command line names the candidate: `module:attribute`, a factory's without `()`."""
+    return f"{candidate.module}:{candidate.attribute}"
 
 
 def _run_by_its_module(project: Project, candidate: AppCandidate) -> bool:
