@@ -462,3 +462,20 @@ def test_any_other_failed_build_points_at_the_engines_output() -> None:
 def test_every_engine_the_engine_option_names_has_one_module_in_the_table() -> None:
     assert list(engines.ENGINES) == list(typing.get_args(EngineKind))
     assert schema.RULES["engine"].schema == {"enum": list(engines.ENGINES)}
+
+
+def test_an_index_the_build_cannot_reach_is_named() -> None:
+    lines = [
+        "#16 6.168 error: Request failed after 3 retries in 5.9s",
+        "#16 6.169   cause: error sending request for url "
+        "(https://registry.example.org/api/packages/team/pypi/simple/requests/)",
+        "#16 6.170   cause: dns error",
+        "#16 ERROR: executor failed running [/bin/sh -c python -m venv ...]: exit code: 2",
+    ]
+
+    assert build_failure(lines) == (
+        "The image build could not reach https://registry.example.org, where poetry.lock says "
+        "packages come from (a source in pyproject.toml, or its locked URLs). Build where that "
+        "index answers (its network or VPN; credentials go in private-sources), or lock from "
+        "an index the build can reach."
+    )

@@ -98,9 +98,22 @@ _FAILED_SOURCE_BUILD = re.compile(r"Failed to build `([^`]+)`")
 _UNLOCKED_DEPENDENCY = re.compile(r"Dependency walk failed at (\S+)")
 
 
+# uv's words when an index cannot be reached (no DNS answer, no connection): the URL it asked.
+_UNREACHED_INDEX = re.compile(r"error sending request for url \((https?://[^/)\s]+)")
+
+
 def build_failure(lines: Sequence[str]) -> str:
-    """What to tell the user about a failed build: which package did not build from source,
-    or which dependency the lock names and does not hold, and what to do."""
+    """What to tell the user about a failed build: an index the build could not reach, which
+    package did not build from source, or which dependency the lock names and does not hold,
+    and what to do."""
+    unreached = sorted({m.group(1) for line in lines if (m := _UNREACHED_INDEX.search(line))})
+    if unreached:
+        return (
+            f"The image build could not reach {', '.join(unreached)}, where poetry.lock says "
+            "packages come from (a source in pyproject.toml, or its locked URLs). Build where "
+            "that index answers (its network or VPN; credentials go in private-sources), or "
+            "lock from an index the build can reach."
+        )
     unlocked = sorted({m.group(1) for line in lines if (m := _UNLOCKED_DEPENDENCY.search(line))})
     if unlocked:
         return (
