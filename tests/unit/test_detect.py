@@ -800,3 +800,25 @@ def test_a_command_option_wins_over_a_main_module(tmp_path: Path) -> None:
         "command",
         ("python", "-m", "bot", "--fast"),
     )
+
+
+def test_aiohttp_as_a_bots_http_client_is_no_web_app_to_look_for(tmp_path: Path) -> None:
+    # discord.py needs aiohttp; nothing imports aiohttp.web: the bot's script is what runs.
+    bot = (
+        "import discord\n\nclient = discord.Client(intents=discord.Intents.default())\n\n"
+        'if __name__ == "__main__":\n    client.run("token")\n'
+    )
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": pep621("disbot", dependencies=["aiohttp", "discord-py"])
+            + "[tool.poetry]\npackage-mode = false\n",
+            "bot/main.py": bot,
+            "bot/commands.py": "from discord.ext import commands\n",
+        },
+        lock=lock_text(locked("aiohttp", "3.10.10"), locked("discord-py", "2.5.2")),
+    )
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.detector, spec.production_command) == ("module", ("python", "-m", "bot.main"))

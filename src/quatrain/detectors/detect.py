@@ -4,13 +4,17 @@ guessed: no match is an error that says what each detector looked for and how to
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 from quatrain.detectors import DETECTORS, Detector
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.import_root import run_from_import_root
-from quatrain.detectors.main_module import bot_script, main_modules, root_scripts
+from quatrain.detectors.main_module import bot_script, how_it_runs, main_modules, root_scripts
 from quatrain.detectors.processes import CeleryDetector
 from quatrain.detectors.unserved import UNSERVED, Unserved
 from quatrain.errors import DetectionError
@@ -99,8 +103,17 @@ def _unserved_dependency(project: Project) -> str | None:
 
 
 def _suggested_command(project: Project, unserved: Unserved) -> str:
-    found = [m for m, _ in source.importing_modules(project, unserved.imports)]
-    module = found[0].removesuffix(".__main__") if len(found) == 1 else "YOUR_MODULE"
+    """The command for the module that imports the library; of several, those that run
+    themselves (a main guard, a top-level start) are named, the first in the command."""
+    found = source.importing_modules(project, unserved.imports)
+    running = [m for m, path in found if how_it_runs(path)] if len(found) > 1 else []
+    if len(running) > 1:
+        first, *others = (m.removesuffix(".__main__") for m in running)
+        command = unserved.command.format(module=first)
+        verb = "runs itself" if len(others) == 1 else "run themselves"
+        return f"{command} (or with {', '.join(others)}, which also {verb})"
+    names = running or [m for m, _ in found]
+    module = names[0].removesuffix(".__main__") if len(names) == 1 else "YOUR_MODULE"
     return unserved.command.format(module=module)
 
 
@@ -172,10 +185,45 @@ def _unimportable(project: Project) -> str:
     )
 
 
+def _serves_with(project: Project, framework: str) -> bool:
+    """aiohttp is also an HTTP client (discord.py's, aiogram's): it serves only through
+    aiohttp.web, which a module of the project must import. The other frameworks serve."""
+    if framework != "aiohttp":
+        return True
+    for path in _python_files(project.root):
+        tree = source.parse(path)
+        if tree is not None and (
+            source.imports(tree, "aiohttp.web") or _imports_web_from_aiohttp(tree)
+        ):
+            return True
+    return False
+
+
+# Never the project's own code: environments and what tools keep.
+_NOT_PROJECT = frozenset({"venv", "env", "node_modules", "site-packages", "__pycache__"})
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    """Every .py file of the project, wherever it sits (a directory that is no Python name
+    too), less environments and hidden directories."""
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_PROJECT and not d.startswith("."))
+        yield from (Path(directory, f) for f in sorted(files) if f.endswith(".py"))
+
+
+def _imports_web_from_aiohttp(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "aiohttp"
+        and any(alias.name == "web" for alias in node.names)
+        for node in tree.body
+    )
+
+
 def _refuse_web_fallback(project: Project, web_detectors: list[Detector]) -> None:
     """A web framework is a runtime dependency but no app was found: say so rather than fall
     back to a console script, which would give an image that serves nothing."""
-    seen = [f for f in WEB_FRAMEWORKS if f in project.dependencies]
+    seen = [f for f in WEB_FRAMEWORKS if f in project.dependencies and _serves_with(project, f)]
     if not seen:
         return
     scripts = (

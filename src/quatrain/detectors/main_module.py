@@ -42,7 +42,7 @@ def bot_script(project: Project) -> tuple[str, str, Path, str] | None:
         for name, unserved in UNSERVED.items()
         if unserved.bot and name in project.dependencies
         for module, path in source.importing_modules(project, unserved.imports)
-        if (how := _how_it_runs(path))
+        if (how := how_it_runs(path))
     ]
     return found[0] if len(found) == 1 else None
 
@@ -53,7 +53,7 @@ def bot_script(project: Project) -> tuple[str, str, Path, str] | None:
 _STARTS = frozenset({"run", "run_polling", "start_polling", "infinity_polling", "polling"})
 
 
-def _how_it_runs(path: Path) -> str | None:
+def how_it_runs(path: Path) -> str | None:
     """A top-level `if __name__ == "__main__":`, or a top-level call that starts the bot, as
     single-file bots are written (`client.run(settings.BOT_TOKEN)` as the last line)."""
     tree = source.parse(path)
