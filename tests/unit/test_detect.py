@@ -822,3 +822,50 @@ def test_aiohttp_as_a_bots_http_client_is_no_web_app_to_look_for(tmp_path: Path)
     spec = detect(load_project(root), Options())
 
     assert (spec.detector, spec.production_command) == ("module", ("python", "-m", "bot.main"))
+
+
+VM_CONFIG = """import multiprocessing
+
+bind = "unix:/run/shop.sock"
+daemon = True
+workers = 4
+timeout = 120
+preload_app = True
+threads = multiprocessing.cpu_count()
+accesslog = "/var/log/shop/access.log"
+pidfile = "/var/run/shop.pid"
+
+
+def on_starting(server):
+    server.log.info("starting")
+"""
+
+
+def test_a_gunicorn_conf_written_for_a_vm_is_not_read_and_its_capacity_becomes_flags(
+    tmp_path: Path,
+) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, "gunicorn.conf.py": VM_CONFIG})
+
+    plan = make_plan(root, env={}, cli={})
+
+    command = plan.spec.production_command
+    assert command[:2] == ("gunicorn", "--config=/dev/null")
+    assert command[-4:] == ("--workers=4", "--timeout=120", "--preload", "shop:create_app()")
+    assert (
+        "gunicorn.conf.py is not read by the image's gunicorn: kept workers = 4, timeout = 120, "
+        "preload_app = True (as flags); left out bind, daemon, threads, accesslog, pidfile, "
+        "on_starting (the image binds $PORT, stays in the foreground, logs to stdout and runs "
+        "as its own user)."
+    ) in plan.warnings
+    assert (
+        "# --config=/dev/null: the project's gunicorn.conf.py is not read"
+        in (plan.files["Dockerfile"])
+    )
+
+
+def test_without_a_gunicorn_conf_the_command_is_quatrains_own(tmp_path: Path) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY})
+
+    command = make_plan(root, env={}, cli={}).spec.production_command
+
+    assert "--config=/dev/null" not in command

@@ -16,10 +16,12 @@ from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.import_root import run_from_import_root
 from quatrain.detectors.main_module import bot_script, how_it_runs, main_modules, root_scripts
 from quatrain.detectors.processes import CeleryDetector
+from quatrain.detectors.servers import without_vm_config
 from quatrain.detectors.unserved import UNSERVED, Unserved
 from quatrain.errors import DetectionError
 from quatrain.reading import source
 from quatrain.reading.project import Project
+from quatrain.reading.server_config import gunicorn_config
 from quatrain.settings.options import Options
 from quatrain.spec import ServeSpec
 
@@ -48,7 +50,8 @@ def detect(project: Project, options: Options) -> ServeSpec:
             continue  # the command is the bot or worker itself, not arguments to a script
         spec = detector.detect(project, options)
         if spec is not None:
-            return _with_companions(project, options, run_from_import_root(project, spec))
+            spec = run_from_import_root(project, spec)
+            return _with_companions(project, options, _without_vm_config(project, spec))
     looked = "; ".join(f"{d.name}: {d.looks_for}" for d in chosen)
     forced = f" (serve = {options.serve!r})" if options.serve != "auto" else ""
     msg = (
@@ -57,6 +60,33 @@ def detect(project: Project, options: Options) -> ServeSpec:
         'and app = "module:attribute" (or the script name), or --serve/--app.'
     )
     raise DetectionError(msg)
+
+
+def _without_vm_config(project: Project, spec: ServeSpec) -> ServeSpec:
+    """gunicorn starts where the project's gunicorn.conf.py is, which is often written for a
+    VM (a unix socket, a daemon, log files under /var): gunicorn reads none of it, keeps its
+    capacity and timing settings as flags, and the warning says what was left out."""
+    if spec.production_command[:1] != ("gunicorn",):
+        return spec
+    config = gunicorn_config(project.root, spec.workdir)
+    if config is None:
+        return spec
+    kept = f"kept {', '.join(config.kept)}" if config.kept else "kept nothing"
+    left = (
+        f"; left out {', '.join(config.left_out)} (the image binds $PORT, stays in the "
+        "foreground, logs to stdout and runs as its own user)"
+        if config.left_out
+        else ""
+    )
+    return dataclasses.replace(
+        spec,
+        production_command=without_vm_config(spec.production_command, config),
+        development_command=without_vm_config(spec.development_command, config),
+        warnings=(
+            *spec.warnings,
+            f"{config.file} is not read by the image's gunicorn: {kept} (as flags){left}.",
+        ),
+    )
 
 
 def _with_companions(project: Project, options: Options, spec: ServeSpec) -> ServeSpec:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from quatrain.errors import ProjectError
 from quatrain.reading.lock import LockedPackage
 from quatrain.reading.project import Lock, canonical_name
+from quatrain.reading.server_config import ServerConfig
 from quatrain.reading.wheels import minor_tuple
 from quatrain.settings.options import Options
 
@@ -117,6 +118,19 @@ def gunicorn(
         *control,
         app,
     )
+
+
+# A config file that sets nothing, so that gunicorn reads no ./gunicorn.conf.py (it warns once
+# that the name has no .py extension, and reads it all the same).
+NO_CONFIG = "--config=/dev/null"
+
+
+def without_vm_config(command: tuple[str, ...], config: ServerConfig) -> tuple[str, ...]:
+    """A gunicorn command that reads none of the project's gunicorn.conf.py, with the settings
+    kept from it as flags, after quatrain's own (the last of a flag wins) and before the app."""
+    if command[:1] != ("gunicorn",):
+        return command
+    return ("gunicorn", NO_CONFIG, *command[1:-1], *config.flags, command[-1])
 
 
 def in_shell_with(command: str, argument: str) -> tuple[str, ...]:
