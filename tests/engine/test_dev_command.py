@@ -72,7 +72,7 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     project = locked_copy(case, tmp_path, index_url)
     for path in [project, *project.rglob("*")]:
         os.chown(path, OWNER, OWNER, follow_symlinks=False)
-    name, edited_file, old, path = SERVED[case]
+    name, edited_file, old, served_at = SERVED[case]
     port = 20000 + uuid.uuid4().int % 20000
     args = ["dev", str(project), "--port", str(port), "--tag", f"{image_tag}:dev-{case}",
             "--engine", kind]  # fmt: skip
@@ -82,7 +82,7 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     )  # fmt: skip
     container = loop.session(project=project, context=project, name=name, port=port,
                              network="host").name  # fmt: skip
-    url = f"http://127.0.0.1:{port}{path}"
+    url = f"http://127.0.0.1:{port}{served_at}"
     try:
         wait_for(lambda: old in answer(url), "the dev server answers", 300)
         # Django's StatReloader first looks at the files a moment after the server answers,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 
 from quatrain.__main__ import main
 from quatrain.dockerfile.render import COMPOSE, Layout, render

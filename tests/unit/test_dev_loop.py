@@ -194,11 +194,12 @@ def test_a_file_the_worker_writes_beside_its_code_restarts_nothing(
     dev = loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
                        restarts=True)  # fmt: skip
 
-    engine["meanwhile"] = lambda: [
-        (tmp_path / "state.json").write_text("{}"),
-        (tmp_path / "__pycache__").mkdir(),
-        (tmp_path / "__pycache__/main.py").write_text("not a source"),
-    ]
+    def worker_writes() -> None:
+        (tmp_path / "state.json").write_text("{}")
+        (tmp_path / "__pycache__").mkdir()
+        (tmp_path / "__pycache__/main.py").write_text("not a source")
+
+    engine["meanwhile"] = worker_writes
     engine["polls"] = 3
     assert loop.develop(engine["engine"], dev, build=lambda: "bot:development", env={}) == 0
 

@@ -12,7 +12,7 @@ from typing import Protocol, cast
 
 import dockerfile  # type: ignore[import-not-found]  # compiled Go, ships no stubs
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -687,7 +687,7 @@ def test_a_dockerignore_line_that_reads_as_a_comment_or_exception_is_refused(pat
 # --- compose.yaml scalars ------------------------------------------------------------------------
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")))
+@given(st.text(alphabet=st.characters(blacklist_characters="\0")))  # surrogates: never drawn
 @settings(max_examples=300)
 def test_a_compose_value_reads_back_as_its_text_with_each_dollar_doubled(value: str) -> None:
     written = f"key: {quoting.compose_value(value)}\n"
