@@ -28,17 +28,34 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def option_flags(function: F) -> F:
     """One flag per Options field: `base_image` is `--base-image`, with the field's help. Each
-    takes a string that `resolution.resolve` reads and checks as it does a QUATRAIN_* variable."""
+    takes a string that `resolution.resolve` reads and checks as it does a QUATRAIN_* variable;
+    a list or a table may be given more than once, and adds up (`--build-env A=1 --build-env
+    B=2`), as its words in one flag do."""
     for name in reversed(list(FIELDS)):
         help_text = FIELDS[name].metadata.get("help", "")
         function = click.option(
-            f"--{option_key(name)}", name, metavar=rule(name).metavar, default=None, help=help_text
-        )(function)
+            f"--{option_key(name)}", name, metavar=rule(name).metavar, default=None,
+            help=help_text, multiple=_adds_up(name),
+        )(function)  # fmt: skip
     return function
 
 
+def _adds_up(name: str) -> bool:
+    return rule(name).kind in ("array", "object")
+
+
 def _cli_options(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: params[name] for name in FIELDS if params.get(name) is not None}
+    """The flags given, each as the one string a QUATRAIN_* variable would hold: the values of
+    a repeated list or table flag joined by spaces, each keeping its own quoting."""
+    given = {}
+    for name in FIELDS:
+        value = params.get(name)
+        if _adds_up(name):
+            if value:
+                given[name] = " ".join(value)
+        elif value is not None:
+            given[name] = value
+    return given
 
 
 def _key_values(pairs: Sequence[str], flag: str) -> dict[str, str]:

@@ -75,3 +75,19 @@ def test_tools_at_the_root_are_never_taken_for_the_app(tmp_path: Path) -> None:
     spec = detect(load_project(flask_project(tmp_path, files)), Options())
 
     assert spec.app == "wsgi_app:app"
+
+
+def test_a_standard_library_import_beside_a_module_of_its_name_is_no_sibling_import(
+    tmp_path: Path,
+) -> None:
+    # Round 10's dotmac_sub: app/main.py does `import logging` beside app/logging.py, and
+    # imports its package as `app.*`; run from app/, the sibling would shadow the stdlib.
+    files = {
+        "shop/__init__.py": "",
+        "web/main.py": "import logging\nimport json\n" + FLASK_APP,
+        "web/logging.py": "def configure():\n    pass\n",
+        "web/json.py": "",
+    }
+    spec = detect(load_project(flask_project(tmp_path, files)), Options())
+
+    assert (spec.app, spec.workdir) == ("web.main:app", "")

@@ -358,3 +358,17 @@ def test_the_pre_commit_hook_runs_init_check_in_the_repository(
     assert main(args) == 1
     assert main(["init"]) == 0
     assert main(args) == 0
+
+
+def test_a_repeated_list_or_table_flag_adds_up_as_the_words_of_one_would(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Round 10: `--build-env A=1 --build-env B=2` kept only B, and collectstatic failed.
+    args = ["inspect", "--json", str(project), "--build-env", "A=1", "--build-env", "B='two words'",
+            "--apt-packages", "libpq5", "--apt-packages", "curl"]  # fmt: skip
+
+    assert main(args) == 0
+
+    options = json.loads(capsys.readouterr().out)["options"]
+    assert options["build-env"]["value"] == {"A": "(hidden)", "B": "(hidden)"}
+    assert options["apt-packages"]["value"] == ["libpq5", "curl"]

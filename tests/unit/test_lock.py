@@ -159,3 +159,23 @@ def test_a_marker_no_python_can_be_compared_with_is_a_project_error_naming_the_p
     assert str(raised.value).startswith(
         'poetry.lock: flask\'s markers (python_version ~= "x") cannot be evaluated: '
     )
+
+
+def test_a_lock_without_a_lock_version_is_refused_as_older_than_poetry_1_0(tmp_path: Path) -> None:
+    # Poetry 0.12's lock: [metadata] with a content-hash and no lock-version (round 10's
+    # r2d2-discord-bot); Poetry 2 in the build refuses it as incompatible.
+    lock = tmp_path / "poetry.lock"
+    lock.write_text(
+        '[[package]]\nname = "flask"\nversion = "1.1.2"\ncategory = "main"\noptional = false\n'
+        'python-versions = "*"\n\n[metadata]\ncontent-hash = "abc"\npython-versions = "^3.8"\n',
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ProjectError) as raised:
+        load_lock(lock)
+
+    assert str(raised.value) == (
+        f"{lock} has no metadata.lock-version: Poetry before 1.0 wrote it, and Poetry 2, which "
+        "the images run, cannot read it. Run `poetry lock` with a current Poetry, commit "
+        "poetry.lock, then quatrain again."
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import sys
 from pathlib import Path
 
 from quatrain.reading import source
@@ -67,8 +68,13 @@ def sibling_imports(project: Project, module_path: Path) -> list[str]:
     directory = module_path.parent
     # A package the wheel installs imports from anywhere (src/main.py beside src/shop/).
     installed = set(project.import_names)
+    # A name of the standard library means that module, whatever lies beside the file: an
+    # `import logging` beside app/logging.py is no sign that app/ must be on sys.path (from
+    # there, the sibling would even shadow the standard library's).
     siblings = [
-        n for n in _top_level_imports(tree) if _module_in(directory, n) and n not in installed
+        n
+        for n in _top_level_imports(tree)
+        if _module_in(directory, n) and n not in installed and n not in sys.stdlib_module_names
     ]
     if any(_module_in(project.root, n) for n in siblings):
         return []

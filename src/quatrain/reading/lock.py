@@ -121,6 +121,16 @@ def load_lock(path: Path) -> Lock | None:
     data = parse_toml(path)
     reader = _Reader(path)
     metadata = reader.table(data, "metadata")
+    if metadata and "lock-version" not in metadata:
+        # Poetry 1.0 wrote lock-version 1.0; a lock without one is older, and Poetry 2 (the
+        # images') refuses it in the build: "The lock file is not compatible with the current
+        # version of Poetry".
+        msg = (
+            f"{path} has no metadata.lock-version: Poetry before 1.0 wrote it, and Poetry 2, "
+            "which the images run, cannot read it. Run `poetry lock` with a current Poetry, "
+            "commit poetry.lock, then quatrain again."
+        )
+        raise ProjectError(msg)
     lock_version = reader.string(metadata, "lock-version", "metadata", default="1.0")
     if not _LOCK_VERSION.fullmatch(lock_version):
         msg = f'{path}: metadata.lock-version = "{lock_version}" is not a lock version like "2.1".'
