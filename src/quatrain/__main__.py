@@ -166,6 +166,8 @@ def init(
         for name, text in sorted(plan.files.items()):
             click.echo(f"# ----- {name}\n{text}", nl=False)
         return
+    for note in plan.init_notes:
+        log.warning(note)
     for written in pipeline.init(plan, force=force):
         backup = f" (your version kept as {written.backup.name})" if written.backup else ""
         log.info(f"{written.outcome:>9} {written.path}{backup}")

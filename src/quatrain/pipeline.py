@@ -61,12 +61,14 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
     # it would take their place.
     theirs = [n for n in COMPOSE_NAMES[1:] if (project.root / n).exists()]
     files = rendering(compose=options.compose and not theirs)
-    if options.compose and theirs:
-        warnings = [
-            *warnings,
+    init_notes = (
+        (
             f"{project.name} has {' and '.join(theirs)}: init writes no {COMPOSE} beside it "
-            f"(Compose would read that first). Set compose = false in [tool.quatrain] to say so.",
-        ]
+            "(Compose would read that first). Set compose = false in [tool.quatrain] to say so.",
+        )
+        if options.compose and theirs
+        else ()
+    )
     brought = [
         f"{project.name} {_where_locked(project, p.name)} for its {spec.framework} app: "
         f"production runs {p.name} {p.version}, which quatrain installs pinned by the hash of "
@@ -83,6 +85,7 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         private_sources=private,
         context=context,
         layout=layout,
+        init_notes=init_notes,
         warnings=(
             *warnings,
             *more_warnings,

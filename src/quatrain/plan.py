@@ -34,6 +34,7 @@ class Plan:
     context: Path = Path()  # the build context: the project, or its monorepo's root
     layout: Layout = field(default_factory=Layout)
     warnings: tuple[str, ...] = ()  # for people, before anything is built
+    init_notes: tuple[str, ...] = ()  # for people, when init writes the files
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -133,7 +133,8 @@ def test_beside_the_projects_own_compose_file_init_writes_none_and_says_why(
     plan = make_plan(root, env={}, cli={})
 
     assert COMPOSE not in plan.files
-    assert any(f"shop has {theirs}: init writes no compose.yaml" in w for w in plan.warnings)
+    assert any(f"shop has {theirs}: init writes no compose.yaml" in n for n in plan.init_notes)
+    assert not any("compose.yaml" in w for w in plan.warnings)  # build and the rest: no word
 
 
 def test_init_leaves_a_compose_yaml_the_user_edited_alone(
@@ -149,3 +150,17 @@ def test_init_leaves_a_compose_yaml_the_user_edited_alone(
     assert main(["init", str(root)]) != 0
     assert "Not writing compose.yaml" in capsys.readouterr().err
     assert compose.read_text(encoding="utf-8") == edited
+
+
+def test_init_says_why_it_writes_no_compose_yaml_beside_the_projects_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = flask_project(tmp_path, {"shop/__init__.py": FACTORY, "compose.yml": "services: {}\n"})
+
+    assert main(["init", str(root)]) == 0
+
+    assert "shop has compose.yml: init writes no compose.yaml beside it" in (
+        capsys.readouterr().err
+    )
+    assert not (root / COMPOSE).exists()
+    assert (root / "compose.yml").read_text(encoding="utf-8") == "services: {}\n"
