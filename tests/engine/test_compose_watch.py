@@ -7,7 +7,6 @@ import os
 import pwd
 import signal
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 import shipping
 from engine_support import Quatrain, locked_copy
 from shipping import BUILDX_CLIENT
-from test_dev_command import answer, wait_for
+from test_dev_command import add_tzdata_and_lock, answer, wait_for
 
 # The UID compose.yaml runs the development service as: not the test's own (root), but one
 # this host knows, as the user's own uid is. Engine 20.10 looks a synced file's owner up in the
@@ -80,14 +79,7 @@ def test_compose_watch_serves_an_edit_and_rebuilds_on_a_lock_change(
         wait_for(lambda: edited in answer(url), "the synced edit is served", 60)
 
         assert in_container("python", "-c", "import tzdata").returncode != 0
-        pyproject = project / "pyproject.toml"
-        text = pyproject.read_text().replace('"gunicorn>=23.0"', '"gunicorn>=23.0", "tzdata"')
-        pyproject.write_text(text)
-        subprocess.run(
-            [sys.executable, "-m", "poetry", "lock", "--no-interaction"], cwd=project,
-            check=True, capture_output=True,
-            env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
-        )  # fmt: skip
+        add_tzdata_and_lock(project)
         wait_for(lambda: in_container("python", "-c", "import tzdata").returncode == 0,
                  "the rebuilt container imports tzdata", 300)  # fmt: skip
         wait_for(lambda: edited in answer(url), "it serves the edit again", 60)

@@ -111,6 +111,19 @@ def test_dev_serves_live_sources_as_the_projects_owner_once_per_project(
     assert left.strip() == "", "the container is stopped and removed"
 
 
+def add_tzdata_and_lock(project: Path) -> None:
+    """A new runtime dependency of flask-factory, locked against the local index as a user's
+    `poetry lock` would after an edit of pyproject.toml."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace('"gunicorn>=23.0"', '"gunicorn>=23.0", "tzdata"')
+    pyproject.write_text(text)
+    subprocess.run(
+        [sys.executable, "-m", "poetry", "lock", "--no-interaction"], cwd=project,
+        check=True, capture_output=True,
+        env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
+    )  # fmt: skip
+
+
 def start_dev(quatrain: Quatrain, project: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "quatrain", "dev", str(project), *args], env=quatrain.env(),
@@ -135,14 +148,7 @@ def test_a_lock_change_rebuilds_and_restarts_with_the_new_dependency(
     try:
         wait_for(lambda: "hello from factory_app" in answer(url), "the dev server answers", 300)
         assert not imports_tzdata()
-        pyproject = project / "pyproject.toml"
-        text = pyproject.read_text().replace('"gunicorn>=23.0"', '"gunicorn>=23.0", "tzdata"')
-        pyproject.write_text(text)
-        subprocess.run(
-            [sys.executable, "-m", "poetry", "lock", "--no-interaction"], cwd=project,
-            check=True, capture_output=True,
-            env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
-        )  # fmt: skip
+        add_tzdata_and_lock(project)
 
         wait_for(imports_tzdata, "the rebuilt image serves with tzdata", 300)
         wait_for(lambda: "hello from factory_app" in answer(url), "it serves again", 60)

@@ -65,6 +65,16 @@ def a_session(tmp_path: Path) -> loop.Session:
     return loop.session(project=tmp_path, context=tmp_path, name="shop", port=8000, network=None)
 
 
+def a_restarting_session(tmp_path: Path, script: str) -> loop.Session:
+    """A worker's session (no reloader of its own, no port) with its one script."""
+    for name in loop.WATCHED:
+        (tmp_path / name).write_text("x")
+    (tmp_path / script).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / script).write_text("print('hello')\n")
+    return loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
+                        restarts=True)  # fmt: skip
+
+
 def test_the_container_runs_as_the_projects_owner_with_it_mounted_and_the_port_on_loopback(
     tmp_path: Path, engine: dict[str, Any]
 ) -> None:
@@ -164,12 +174,7 @@ def test_a_container_name_holds_only_what_engines_accept_whatever_the_projects_n
 def test_without_a_reloader_an_edited_python_file_restarts_the_same_image(
     tmp_path: Path, engine: dict[str, Any]
 ) -> None:
-    for name in loop.WATCHED:
-        (tmp_path / name).write_text("x")
-    (tmp_path / "bot").mkdir()
-    (tmp_path / "bot/main.py").write_text("print('hello')\n")
-    dev = loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
-                       restarts=True)  # fmt: skip
+    dev = a_restarting_session(tmp_path, "bot/main.py")
     builds: list[int] = []
 
     def build() -> str:
@@ -188,11 +193,7 @@ def test_without_a_reloader_an_edited_python_file_restarts_the_same_image(
 def test_a_file_the_worker_writes_beside_its_code_restarts_nothing(
     tmp_path: Path, engine: dict[str, Any]
 ) -> None:
-    for name in loop.WATCHED:
-        (tmp_path / name).write_text("x")
-    (tmp_path / "main.py").write_text("print('hello')\n")
-    dev = loop.session(project=tmp_path, context=tmp_path, name="bot", port=None, network=None,
-                       restarts=True)  # fmt: skip
+    dev = a_restarting_session(tmp_path, "main.py")
 
     def worker_writes() -> None:
         (tmp_path / "state.json").write_text("{}")

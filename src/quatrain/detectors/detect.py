@@ -7,9 +7,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 from quatrain.detectors import DETECTORS, Detector
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS
@@ -220,25 +217,13 @@ def _serves_with(project: Project, framework: str) -> bool:
     aiohttp.web, which a module of the project must import. The other frameworks serve."""
     if framework != "aiohttp":
         return True
-    for path in _python_files(project.root):
+    for path in source.python_files(project.root):
         tree = source.parse(path)
         if tree is not None and (
             source.imports(tree, "aiohttp.web") or _imports_web_from_aiohttp(tree)
         ):
             return True
     return False
-
-
-# Never the project's own code: environments and what tools keep.
-_NOT_PROJECT = frozenset({"venv", "env", "node_modules", "site-packages", "__pycache__"})
-
-
-def _python_files(root: Path) -> Iterator[Path]:
-    """Every .py file of the project, wherever it sits (a directory that is no Python name
-    too), less environments and hidden directories."""
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _NOT_PROJECT and not d.startswith("."))
-        yield from (Path(directory, f) for f in sorted(files) if f.endswith(".py"))
 
 
 def _imports_web_from_aiohttp(tree: ast.Module) -> bool:

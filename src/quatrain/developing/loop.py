@@ -11,7 +11,6 @@ removes the container. One project, one container: a second `quatrain dev` says 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import time
@@ -23,6 +22,7 @@ from quatrain import engines
 from quatrain.dockerfile.render import DEVELOPMENT_RUN_ENV
 from quatrain.errors import EngineError, QuatrainError
 from quatrain.log import log
+from quatrain.reading import source
 
 WATCHED = ("pyproject.toml", "poetry.lock")
 POLL_SECONDS = 0.5
@@ -181,27 +181,16 @@ def _stamps(paths: Sequence[Path]) -> tuple[tuple[int, int] | None, ...]:
     return tuple(found)
 
 
-# Never sources: what tools and the container keep beside them.
-_NOT_SOURCES = frozenset(
-    {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".cache",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist"}
-)  # fmt: skip
-
-
 def _source_stamps(roots: Sequence[Path]) -> frozenset[tuple[str, int, int]]:
     """The project's Python files, each with its mtime and size: an edit, a new file or a
     removed one changes it. Only .py: a worker that writes its state files beside its code
     must not restart itself."""
     found: set[tuple[str, int, int]] = set()
     for root in roots:
-        for directory, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if d not in _NOT_SOURCES]
-            for name in files:
-                if name.endswith(".py"):
-                    path = os.path.join(directory, name)
-                    try:
-                        stat = os.stat(path)
-                    except OSError:  # removed meanwhile
-                        continue
-                    found.add((path, stat.st_mtime_ns, stat.st_size))
+        for path in source.python_files(root):
+            try:
+                stat = path.stat()
+            except OSError:  # removed meanwhile
+                continue
+            found.add((str(path), stat.st_mtime_ns, stat.st_size))
     return frozenset(found)

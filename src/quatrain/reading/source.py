@@ -4,6 +4,7 @@ run. What Django's settings say is read in django_settings.py."""
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,20 @@ def _package_modules(name: str, location: Path) -> Iterator[tuple[str, Path]]:
         if parts[-1] == "__init__":
             parts = parts[:-1]
         yield ".".join((name, *parts)), file
+
+
+# Never the project's own code: environments, build outputs, caches (and hidden directories).
+_NOT_PROJECT = frozenset(
+    {"venv", "env", "node_modules", "site-packages", "__pycache__", "build", "dist"}
+)
+
+
+def python_files(root: Path) -> Iterator[Path]:
+    """Every .py file under `root`, wherever it sits (a directory that is no Python name too),
+    less environments, build outputs and hidden directories; in a stable order."""
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_PROJECT and not d.startswith("."))
+        yield from (Path(directory, f) for f in sorted(files) if f.endswith(".py"))
 
 
 def parse(path: Path) -> ast.Module | None:
