@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from quatrain import __version__, engines, pipeline
+from quatrain.assembling.platform import parse_platforms
 from quatrain.building import registry
 from quatrain.checking.verify import read_env_file
 from quatrain.dockerfile import render
@@ -22,6 +23,7 @@ from quatrain.errors import ConfigurationError, QuatrainError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
 from quatrain.settings.options import FIELDS, option_key, rule
+from quatrain.settings.schema import EngineKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,6 +83,12 @@ def _engine(plan: Plan) -> engines.Engine:
     # The docker option's default names Docker's binary; Podman's is its own unless one is given.
     given = resolved.options.docker if resolved.sources["docker"] != "default" else None
     kind = resolved.options.engine
+    if kind == "none":
+        msg = (
+            "--engine none only builds (quatrain build): running, developing and verifying need "
+            "a container engine, --engine docker or podman."
+        )
+        raise ConfigurationError(msg)
     binary = engines.binary_for(kind, given)
     return engines.connect(binary, dict(os.environ), kind=kind)
 
@@ -209,12 +217,31 @@ def _check_written(plan: Plan) -> None:
     help="Passed to buildx as --cache-to (repeatable), e.g. type=registry,ref=REF,mode=max.",
 )  # fmt: skip
 @click.option("--build-arg", "build_arg", multiple=True, help="KEY=VALUE, passed to the build.")
+@click.option(
+    "--platform", "platforms", metavar="LIST",
+    help="With --engine none: the platforms, e.g. linux/amd64,linux/arm64 (one image index); "
+    "default: this machine's.",
+)  # fmt: skip
+@click.option(
+    "--output", "output", metavar="oci:DIR",
+    help="With --engine none: the OCI image layout to write (default: one in ~/.cache/quatrain).",
+)  # fmt: skip
+@click.option(
+    "--load", "load", type=click.Choice(["docker", "podman"]), is_flag=False, flag_value="docker",
+    default=None, help="With --engine none: load the image into docker (the default) or podman.",
+)  # fmt: skip
 @option_flags
 def build(path: Path, target: Target, tags: Sequence[str], push: bool,
           cache_from: Sequence[str], cache_to: Sequence[str], build_arg: Sequence[str],
+          platforms: str | None, output: str | None, load: EngineKind | None,
           **params: Any) -> None:  # fmt: skip
     """Build an image of the project (no `init` needed: your tree is not touched)."""
     plan = _plan(path, params)
+    daemonless = plan.resolved.options.engine == "none"
+    given = [f for f, v in (("--platform", platforms), ("--output", output), ("--load", load)) if v]
+    if given and not daemonless:
+        msg = f"{', '.join(given)}: only with --engine none (the daemonless build)."
+        raise ConfigurationError(msg)
     request = BuildRequest(
         target=target,
         tag=tags[0] if tags else None,
@@ -224,7 +251,22 @@ def build(path: Path, target: Target, tags: Sequence[str], push: bool,
         cache_to=tuple(cache_to),
         build_args=_key_values(build_arg, "--build-arg"),
     )
+    if daemonless:
+        shipping = pipeline.Shipping(output=_oci_directory(output), load=load)
+        pipeline.build_daemonless(
+            plan, request, parse_platforms(platforms), shipping, env=dict(os.environ)
+        )
+        return
     pipeline.build(plan, _engine(plan), request)
+
+
+def _oci_directory(output: str | None) -> Path | None:
+    if output is None:
+        return None
+    if not output.startswith("oci:") or len(output) == len("oci:"):
+        msg = f"--output {output!r}: write oci:DIR, the directory of an OCI image layout."
+        raise ConfigurationError(msg)
+    return Path(output.removeprefix("oci:")).resolve()
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

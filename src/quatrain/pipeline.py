@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from quatrain import engines
+from quatrain.assembling import transport
+from quatrain.assembling.assemble import Assembled, assemble, source_date_epoch
+from quatrain.assembling.platform import TargetPlatform, this_machine
 from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.checking.verify import VerifyResult, verify_image
 from quatrain.choosing import images
@@ -24,12 +27,13 @@ from quatrain.developing import loop
 from quatrain.dockerfile import generated, quoting
 from quatrain.dockerfile.instructions import CA_BUNDLE_SECRET
 from quatrain.dockerfile.render import COMPOSE, COMPOSE_NAMES, DOCKERFILE, Layout, render
-from quatrain.errors import ProjectError, VerifyError
+from quatrain.errors import ConfigurationError, ProjectError, VerifyError
 from quatrain.log import log
 from quatrain.plan import TARGETS, BuildRequest, Plan, Target
 from quatrain.reading import credentials
 from quatrain.reading.project import Project, canonical_name, load_project
 from quatrain.settings.resolution import resolve
+from quatrain.settings.schema import EngineKind
 
 
 def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> Plan:
@@ -37,6 +41,15 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
     credentials.refuse_credentials_in_urls(project)
     resolved = resolve(pyproject=project.tool_quatrain, env=env, cli=cli)
     options = resolved.options
+    if options.engine != "none" and (options.runtime_image or "").startswith(
+        transport.SOURCE_PREFIXES
+    ):
+        msg = (
+            f"runtime-image {options.runtime_image!r} is an image only the daemonless build reads "
+            "(--engine none); a Dockerfile's FROM takes an image reference. Give the engine's "
+            "name of it instead."
+        )
+        raise ConfigurationError(msg)
     check_lock(project)
     base_images, warnings = images.choose(
         project, options, release_is_default=resolved.sources["debian_release"] == "default"
@@ -52,7 +65,9 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         project,
         spec,
         options,
-        images=base_images,
+        images=dataclasses.replace(
+            base_images, runtime_override=transport.as_reference(base_images.runtime_override)
+        ),
         private_sources=[s.name for s in private],
         layout=layout,
         needs=needs,
@@ -153,6 +168,74 @@ def freshness(plan: Plan) -> dict[str, generated.Freshness]:
 def default_tag(plan: Plan, target: Target) -> str:
     name = plan.resolved.options.image_name or canonical_name(plan.project.name)
     return f"{name}:{'latest' if target == 'production' else target}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shipping:
+    """Where the daemonless build puts its image besides its layout."""
+
+    output: Path | None = None  # an OCI layout of the user's (oci:DIR); else quatrain's own
+    load: EngineKind | None = None  # into the local Docker or Podman
+
+
+def build_daemonless(
+    plan: Plan,
+    request: BuildRequest,
+    platforms: Sequence[TargetPlatform],
+    shipping: Shipping,
+    *,
+    env: Mapping[str, str],
+) -> tuple[str, Assembled]:
+    """The production image from the lock with no engine (assembling/); return its tag."""
+    if request.target != "production":
+        msg = (
+            "--engine none assembles the production image only: the development image installs "
+            "with Poetry in a container. Build it with --engine docker or podman."
+        )
+        raise ConfigurationError(msg)
+    tag = request.tag or default_tag(plan, "production")
+    for name in (tag, *request.extra_tags):
+        registry.parse_reference(name, what="an image tag")
+    layout_dir = shipping.output or _layout_home(plan, env)
+    assembled = assemble(
+        plan, platforms, layout_dir=layout_dir, ref=tag, env=env,
+        base_reference=runtime_reference(plan), epoch=source_date_epoch(plan.project.root, env),
+    )  # fmt: skip
+    for name, digest in assembled.manifests.items():
+        log.info(f"  {name}: {digest}")
+    log.info(f"Assembled {tag} ({assembled.digest}) in oci:{layout_dir}:{tag}")
+    if request.push:
+        transport.push(layout_dir, tag, (tag, *request.extra_tags), env)
+    if shipping.load:
+        transport.load(layout_dir, _loadable(assembled, platforms), tag, shipping.load, env)
+    return tag, assembled
+
+
+def runtime_reference(plan: Plan) -> str:
+    """The production stage's base image, as the Dockerfile's FROM names it with its pins."""
+    images_ = plan.base_images
+    return images_.runtime_override or (
+        f"python:{images_.python_version}-slim-{images_.debian_release}"
+    )
+
+
+def _loadable(assembled: Assembled, platforms: Sequence[TargetPlatform]) -> str:
+    """What an engine can load: one image, this machine's when there are several."""
+    if len(platforms) == 1:
+        return assembled.ref
+    here = this_machine()
+    if here not in platforms:
+        msg = (
+            f"--load takes this machine's image ({here.name}), and it was not built: add it to "
+            "--platform."
+        )
+        raise ConfigurationError(msg)
+    return assembled.platform_ref(here.name)
+
+
+def _layout_home(plan: Plan, env: Mapping[str, str]) -> Path:
+    cache = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "/tmp")) / ".cache")
+    return cache / "quatrain" / "oci" / canonical_name(plan.project.name)
 
 
 def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:

@@ -133,6 +133,39 @@ def home(options: Options) -> str:
     return f"/home/{options.user}"
 
 
+def healthcheck(port: int) -> list[str]:
+    """The production image's HEALTHCHECK command: the port accepts a connection."""
+    return [
+        "python",
+        "-c",
+        "import os, socket; socket.create_connection(('127.0.0.1', "
+        f"int(os.environ.get('PORT', '{quoting.expose_port(port)}'))), 4).close()",
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionDirs:
+    """Where production's app runs and what it may write there."""
+
+    ship_sources: bool  # the sources are copied too, not the wheel alone
+    workdir: str  # where the app runs: the project's directory, or spec.workdir in it
+    writable: list[str]  # the data directory, then those the project keeps empty
+
+
+def production_dirs(project: Project, spec: ServeSpec, layout: Layout) -> ProductionDirs:
+    workdir = app_workdir(layout, spec)
+    # An application (a web app or a worker, not a command-line tool) reads files beside its
+    # code at run time: production ships its sources too, and the directories they keep empty.
+    ship_sources = not project.package_mode or not spec.command_line
+    kept = [f"{layout.app_dir}/{d}" for d in kept_dirs(project.root)] if ship_sources else []
+    data_dir = f"{workdir}/data"
+    return ProductionDirs(
+        ship_sources=ship_sources,
+        workdir=workdir,
+        writable=[data_dir, *(d for d in kept if d != data_dir)],
+    )
+
+
 def production_env(spec: ServeSpec, options: Options) -> list[tuple[str, str | Expansion]]:
     pairs: list[tuple[str, str | Expansion]] = [
         ("PYTHONDONTWRITEBYTECODE", "1"),
@@ -233,6 +266,7 @@ class TemplateContext:
     ship_sources: bool
     home: str
     writable_dirs: list[str]  # the data directory, then those the project keeps empty
+    healthcheck: list[str]
     app_workdir: str  # where the app runs: the project's directory, or spec.workdir in it
     setuptools_requirement: str | None
     server_requirement: str | None  # a server quatrain brings (spec.brought_packages), pinned
@@ -276,12 +310,7 @@ def render(
     layout = layout or Layout()
     needs = needs or LockNeeds()
     copy_files, copy_dirs = sources_to_copy(project)
-    workdir = app_workdir(layout, spec)
-    # An application (a web app or a worker, not a command-line tool) reads files beside its
-    # code at run time: production ships its sources too, and the directories they keep empty.
-    ship_sources = not project.package_mode or not spec.command_line
-    kept = [f"{layout.app_dir}/{d}" for d in kept_dirs(project.root)] if ship_sources else []
-    data_dir = f"{workdir}/data"
+    dirs = production_dirs(project, spec, layout)
     poetry = poetry_version(project, options, images.python_version)
     context = TemplateContext(
         quatrain_version=__version__,
@@ -312,10 +341,11 @@ def render(
         production_env=production_env(spec, options),
         production_command=options.command or spec.production_command,
         apt_packages=sorted({*options.apt_packages, *needs.runtime_packages}),
-        ship_sources=ship_sources,
+        ship_sources=dirs.ship_sources,
         home=home(options),
-        writable_dirs=[data_dir, *(d for d in kept if d != data_dir)],
-        app_workdir=workdir,
+        writable_dirs=dirs.writable,
+        app_workdir=dirs.workdir,
+        healthcheck=healthcheck(options.port),
         setuptools_requirement=SETUPTOOLS_REQUIREMENT if needs.setuptools else None,
         server_requirement=" ".join(pinned(p) for p in spec.brought_packages) or None,
         development_server_requirement=(

@@ -212,12 +212,23 @@ def container(reference: str, digest: str) -> dict[str, Any]:
 
 
 def sbom(
-    venv: Path, build: Path, *, base_image: str, base_digest: str = "", python: str
+    venv: Path,
+    build: Path,
+    *,
+    base_image: str,
+    base_digest: str = "",
+    python: str,
+    more_venvs: tuple[Path, ...] = (),
 ) -> dict[str, Any]:
-    """The SBOM of the venv and the project in `build`, as a JSON document."""
+    """The SBOM of the venv and the project in `build`, as a JSON document. `more_venvs`: the
+    same venv's other layers, staged apart (the daemonless build's project layer)."""
     import importlib.metadata
 
-    site = glob.glob(str(venv / "lib" / "python*" / "site-packages"))
+    site = [
+        path
+        for root in (venv, *more_venvs)
+        for path in sorted(glob.glob(str(root / "lib" / "python*" / "site-packages")))
+    ]
     dists = [Distribution(d) for d in importlib.metadata.distributions(path=site)]
     dists.sort(key=lambda d: d.key)
     lock = load_toml(build / "poetry.lock") if (build / "poetry.lock").is_file() else {}

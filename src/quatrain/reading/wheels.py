@@ -3,7 +3,7 @@ given Python and platform, and which would build from source. Pure: reads the pa
 
 A wheel's tags say where it installs (PEP 425); the image's Python and glibc say which tags it
 takes, as pip and uv compute them. quatrain decides for Linux on x86_64, the platform images are
-deployed on most; an image built for another architecture takes the same Python.
+deployed on most, unless the Platform names another machine (the daemonless build's arm64).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class Platform:
 
     python: str  # "3.12", or a patch release "3.11.7"
     debian_release: str = "trixie"
+    machine: str = ARCHITECTURE  # `uname -m` of the image's platform: x86_64, aarch64
+    glibc_minor: int | None = None  # read from the image; else the Debian release's
 
     @property
     def python_tuple(self) -> tuple[int, int]:
@@ -143,7 +145,7 @@ def applies(package: LockedPackage, platform: Platform) -> bool:
     major, minor = platform.python_tuple
     full = platform.python if platform.python.count(".") == 2 else f"{platform.python}.0"
     try:
-        return _evaluate(marker, major, minor, full)
+        return _evaluate(marker, major, minor, full, platform.machine)
     except (UndefinedComparison, UndefinedEnvironmentName) as error:
         owner = f"{package.name}'s" if package.name else "a dependency's"
         msg = (
@@ -153,14 +155,14 @@ def applies(package: LockedPackage, platform: Platform) -> bool:
         raise ProjectError(msg) from error
 
 
-def _evaluate(marker: Marker, major: int, minor: int, full: str) -> bool:
+def _evaluate(marker: Marker, major: int, minor: int, full: str, machine: str) -> bool:
     return marker.evaluate(
         {
             "python_version": f"{major}.{minor}",
             "python_full_version": full,
             "sys_platform": "linux",
             "platform_system": "Linux",
-            "platform_machine": ARCHITECTURE,
+            "platform_machine": machine,
             "os_name": "posix",
             "implementation_name": "cpython",
             "platform_python_implementation": "CPython",
@@ -185,19 +187,36 @@ def newest_cpython_tag(lock: Lock) -> tuple[int, int] | None:
 @cache
 def supported_tags(platform: Platform) -> frozenset[Tag]:
     """The tags CPython X.Y takes on glibc Linux, like `pip debug --verbose` lists them."""
-    glibc = GLIBC_MINOR.get(platform.debian_release, min(GLIBC_MINOR.values()))
-    platforms = [f"manylinux_2_{n}_{ARCHITECTURE}" for n in range(glibc, 4, -1)]
-    platforms += [f"{name}_{ARCHITECTURE}" for name, n in _LEGACY_MANYLINUX.items() if n <= glibc]
-    platforms.append(f"linux_{ARCHITECTURE}")
-    version = platform.python_tuple
-    return frozenset(
-        [
-            *cpython_tags(version, platforms=platforms),
-            *compatible_tags(
-                version, interpreter=f"cp{version[0]}{version[1]}", platforms=platforms
-            ),
-        ]
+    return frozenset(ordered_tags(platform))
+
+
+@cache
+def ordered_tags(platform: Platform) -> tuple[Tag, ...]:
+    """The same tags, the most specific first: the order in which pip and uv prefer wheels."""
+    glibc = platform.glibc_minor or GLIBC_MINOR.get(
+        platform.debian_release, min(GLIBC_MINOR.values())
     )
+    machine = platform.machine
+    platforms = [f"manylinux_2_{n}_{machine}" for n in range(glibc, 4, -1)]
+    platforms += [f"{name}_{machine}" for name, n in _LEGACY_MANYLINUX.items() if n <= glibc]
+    platforms.append(f"linux_{machine}")
+    version = platform.python_tuple
+    return (
+        *cpython_tags(version, platforms=platforms),
+        *compatible_tags(version, interpreter=f"cp{version[0]}{version[1]}", platforms=platforms),
+    )
+
+
+def best_wheel(package: LockedPackage, platform: Platform) -> str | None:
+    """The locked wheel pip would install on the platform (the one whose best tag comes first),
+    or None when no locked wheel fits."""
+    rank = {tag: i for i, tag in enumerate(ordered_tags(platform))}
+    ranked = [
+        (min(rank[t] for t in tags & rank.keys()), name)
+        for name in package.wheels
+        if (tags := _tags_of(name)) is not None and tags & rank.keys()
+    ]
+    return min(ranked)[1] if ranked else None
 
 
 def _wheel_tags(package: LockedPackage) -> list[frozenset[Tag]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from quatrain.settings import schema
-from quatrain.settings.schema import BuildFlavor, DebianRelease, EngineKind, Rule, Serve
+from quatrain.settings.schema import Builder, BuildFlavor, DebianRelease, EngineKind, Rule, Serve
 
 Source = Literal["default", "pyproject", "env", "flag"]
 ENV_PREFIX = "QUATRAIN_"
@@ -191,12 +191,13 @@ class Options:
             secret=True,
         ),
     )
-    engine: EngineKind = field(
+    engine: Builder = field(
         default="docker",
         metadata=_help(
             "The container engine that builds, runs and verifies: "
             + " or ".join(typing.get_args(EngineKind))
-            + "; the Dockerfile is the same for each."
+            + "; the Dockerfile is the same for each. none: `quatrain build` assembles the "
+            "production image from the lock without any engine (docs/daemonless.md)."
         ),
     )
     docker: str = field(

@@ -43,6 +43,8 @@ Serve = Literal[
     "command",
 ]
 EngineKind = Literal["docker", "podman"]
+# What builds: an engine from a Dockerfile, or none (the daemonless assembler, production only).
+Builder = Literal["docker", "podman", "none"]
 
 SCHEMA_FILE = "quatrain.schema.json"
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -75,6 +77,12 @@ _TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 IMAGE_REPOSITORY = rf"^{_REPOSITORY}$"
 IMAGE_REFERENCE = rf"^{_REPOSITORY}(:{_TAG})?(@{_DIGEST})?$"
+# Where the daemonless build (engine none) may also read its base image: an OCI layout, or the
+# local engine's store; a Dockerfile's FROM takes none of these.
+IMAGE_SOURCE = (
+    rf"^((docker-daemon|containers-storage):)?{IMAGE_REFERENCE[1:-1]}$"
+    r"|^oci:[A-Za-z0-9._/+@=,~-]+(:[A-Za-z0-9._/-]+)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,12 @@ RULES: Mapping[str, Rule] = {
     "debian_release": choice(*get_args(DebianRelease)),
     "build_flavor": choice(*get_args(BuildFlavor)),
     "base_image": _IMAGE,
-    "runtime_image": _IMAGE,
+    "runtime_image": text(
+        IMAGE_SOURCE,
+        "an image reference such as registry.example.org/team/python:3.12-slim or "
+        "python@sha256:<digest>, without whitespace, quotes or $; with engine = none also "
+        "oci:DIR[:REF], docker-daemon:REFERENCE or containers-storage:REFERENCE",
+    ),
     "poetry_version": version(),
     "poetry_plugin_export_version": version(),
     "uv_version": version(),
@@ -231,7 +244,7 @@ RULES: Mapping[str, Rule] = {
         "where a secret is no secret",
     ),
     # A closed set that names no program: which binary runs stays the user's (docker below).
-    "engine": choice(*get_args(EngineKind)),
+    "engine": choice(*get_args(Builder)),
     # A program run on the user's machine: the repository being built must not choose it.
     "docker": text(
         None, "a program name or path on one line", not_in_pyproject_because=_MACHINES_OWN

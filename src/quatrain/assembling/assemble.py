@@ -1,0 +1,422 @@
+"""The production image of a plan, assembled for one platform or several into an OCI layout.
+
+Layers on the base, each a function of its inputs alone:
+  1. the app's user: /etc/passwd and /etc/group (and the shadow files) with its entries added,
+     its home; changes when the user option does
+  2. the locked runtime dependencies in /opt/venv, from the lock's wheels; changes with the lock
+  3. the project: its wheel installed in the venv, its sources in /app (less .dockerignore), the
+     directories it writes, the SBOM; a code edit changes this layer alone
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docker.utils.build import exclude_paths  # type: ignore[import-untyped]
+
+from quatrain import cmd
+from quatrain.assembling import venv
+from quatrain.assembling.base import PYTHON_HOME, BaseImage, fetch
+from quatrain.assembling.layout import OCI_CONFIG, OCI_LAYER, Descriptor, Layout
+from quatrain.assembling.platform import TargetPlatform
+from quatrain.assembling.tree import Entry, Layer, entry_of, staged, write_layer
+from quatrain.building.build_inputs import ignore_rules
+from quatrain.choosing import images
+from quatrain.dockerfile import render, sbom
+from quatrain.dockerfile.quoting import Expansion
+from quatrain.errors import BuildError, ProjectError
+from quatrain.log import log
+from quatrain.plan import Plan
+from quatrain.reading import wheels
+from quatrain.reading.lock import LockedPackage
+
+DOCKERFILE_WAY = "build it with the Dockerfile instead (--engine docker or podman)."
+HEALTHCHECK_SECONDS = {"Interval": 30, "Timeout": 5, "StartPeriod": 10}
+_NANOSECONDS = 1_000_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assembled:
+    layout: Path
+    ref: str  # the name in the layout's index.json
+    digest: str  # of what `ref` names: the image index, or the one platform's manifest
+    manifests: Mapping[str, str]  # platform -> its manifest's digest
+
+    def platform_ref(self, platform: str) -> str:
+        """The name in the layout of one platform's image."""
+        return f"{self.ref}.{platform.split('/')[1]}" if len(self.manifests) > 1 else self.ref
+
+
+def refusals(plan: Plan) -> list[str]:
+    """Why the daemonless build cannot make this plan's production image (none: it can)."""
+    options, spec, project = plan.resolved.options, plan.spec, plan.project
+    needs, _ = images.lock_needs(project, options, plan.base_images)
+    reasons = []
+    apt = sorted({*options.apt_packages, *needs.runtime_packages})
+    if apt:
+        reasons.append(f"production installs Debian packages ({', '.join(apt)})")
+    if spec.production_steps or spec.node_packages:
+        reasons.append(
+            f"production runs build steps ({'; '.join(spec.production_steps) or 'assets'})"
+        )
+    if options.gate:
+        reasons.append("gate = true makes production wait for the test stages")
+    if options.ca_bundle and options.keep_ca_bundle:
+        reasons.append("keep-ca-bundle adds a CA to the trust store")
+    if plan.layout.path_dependencies:
+        reasons.append("path dependencies are built into wheels in the build stage")
+    if render.git_dependencies(project, options):
+        reasons.append("git dependencies are cloned and built")
+    if plan.private_sources:
+        reasons.append("private sources need their credentials in the build")
+    return reasons
+
+
+def source_date_epoch(root: Path, env: Mapping[str, str]) -> int:
+    """SOURCE_DATE_EPOCH if set, else the checked-out commit's time, else 0."""
+    if env.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return int(env["SOURCE_DATE_EPOCH"])
+    found = (
+        cmd.capture(["git", "-C", str(root), "log", "-1", "--format=%ct"], echo=False)
+        if shutil.which("git")
+        else None
+    )
+    if found and found.returncode == 0 and found.stdout.strip().isdigit():
+        return int(found.stdout.strip())
+    log.info("  no SOURCE_DATE_EPOCH and no git commit: the image's files are dated 1970-01-01")
+    return 0
+
+
+def assemble(
+    plan: Plan,
+    platforms: Sequence[TargetPlatform],
+    *,
+    layout_dir: Path,
+    ref: str,
+    env: Mapping[str, str],
+    base_reference: str,
+    epoch: int,
+) -> Assembled:
+    """Assemble the production image into the OCI layout at `layout_dir`, named `ref`."""
+    if reasons := refusals(plan):
+        msg = (
+            f"The daemonless build cannot make {plan.project.name}'s production image: "
+            f"{'; '.join(reasons)}. Nothing is run or compiled in this mode: {DOCKERFILE_WAY}"
+        )
+        raise ProjectError(msg)
+    layout = Layout(layout_dir)
+    with tempfile.TemporaryDirectory(prefix="quatrain-assemble-") as temporary:
+        work = Path(temporary)
+        wheel = _project_wheel(plan, work / "dist", env, epoch)
+        sources = (
+            _sources(plan)
+            if render.production_dirs(plan.project, plan.spec, plan.layout).ship_sources
+            else []
+        )
+        manifests: dict[str, Descriptor] = {}
+        for target in platforms:
+            log.step(f"Assembling the production image for {target.name}")
+            base = fetch(
+                base_reference, target, layout, python=plan.base_images.python_version, env=env
+            )
+            manifests[target.name] = _one_platform(
+                plan, target, base, layout, work / target.architecture, wheel=wheel,
+                sources=sources, env=env, epoch=epoch,
+            )  # fmt: skip
+            log.step_end()
+    if len(manifests) == 1:
+        top = next(iter(manifests.values()))
+    else:
+        top = layout.image_index(
+            [
+                (d, {"architecture": name.split("/")[1], "os": "linux"})
+                for name, d in manifests.items()
+            ]
+        )
+        for name, descriptor in manifests.items():
+            layout.tag(f"{ref}.{name.split('/')[1]}", descriptor)
+    layout.tag(ref, top)
+    return Assembled(
+        layout=layout_dir, ref=ref, digest=top.digest,
+        manifests={name: d.digest for name, d in manifests.items()},
+    )  # fmt: skip
+
+
+def _one_platform(
+    plan: Plan,
+    target: TargetPlatform,
+    base: BaseImage,
+    layout: Layout,
+    work: Path,
+    *,
+    wheel: Path | None,
+    sources: list[Entry],
+    env: Mapping[str, str],
+    epoch: int,
+) -> Descriptor:
+    minor = ".".join(base.python.split(".")[:2])
+    platform = wheels.Platform(
+        python=base.python if base.python.count(".") == 2 else minor,
+        debian_release=plan.base_images.debian_release,
+        machine=target.machine,
+        glibc_minor=base.glibc_minor,
+    )
+    blobs = layout.blobs
+    user = write_layer(_user_entries(plan, base), directory=blobs, epoch=epoch)
+    deps_stage = work / "dependencies"
+    wanted = venv.choose(_runtime(plan, platform), platform, builds_with=DOCKERFILE_WAY)
+    files = venv.download(wanted, platform, work / "wheels", env)
+    venv.install_wheels(list(files.values()), deps_stage, minor)
+    skeleton = [
+        Entry(path=path, kind="file", mode=0o644, data=value) if isinstance(value, bytes)
+        else Entry(path=path, kind="symlink", target=value)
+        for path, value in venv.skeleton(platform.python, minor, PYTHON_HOME).items()
+    ]  # fmt: skip
+    dependencies = write_layer(
+        [*staged(deps_stage / "opt" / "venv", venv.VENV), *skeleton], directory=blobs, epoch=epoch
+    )
+    project_stage = work / "project"
+    if wheel is not None:
+        venv.install_wheels([wheel], project_stage, minor)
+    document = _sbom(plan, base, deps_stage, project_stage, wheel, work / "build")
+    project = write_layer(
+        [
+            *(staged(project_stage / "opt" / "venv", venv.VENV) if wheel is not None else []),
+            *sources,
+            *_app_dirs(plan),
+            Entry(
+                path=sbom.SBOM_PATH, kind="file", mode=0o644, data=sbom.text_of(document).encode()
+            ),
+        ],
+        directory=blobs,
+        epoch=epoch,
+    )
+    layers = (user, dependencies, project)
+    config = layout.put_json(_config(plan, base, layers, epoch), OCI_CONFIG)
+    base_layers = [Descriptor(d["mediaType"], d["digest"], d["size"]) for d in base.layers]
+    return layout.manifest(
+        config,
+        [*base_layers, *(Descriptor(OCI_LAYER, layer.digest, layer.size) for layer in layers)],
+        annotations={"org.opencontainers.image.base.name": base.reference},
+    )
+
+
+def _runtime(plan: Plan, platform: wheels.Platform) -> list[LockedPackage]:
+    """What production installs on the platform: the lock's runtime packages whose markers
+    apply there, the server quatrain brings, setuptools where the lock leaves it out."""
+    project, options = plan.project, plan.resolved.options
+    assert project.lock is not None  # make_plan checked
+    runtime = project.runtime_packages(options.groups, options.extras)
+    packages = list(
+        wheels.on_platform(project.lock, runtime, project.requested(options.groups), platform)
+    )
+    packages += plan.spec.brought_packages
+    needs, _ = images.lock_needs(project, options, plan.base_images)
+    if needs.setuptools:
+        packages.append(SETUPTOOLS)
+    return packages
+
+
+# render.SETUPTOOLS_REQUIREMENT as a package: the one wheel of that release, by its hash.
+SETUPTOOLS = LockedPackage(
+    name="setuptools",
+    version="80.10.2",
+    groups=("main",),
+    files=("setuptools-80.10.2-py3-none-any.whl",),
+    hashes=(render.SETUPTOOLS_REQUIREMENT.split("--hash=")[1],),
+)
+
+
+def _user_entries(plan: Plan, base: BaseImage) -> list[Entry]:
+    """What `groupadd --system` and `useradd --system --create-home` change, without running
+    them (and without the date useradd writes into /etc/shadow)."""
+    options = plan.resolved.options
+    uid, name, home = options.uid, options.user, render.home(options)
+    lines = {
+        "etc/passwd": f"{name}:x:{uid}:{uid}::{home}:/bin/sh\n",
+        "etc/group": f"{name}:x:{uid}:\n",
+        "etc/shadow": f"{name}:!:::::::\n",
+        "etc/gshadow": f"{name}:!::\n",
+    }
+    entries = []
+    for path, line in lines.items():
+        file = base.files.get(path)
+        if file is None:
+            if path in ("etc/passwd", "etc/group"):
+                msg = (
+                    f"The base image {base.reference} has no /{path}: it is no Debian-based "
+                    "python image."
+                )
+                raise ProjectError(msg)
+            continue
+        data = file.data if file.data.endswith(b"\n") or not file.data else file.data + b"\n"
+        entries.append(
+            Entry(
+                path=f"/{path}",
+                kind="file",
+                mode=file.mode,
+                uid=file.uid,
+                gid=file.gid,
+                data=data + line.encode(),
+            )
+        )
+    entries.append(Entry(path=home, kind="dir", mode=0o775, uid=uid, gid=0))
+    return entries
+
+
+def _app_dirs(plan: Plan) -> list[Entry]:
+    """/app, where the app runs, and what it may write, as the production stage leaves them."""
+    options = plan.resolved.options
+    dirs = render.production_dirs(plan.project, plan.spec, plan.layout)
+    entries = [Entry(path=d, kind="dir", mode=0o775, uid=options.uid, gid=0) for d in dirs.writable]
+    entries.append(Entry(path=dirs.workdir, kind="dir", mode=0o1775, uid=0, gid=options.uid))
+    return entries
+
+
+def _sources(plan: Plan) -> list[Entry]:
+    """The build context less the ignore rules, as `COPY . .` puts it in /app."""
+    root = plan.context
+    patterns = [
+        line.strip()
+        for line in ignore_rules(plan).splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    kept = exclude_paths(str(root), patterns)
+    entries = []
+    for relative in sorted(kept):
+        path = root / relative
+        if path.is_symlink() or path.is_dir() or path.is_file():
+            entries.append(entry_of(path, f"/app/{relative}"))
+    return entries
+
+
+def _project_wheel(plan: Plan, directory: Path, env: Mapping[str, str], epoch: int) -> Path | None:
+    """The project's wheel, by its build backend in an isolated environment (`pip wheel`),
+    dated SOURCE_DATE_EPOCH; None for a project that is no package."""
+    if not plan.project.package_mode:
+        return None
+    log.step(f"Building the wheel of {plan.project.name}")
+    argv = [
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+        "--progress-bar=off", "--wheel-dir", str(directory), str(plan.project.root),
+    ]  # fmt: skip
+    index = _backend_index(plan)
+    if index:
+        argv[5:5] = ["--index-url", index]
+    code, lines = cmd.stream(argv, env={**env, "SOURCE_DATE_EPOCH": str(max(epoch, 315532800))})
+    if code != 0:
+        said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
+        msg = f"The wheel of {plan.project.name} could not be built ({said})."
+        raise BuildError(msg)
+    log.step_end()
+    found = sorted(directory.glob("*.whl"))
+    if len(found) != 1:
+        msg = f"Building {plan.project.name} gave {len(found)} wheels, not one."
+        raise BuildError(msg)
+    return found[0]
+
+
+def _backend_index(plan: Plan) -> str | None:
+    """Where pip finds the build backend: the project's primary source, as Poetry's would."""
+    primary = [
+        s.url for s in plan.project.sources if s.url and s.priority in ("primary", "default")
+    ]
+    return primary[0] if primary else None
+
+
+def _sbom(
+    plan: Plan,
+    base: BaseImage,
+    dependencies: Path,
+    project: Path,
+    wheel: Path | None,
+    build: Path,
+) -> dict[str, Any]:
+    """The SBOM the production stage writes, from the same function, over the staged venv."""
+    build.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "poetry.lock"):
+        shutil.copyfile(plan.project.root / name, build / name)
+    if wheel is not None:
+        (build / "dist").mkdir(exist_ok=True)
+        shutil.copyfile(wheel, build / "dist" / wheel.name)
+    pins = plan.spec.brought_packages
+    (build / sbom.PIN_FILES[0]).write_text("".join(render.pinned(p) + "\n" for p in pins))
+    (build / sbom.PIN_FILES[1]).write_text(render.SETUPTOOLS_REQUIREMENT + "\n")
+    return sbom.sbom(
+        dependencies / "opt" / "venv", build, base_image=base.reference, python=base.python,
+        more_venvs=(project / "opt" / "venv",),
+    )  # fmt: skip
+
+
+def _config(plan: Plan, base: BaseImage, layers: Sequence[Layer], epoch: int) -> dict[str, Any]:
+    """The base's config with what the production stage's instructions set."""
+    options, spec, project = plan.resolved.options, plan.spec, plan.project
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    config = dict(base.config.get("config") or {})
+    environment = dict(base.env)
+    for key, value in render.production_env(spec, options):
+        environment[key] = _expanded(value, environment)
+    config["Env"] = [f"{k}={v}" for k, v in environment.items()]
+    config["User"] = f"{options.uid}:{options.uid}"
+    config["WorkingDir"] = render.production_dirs(project, spec, plan.layout).workdir
+    if spec.production_entrypoint:
+        config["Entrypoint"] = list(spec.production_entrypoint)
+    config["Cmd"] = list(options.command or spec.production_command)
+    if spec.http:
+        config["ExposedPorts"] = {**(config.get("ExposedPorts") or {}), f"{options.port}/tcp": {}}
+        config["Healthcheck"] = {
+            "Test": ["CMD", *render.healthcheck(options.port)],
+            **{k: v * _NANOSECONDS for k, v in HEALTHCHECK_SECONDS.items()},
+            "Retries": 3,
+        }
+    labels = dict(config.get("Labels") or {})
+    for key, value in render.labels(project, options).items():
+        text = project.revision or "" if isinstance(value, Expansion) else value
+        if text:
+            labels[key] = text
+    config["Labels"] = labels
+    history = [
+        *base.config.get("history", []),
+        *(
+            {"created": created, "created_by": f"quatrain (daemonless): {what}"}
+            for what in (
+                "the app's user",
+                "the locked dependencies in /opt/venv",
+                "the project and its SBOM",
+            )
+        ),
+    ]
+    found = {
+        **{
+            k: v
+            for k, v in base.config.items()
+            if k in ("architecture", "os", "variant", "os.version")
+        },
+        "created": created,
+        "config": config,
+        "rootfs": {
+            "type": "layers",
+            "diff_ids": [*base.config["rootfs"]["diff_ids"], *(layer.diff_id for layer in layers)],
+        },
+        "history": history,
+    }
+    json.dumps(found)  # every value is JSON
+    return found
+
+
+def _expanded(value: str | Expansion, environment: Mapping[str, str]) -> str:
+    """An ENV value as Docker sets it: `$PATH` from the environment so far."""
+    if not isinstance(value, Expansion):
+        return value
+    text = value.text
+    for key, known in sorted(environment.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(f"${{{key}}}", known).replace(f"${key}", known)
+    return text
