@@ -74,7 +74,11 @@ def capture(
 
 
 def stream(
-    argv: Sequence[str], *, env: Mapping[str, str] | None = None, echo: bool = True
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    echo: bool = True,
+    cwd: str | None = None,
 ) -> tuple[int, list[str]]:
     """Run a command with its output (both streams) going on to our stderr line by line, as
     it comes; return its exit code and the lines, for an error to explain what failed."""
@@ -84,6 +88,7 @@ def stream(
         subprocess.Popen(
             _start(argv, echo=echo),
             env=env,
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

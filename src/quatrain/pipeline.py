@@ -16,7 +16,7 @@ from typing import Any
 
 from quatrain import engines
 from quatrain.assembling import transport
-from quatrain.assembling.assemble import Assembled, assemble, source_date_epoch
+from quatrain.assembling.assemble import Assembled, assemble, cache_home, source_date_epochs
 from quatrain.assembling.platform import TargetPlatform, this_machine
 from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.checking.verify import VerifyResult, verify_image
@@ -199,7 +199,8 @@ def build_daemonless(
     layout_dir = shipping.output or _layout_home(plan, env)
     assembled = assemble(
         plan, platforms, layout_dir=layout_dir, ref=tag, env=env,
-        base_reference=runtime_reference(plan), epoch=source_date_epoch(plan.project.root, env),
+        base_reference=runtime_reference(plan),
+        epochs=source_date_epochs(plan.project.root, env),
     )  # fmt: skip
     for name, digest in assembled.manifests.items():
         log.info(f"  {name}: {digest}")
@@ -234,8 +235,7 @@ def _loadable(assembled: Assembled, platforms: Sequence[TargetPlatform]) -> str:
 
 
 def _layout_home(plan: Plan, env: Mapping[str, str]) -> Path:
-    cache = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "/tmp")) / ".cache")
-    return cache / "quatrain" / "oci" / canonical_name(plan.project.name)
+    return cache_home(env) / "oci" / canonical_name(plan.project.name)
 
 
 def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:

@@ -10,6 +10,8 @@ Layers on the base, each a function of its inputs alone:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import shutil
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from docker.utils.build import exclude_paths  # type: ignore[import-untyped]
+from pyproject_hooks import BuildBackendHookCaller
 
 from quatrain import cmd
 from quatrain.assembling import venv
@@ -80,19 +83,40 @@ def refusals(plan: Plan) -> list[str]:
     return reasons
 
 
-def source_date_epoch(root: Path, env: Mapping[str, str]) -> int:
-    """SOURCE_DATE_EPOCH if set, else the checked-out commit's time, else 0."""
-    if env.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
-        return int(env["SOURCE_DATE_EPOCH"])
-    found = (
-        cmd.capture(["git", "-C", str(root), "log", "-1", "--format=%ct"], echo=False)
-        if shutil.which("git")
-        else None
-    )
-    if found and found.returncode == 0 and found.stdout.strip().isdigit():
-        return int(found.stdout.strip())
-    log.info("  no SOURCE_DATE_EPOCH and no git commit: the image's files are dated 1970-01-01")
-    return 0
+@dataclass(frozen=True)
+class Epochs:
+    """The times the layers' files carry. The project's layer and the config: SOURCE_DATE_EPOCH,
+    else the checked-out commit's time. The user's and the dependencies' layers: the time of the
+    last commit that changed poetry.lock, when earlier (clamped, as reproducible builds clamp
+    every file to SOURCE_DATE_EPOCH): they hold nothing newer than the lock, and a commit that
+    changes only code then changes only the project's layer."""
+
+    project: int
+    lock: int
+
+
+def source_date_epochs(root: Path, env: Mapping[str, str]) -> Epochs:
+    given = env.get("SOURCE_DATE_EPOCH", "").strip()
+    project = int(given) if given.isdigit() else _commit_time(root)
+    if project is None:
+        log.info("  no SOURCE_DATE_EPOCH and no git commit: the image's files are dated 1970-01-01")
+        project = 0
+    lock = _commit_time(root, "poetry.lock")
+    return Epochs(project=project, lock=min(project, lock) if lock is not None else project)
+
+
+def _commit_time(root: Path, *paths: str) -> int | None:
+    if not shutil.which("git"):
+        return None
+    argv = ["git", "-C", str(root), "log", "-1", "--format=%ct", "--", *paths]
+    found = cmd.capture(argv, echo=False)
+    text = found.stdout.strip()
+    return int(text) if found.returncode == 0 and text.isdigit() else None
+
+
+def cache_home(env: Mapping[str, str]) -> Path:
+    """quatrain's cache: built layers' inputs by their key, layouts of its own."""
+    return Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "/tmp")) / ".cache") / "quatrain"
 
 
 def assemble(
@@ -103,7 +127,7 @@ def assemble(
     ref: str,
     env: Mapping[str, str],
     base_reference: str,
-    epoch: int,
+    epochs: Epochs,
 ) -> Assembled:
     """Assemble the production image into the OCI layout at `layout_dir`, named `ref`."""
     if reasons := refusals(plan):
@@ -115,7 +139,7 @@ def assemble(
     layout = Layout(layout_dir)
     with tempfile.TemporaryDirectory(prefix="quatrain-assemble-") as temporary:
         work = Path(temporary)
-        wheel = _project_wheel(plan, work / "dist", env, epoch)
+        wheel = _project_wheel(plan, work / "dist", env, epochs.project)
         sources = (
             _sources(plan)
             if render.production_dirs(plan.project, plan.spec, plan.layout).ship_sources
@@ -125,11 +149,12 @@ def assemble(
         for target in platforms:
             log.step(f"Assembling the production image for {target.name}")
             base = fetch(
-                base_reference, target, layout, python=plan.base_images.python_version, env=env
-            )
+                base_reference, target, layout, python=plan.base_images.python_version, env=env,
+                cache=cache_home(env),
+            )  # fmt: skip
             manifests[target.name] = _one_platform(
                 plan, target, base, layout, work / target.architecture, wheel=wheel,
-                sources=sources, env=env, epoch=epoch,
+                sources=sources, env=env, epochs=epochs,
             )  # fmt: skip
             log.step_end()
     if len(manifests) == 1:
@@ -160,7 +185,7 @@ def _one_platform(
     wheel: Path | None,
     sources: list[Entry],
     env: Mapping[str, str],
-    epoch: int,
+    epochs: Epochs,
 ) -> Descriptor:
     minor = ".".join(base.python.split(".")[:2])
     platform = wheels.Platform(
@@ -169,19 +194,10 @@ def _one_platform(
         machine=target.machine,
         glibc_minor=base.glibc_minor,
     )
-    blobs = layout.blobs
-    user = write_layer(_user_entries(plan, base), directory=blobs, epoch=epoch)
-    deps_stage = work / "dependencies"
+    user = write_layer(_user_entries(plan, base), directory=layout.blobs, epoch=epochs.lock)
     wanted = venv.choose(_runtime(plan, platform), platform, builds_with=DOCKERFILE_WAY)
-    files = venv.download(wanted, platform, work / "wheels", env)
-    venv.install_wheels(list(files.values()), deps_stage, minor)
-    skeleton = [
-        Entry(path=path, kind="file", mode=0o644, data=value) if isinstance(value, bytes)
-        else Entry(path=path, kind="symlink", target=value)
-        for path, value in venv.skeleton(platform.python, minor, PYTHON_HOME).items()
-    ]  # fmt: skip
-    dependencies = write_layer(
-        [*staged(deps_stage / "opt" / "venv", venv.VENV), *skeleton], directory=blobs, epoch=epoch
+    deps_stage, dependencies = _dependencies(
+        wanted, platform, layout, work, env=env, epoch=epochs.lock, cache=cache_home(env)
     )
     project_stage = work / "project"
     if wheel is not None:
@@ -196,17 +212,70 @@ def _one_platform(
                 path=sbom.SBOM_PATH, kind="file", mode=0o644, data=sbom.text_of(document).encode()
             ),
         ],
-        directory=blobs,
-        epoch=epoch,
+        directory=layout.blobs,
+        epoch=epochs.project,
     )
     layers = (user, dependencies, project)
-    config = layout.put_json(_config(plan, base, layers, epoch), OCI_CONFIG)
+    config = layout.put_json(_config(plan, base, layers, epochs.project), OCI_CONFIG)
     base_layers = [Descriptor(d["mediaType"], d["digest"], d["size"]) for d in base.layers]
     return layout.manifest(
         config,
         [*base_layers, *(Descriptor(OCI_LAYER, layer.digest, layer.size) for layer in layers)],
         annotations={"org.opencontainers.image.base.name": base.reference},
     )
+
+
+# Changes to how the dependencies' layer is made, so that no layer cached before is reused.
+_DEPENDENCIES_RECIPE = 1
+
+
+def _dependencies(
+    wanted: Sequence[venv.Wanted],
+    platform: wheels.Platform,
+    layout: Layout,
+    work: Path,
+    *,
+    env: Mapping[str, str],
+    epoch: int,
+    cache: Path,
+) -> tuple[Path, Layer]:
+    """The venv of the locked wheels, staged (the SBOM reads it), and its layer. Both are kept
+    in the cache under a key of everything they follow from, so that a code edit neither
+    downloads nor installs nor packs them again."""
+    key = hashlib.sha256(
+        json.dumps(
+            [_DEPENDENCIES_RECIPE, dataclasses.astuple(platform), epoch,
+             sorted((w.package.name, w.package.version, w.wheel) for w in wanted)],
+        ).encode()
+    ).hexdigest()[:32]  # fmt: skip
+    kept = cache / "dependencies" / key
+    record = kept / "layer.json"
+    minor = ".".join(platform.python.split(".")[:2])
+    if record.is_file() and (kept / "stage").is_dir():
+        layer = Layer(blob=Path(), **json.loads(record.read_text()))
+        if layout.blob_path(layer.digest).is_file():
+            log.info(f"  the dependencies' layer, unchanged ({layer.digest[:19]})")
+            return kept / "stage", dataclasses.replace(layer, blob=layout.blob_path(layer.digest))
+    shutil.rmtree(kept, ignore_errors=True)
+    stage = work / "dependencies"
+    files = venv.download(wanted, platform, work / "wheels", env)
+    venv.install_wheels(list(files.values()), stage, minor)
+    skeleton = [
+        Entry(path=path, kind="file", mode=0o644, data=value) if isinstance(value, bytes)
+        else Entry(path=path, kind="symlink", target=value)
+        for path, value in venv.skeleton(platform.python, minor, PYTHON_HOME).items()
+    ]  # fmt: skip
+    layer = write_layer(
+        [*staged(stage / "opt" / "venv", venv.VENV), *skeleton], directory=layout.blobs, epoch=epoch
+    )
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f".{key}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(stage, partial / "stage", symlinks=True)
+    fields = {"digest": layer.digest, "diff_id": layer.diff_id, "size": layer.size}
+    (partial / "layer.json").write_text(json.dumps(fields))
+    partial.rename(kept)
+    return kept / "stage", layer
 
 
 def _runtime(plan: Plan, platform: wheels.Platform) -> list[LockedPackage]:
@@ -299,29 +368,68 @@ def _sources(plan: Plan) -> list[Entry]:
 
 
 def _project_wheel(plan: Plan, directory: Path, env: Mapping[str, str], epoch: int) -> Path | None:
-    """The project's wheel, by its build backend in an isolated environment (`pip wheel`),
-    dated SOURCE_DATE_EPOCH; None for a project that is no package."""
-    if not plan.project.package_mode:
+    """The project's wheel, by its build backend (PEP 517, through pyproject-hooks) in a build
+    environment of its build-system.requires kept in the cache; dated SOURCE_DATE_EPOCH. None
+    for a project that is no package."""
+    project = plan.project
+    if not project.package_mode:
         return None
-    log.step(f"Building the wheel of {plan.project.name}")
+    log.step(f"Building the wheel of {project.name}")
+    requires = project.build_requires or ("poetry-core",)
+    backend = project.build_backend or render.POETRY_CORE_BACKEND
+    libraries = _build_environment(requires, _backend_index(plan), env)
+    directory.mkdir(parents=True, exist_ok=True)
+    # zip cannot hold a time before 1980: a SOURCE_DATE_EPOCH of 0 means the earliest it can.
+    extra = {"PYTHONPATH": str(libraries), "SOURCE_DATE_EPOCH": str(max(epoch, _ZIP_EPOCH))}
+
+    stream = cmd.stream
+
+    def runner(
+        cmd: Sequence[str],  # pyproject-hooks' name for it
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
+        code, lines = stream(cmd, env={**env, **(extra_environ or {}), **extra}, cwd=cwd)
+        if code != 0:
+            said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
+            msg = (
+                f"The build backend {backend} could not build the wheel of {project.name} ({said})."
+            )
+            raise BuildError(msg)
+
+    caller = BuildBackendHookCaller(
+        str(project.root), backend, python_executable=sys.executable, runner=runner
+    )
+    name = caller.build_wheel(str(directory))
+    log.step_end()
+    return directory / name
+
+
+_ZIP_EPOCH = 315532800  # 1980-01-01, the first time a zip entry can carry
+
+
+def _build_environment(requires: Sequence[str], index: str | None, env: Mapping[str, str]) -> Path:
+    """build-system.requires installed once (pip, into a directory of the cache), for every
+    build of the same requirements from the same index."""
+    key = hashlib.sha256(json.dumps([sorted(requires), index, sys.version]).encode()).hexdigest()[
+        :24
+    ]
+    kept = cache_home(env) / "build-environments" / key
+    if kept.is_dir():
+        return kept
+    partial = kept.with_name(f".{key}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
     argv = [
-        sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
-        "--progress-bar=off", "--wheel-dir", str(directory), str(plan.project.root),
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--target", str(partial), *(["--index-url", index] if index else []), *requires,
     ]  # fmt: skip
-    index = _backend_index(plan)
-    if index:
-        argv[5:5] = ["--index-url", index]
-    code, lines = cmd.stream(argv, env={**env, "SOURCE_DATE_EPOCH": str(max(epoch, 315532800))})
+    code, lines = cmd.stream(argv, env=dict(env))
     if code != 0:
         said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
-        msg = f"The wheel of {plan.project.name} could not be built ({said})."
+        msg = f"pip could not install the build backend ({', '.join(requires)}): {said}"
         raise BuildError(msg)
-    log.step_end()
-    found = sorted(directory.glob("*.whl"))
-    if len(found) != 1:
-        msg = f"Building {plan.project.name} gave {len(found)} wheels, not one."
-        raise BuildError(msg)
-    return found[0]
+    partial.rename(kept)
+    return kept
 
 
 def _backend_index(plan: Plan) -> str | None:

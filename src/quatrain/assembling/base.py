@@ -5,11 +5,13 @@ image changes or needs to know (the user tables, dpkg's status for glibc and Pyt
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from quatrain.assembling import transport
@@ -48,7 +50,7 @@ class BaseImage:
 
 
 def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: str,
-          env: Mapping[str, str]) -> BaseImage:  # fmt: skip
+          env: Mapping[str, str], cache: Path) -> BaseImage:  # fmt: skip
     """Copy the base for `platform` into the layout (skopeo fetches only blobs it lacks) and
     read it. `python` is the X.Y the plan chose: the image must have it."""
     ref = f"base-{platform.architecture}"
@@ -69,7 +71,10 @@ def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: s
             f"{platform.name}: the registry or layout has no {platform.name} image of it."
         )
         raise ProjectError(msg)
-    files = read_files(layout, manifest["layers"])
+    files = _cached_files(cache / "bases" / f"{descriptor.digest.removeprefix('sha256:')}.json")
+    if files is None:
+        files = read_files(layout, manifest["layers"])
+        _keep_files(cache / "bases" / f"{descriptor.digest.removeprefix('sha256:')}.json", files)
     if PYTHON3[1:] not in files:
         msg = (
             f"The base image {reference} has no {PYTHON3}, where the official python images "
@@ -119,6 +124,35 @@ def read_files(layout: Layout, layers: list[Mapping[str, Any]]) -> dict[str, Fil
                         data=data.read(), mode=member.mode, uid=member.uid, gid=member.gid
                     )
     return found
+
+
+def _cached_files(path: Path) -> dict[str, File] | None:
+    """The files read from a base before, by its manifest's digest (reading every layer of an
+    image takes seconds; its digest names its content)."""
+    try:
+        kept = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return {
+        name: File(data=base64.b64decode(f["data"]), mode=f["mode"], uid=f["uid"], gid=f["gid"])
+        for name, f in kept.items()
+    }
+
+
+def _keep_files(path: Path, files: Mapping[str, File]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = {
+        name: {
+            "data": base64.b64encode(f.data).decode(),
+            "mode": f.mode,
+            "uid": f.uid,
+            "gid": f.gid,
+        }
+        for name, f in files.items()
+    }
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(kept))
+    partial.replace(path)
 
 
 def python_version(image_env: Mapping[str, str], dpkg_status: str, wanted: str) -> str:

@@ -58,6 +58,7 @@ class Project:
     revision: str | None = None  # the git commit checked out, for the image's labels
     content_hashes: tuple[str, ...] = ()  # digests a fresh lock may carry (see content_hash)
     build_backend: str | None = None  # [build-system] build-backend, "poetry.core.masonry.api"
+    build_requires: tuple[str, ...] = ()  # [build-system] requires, as written
     # sha256 of pyproject.toml and poetry.lock as read: a generated Dockerfile checks that the
     # files it builds are those it was written for.
     manifest_digests: Mapping[str, str] = field(default_factory=dict)
@@ -188,6 +189,7 @@ def load_project(root: Path) -> Project:
         revision=git_revision(root),
         content_hashes=(content_hash(data), content_hash(data, with_dependency_groups=False)),
         build_backend=read.string(build_system.get("build-backend"), "build-system.build-backend"),
+        build_requires=tuple(read.strings(build_system.get("requires"), "build-system.requires")),
         manifest_digests={
             path.name: hashlib.sha256(path.read_bytes()).hexdigest()
             for path in (pyproject_path, lock_path)
