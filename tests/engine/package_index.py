@@ -22,20 +22,29 @@ IMAGE_PYTHON = "3.11"
 PREFERRED_PORT = 38141
 
 
+# The daemonless multi-platform test assembles flask-factory for arm64 too: the index serves the
+# aarch64 wheels of its dependencies (markupsafe has compiled code), so that its lock has them.
+ARM64_REQUIREMENTS = ("flask==3.1.3", "gunicorn==27.0.1")
+ARM64_PLATFORMS = ("manylinux_2_17_aarch64", "manylinux2014_aarch64", "manylinux_2_28_aarch64")
+
+
 def wheel_directory() -> Path:
     """The cached wheels, downloaded on first use (the stamp names the requirements' digest)."""
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "quatrain-tests"
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
-    directory = cache / f"wheels-{digest}"
+    wanted = REQUIREMENTS.read_bytes() + repr((ARM64_REQUIREMENTS, ARM64_PLATFORMS)).encode()
+    directory = cache / f"wheels-{hashlib.sha256(wanted).hexdigest()[:16]}"
     stamp = directory / ".complete"
     if not stamp.exists():
         directory.mkdir(parents=True, exist_ok=True)
+        download = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(directory),
+            "--only-binary=:all:", "--python-version", IMAGE_PYTHON,
+        ]  # fmt: skip
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(directory),
-             "--only-binary=:all:", "--python-version", IMAGE_PYTHON,
-             "--requirement", str(REQUIREMENTS)],
-            check=True, env=_plain_pip_env(),
-        )  # fmt: skip
+            [*download, "--requirement", str(REQUIREMENTS)], check=True, env=_plain_pip_env()
+        )
+        arm64 = [f"--platform={p}" for p in ARM64_PLATFORMS]
+        subprocess.run([*download, *arm64, *ARM64_REQUIREMENTS], check=True, env=_plain_pip_env())
         stamp.touch()
     return directory
 

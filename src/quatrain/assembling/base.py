@@ -9,7 +9,7 @@ import base64
 import json
 import re
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -101,7 +101,7 @@ def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: s
     )
 
 
-def read_files(layout: Layout, layers: list[Mapping[str, Any]]) -> dict[str, File]:
+def read_files(layout: Layout, layers: Sequence[Mapping[str, Any]]) -> dict[str, File]:
     """The files of READ as the image has them: each layer in order, whiteouts applied."""
     found: dict[str, File] = {}
     for layer in layers:
