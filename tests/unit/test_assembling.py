@@ -65,9 +65,7 @@ def test_a_wheel_for_a_newer_glibc_than_the_image_has_is_not_taken() -> None:
     assert best_wheel(package, Platform(python="3.11", machine="aarch64", glibc_minor=41))
 
 
-def test_a_package_without_a_wheel_for_the_platform_is_refused_by_name_pointing_at_the_dockerfile() -> (
-    None
-):
+def test_a_package_without_a_wheel_for_a_platform_is_refused_by_name() -> None:
     x86_only = LockedPackage(
         name="orjson", version="3.10.0", groups=("main",),
         files=("orjson-3.10.0-cp311-cp311-manylinux_2_17_x86_64.whl", "orjson-3.10.0.tar.gz"),
