@@ -1,26 +1,20 @@
 #!/usr/bin/env bash
-# An arm64 stand-in of the official python:3.11-slim-bookworm image, beside the amd64 one,
-# as one multi-platform image in an OCI image layout, for quatrain's daemonless
-# multi-platform build to read as its base image:
+# An arm64 stand-in of the official python:3.11-slim-bookworm image and the amd64 one
+# (Docker's, from testbed.sh, which runs this at its end) as one multi-platform image index
+# in an OCI image layout, for quatrain's daemonless multi-platform build to read:
 #
-#   bash scripts/testbed-arm64.sh      (scripts/testbed.sh runs it at its end)
+#   bash scripts/testbed-arm64.sh   ->   oci:$QUATRAIN_TESTBED_DIR/oci/python:3.11-slim-bookworm
 #
-# The arm64 rootfs is made from Debian bookworm's arm64 packages on an amd64 machine
-# without binfmt: debootstrap's first stage (--foreign) downloads and unpacks, the rest of
-# the packages are unpacked with dpkg-deb, and nothing arm64 is executed while building,
-# so no maintainer script runs; what those would have made that quatrain relies on
-# (/etc/passwd, dpkg's status, alternatives) is written here. The layer is made by umoci,
-# deterministically: every file time is clamped to SOURCE_DATE_EPOCH (default: the newest
-# file in the packages), entries sorted, owners as in the packages. The amd64 manifest is
-# Docker's python:3.11-slim-bookworm stand-in (made by testbed.sh), copied by skopeo.
-#
-#   reference:  oci:$QUATRAIN_TESTBED_DIR/oci/python:3.11-slim-bookworm  (an image index)
-#
-# Idempotent: when the layout holds the index and its amd64 manifest has the layers of
-# Docker's current stand-in, a run only checks and takes about a second.
+# This amd64 machine has no binfmt, so nothing arm64 runs while building: debootstrap's
+# first stage (--foreign) and dpkg-deb only unpack Debian bookworm's arm64 packages, and
+# what their maintainer scripts would have made that the image's users rely on (passwd,
+# dpkg's status with libc6's version, alternatives) is written here. umoci makes the layer
+# deterministically (file times clamped to SOURCE_DATE_EPOCH, default the newest packaged
+# file; sorted entries; owners as packaged). Idempotent: when the index is there and its
+# amd64 manifest has the layers of Docker's current stand-in, a run takes a second.
 #
 # Environment: QUATRAIN_DOCKER, QUATRAIN_DEBIAN_MIRROR, QUATRAIN_TESTBED_DIR as in
-# testbed.sh; QUATRAIN_OCI_LAYOUT overrides the layout directory.
+# testbed.sh; QUATRAIN_OCI_LAYOUT, the layout directory (default $QUATRAIN_TESTBED_DIR/oci/python).
 set -euo pipefail
 
 DOCKER=${QUATRAIN_DOCKER:-/usr/bin/docker}
@@ -33,15 +27,10 @@ PACKAGES=python3,python3-venv,ca-certificates
 HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 # The Env and labels of testbed.sh's import_rootfs, the source naming the architecture.
 IMAGE_ENV=(PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
-  SSL_CERT_FILE=$HOST_CA_BUNDLE REQUESTS_CA_BUNDLE=$HOST_CA_BUNDLE PIP_CERT=$HOST_CA_BUNDLE)
+  "SSL_CERT_FILE=$HOST_CA_BUNDLE" "REQUESTS_CA_BUNDLE=$HOST_CA_BUNDLE" "PIP_CERT=$HOST_CA_BUNDLE")
 IMAGE_LABELS=(org.quatrain.stand-in=true org.quatrain.stand-in.source=debian-bookworm-arm64)
 
-TEMP_DIRS=()
-APT_UPDATED=false
-TEMP_DIR=
-MIRROR=
-EPOCH=
-GLIBC=
+TEMP_DIRS=() TEMP_DIR='' MIRROR='' EPOCH='' GLIBC=''
 
 log() { printf 'testbed-arm64: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -54,10 +43,7 @@ for fn in mirror_from_deb822 mirror_from_list is_private_ipv4 check_mirror_addre
   declare -F "$fn" >/dev/null || die "$TESTBED_SH has no function $fn"
 done
 
-cleanup() {
-  local dir
-  for dir in "${TEMP_DIRS[@]}"; do remove_tree "$dir"; done
-}
+cleanup() { local dir; for dir in "${TEMP_DIRS[@]}"; do remove_tree "$dir"; done; }
 trap cleanup EXIT
 
 make_temp_dir() {
@@ -74,15 +60,14 @@ take_lock() {
 # qemu-user without its recommended qemu-user-binfmt: qemu-aarch64 -L ROOTFS runs one
 # arm64 process and registers nothing with the kernel.
 ensure_tools() {
-  local tool package missing=()
-  for tool in skopeo:skopeo umoci:umoci debootstrap:debootstrap qemu-aarch64:qemu-user; do
-    package=${tool#*:}
-    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("$package")
+  local tool missing=()
+  for tool in skopeo umoci debootstrap qemu-aarch64:qemu-user; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
   [ "$(id -u)" -eq 0 ] || die "need root to install ${missing[*]} (apt-get)"
-  $APT_UPDATED || { log "apt-get update"; apt-get update -qq; APT_UPDATED=true; }
-  log "installing ${missing[*]}"
+  log "apt-get update; installing ${missing[*]}"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
@@ -110,9 +95,8 @@ except (OSError, ValueError, LookupError, AssertionError):
 EOF
 }
 
-# debootstrap --foreign unpacks only what its second stage needs; the rest of the
-# downloaded packages are unpacked here (keeping the merged-/usr links, as debootstrap
-# does), and dpkg's status is written from the packages' control files.
+# debootstrap --foreign unpacks only what its second stage needs; the rest is unpacked
+# here (keeping the merged-/usr links), and dpkg's status made from the control files.
 make_arm64_rootfs() {
   local rootfs=$1 package deb required
   log "debootstrap --foreign --arch=arm64 $SUITE with $PACKAGES (half a minute; log in $rootfs.log)"
@@ -122,7 +106,7 @@ make_arm64_rootfs() {
     die "debootstrap failed"
   fi
   rm -f "$rootfs.log"
-  required=" $(cat "$rootfs/debootstrap/required") "
+  required=" $(tr -s '\n' ' ' <"$rootfs/debootstrap/required") "
   sort "$rootfs/debootstrap/debpaths" | while read -r package deb; do
     if [[ $required != *" $package "* ]]; then
       dpkg-deb --fsys-tarfile "$rootfs$deb" | tar -C "$rootfs" --keep-directory-symlink -xf -
@@ -135,7 +119,7 @@ make_arm64_rootfs() {
 
 # What the packages' maintainer scripts and the official image would have made.
 configure_arm64_rootfs() {
-  local rootfs=$1 days name link
+  local rootfs=${1:?} days name link
   days=$((EPOCH / 86400))
   cp "$rootfs/usr/share/base-passwd/passwd.master" "$rootfs/etc/passwd"
   cp "$rootfs/usr/share/base-passwd/group.master" "$rootfs/etc/group"
@@ -166,7 +150,7 @@ configure_arm64_rootfs() {
   printf 'deb %s %s main\n' "$MIRROR" "$SUITE" >"$rootfs/etc/apt/sources.list"
   # debootstrap's leftovers and the build host's files; the runtime provides /dev.
   rm -rf "$rootfs/debootstrap" "$rootfs"/var/cache/apt/archives/* "$rootfs"/var/lib/apt/lists/* \
-    "$rootfs"/var/log/bootstrap.log "$rootfs"/dev/* "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
+    "$rootfs"/var/log/bootstrap.log "${rootfs:?}"/dev/* "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
   mkdir -p "$rootfs/var/cache/apt/archives/partial" "$rootfs/var/lib/apt/lists/partial"
 }
 
@@ -183,9 +167,8 @@ check_arm64_rootfs() {
 
 build_arm64_image() {
   local oci=$1 bundle=$1/bundle umoci_log=$1/umoci.log rootfs created
-  umoci init --layout "$oci/layout" 2>"$umoci_log"
-  umoci new --image "$oci/layout:arm64" 2>>"$umoci_log"
-  umoci unpack --image "$oci/layout:arm64" "$bundle" 2>>"$umoci_log"
+  { umoci init --layout "$oci/layout" && umoci new --image "$oci/layout:arm64" &&
+    umoci unpack --image "$oci/layout:arm64" "$bundle"; } 2>"$umoci_log" || die "umoci: $(tail -n 3 "$umoci_log")"
   rootfs=$bundle/rootfs
   chmod 0755 "$rootfs"
   make_arm64_rootfs "$rootfs"
@@ -203,8 +186,7 @@ build_arm64_image() {
     --history.created_by "scripts/testbed-arm64.sh: debootstrap --foreign --arch=arm64 $SUITE $PACKAGES" "$bundle" &&
     umoci config --image "$oci/layout:arm64" --no-history "${config[@]}" &&
     umoci gc --layout "$oci/layout"; } 2>>"$umoci_log"; then
-    tail -n 10 "$umoci_log" >&2
-    die "umoci failed"
+    die "umoci: $(tail -n 3 "$umoci_log")"
   fi
   remove_tree "$bundle"
 }
@@ -219,6 +201,7 @@ compose_layout() {
   log "amd64: skopeo copy docker-daemon:$AMD64_TAG"
   skopeo copy -q "docker-daemon:$AMD64_TAG" "oci:$new:amd64"
   cp -n "$oci"/layout/blobs/sha256/* "$new/blobs/sha256/"
+  chmod -R a+rX "$new" # umoci writes its blobs 0600
   python3 - "$new" "$oci/layout" "$REF" <<'EOF'
 import hashlib, json, sys
 new, arm64, ref = sys.argv[1:]
@@ -237,28 +220,30 @@ top = {"mediaType": INDEX, "digest": "sha256:" + digest, "size": len(blob),
        "annotations": {"org.opencontainers.image.ref.name": ref}}
 json.dump({"schemaVersion": 2, "manifests": [top]}, open(new + "/index.json", "w"))
 EOF
+  check_layout "$new"
   remove_tree "$LAYOUT"
   mv "$new" "$LAYOUT"
 }
 
-# Optional: one arm64 process under user-mode qemu, from the image's own layer.
-sanity_check() {
-  local out arch digest
-  out=$(skopeo inspect --raw "oci:$LAYOUT:$REF")
-  [[ $out == *'"application/vnd.oci.image.index.v1+json"'* ]] || die "oci:$LAYOUT:$REF is not an image index"
-  arch=$(skopeo inspect --override-arch arm64 --format '{{ .Architecture }}' "oci:$LAYOUT:$REF")
-  [ "$arch" = arm64 ] || die "oci:$LAYOUT:$REF has no arm64 image (got $arch)"
+# The index as skopeo reads it, and (if qemu-aarch64 is there) one arm64 process under
+# user-mode qemu, from the image's own layer: no binfmt needed.
+check_layout() {
+  local image="oci:$1:$REF" out digest
+  [[ $(skopeo inspect --raw "$image") == *'"mediaType":"application/vnd.oci.image.index.v1+json"'* ]] ||
+    die "$image is not an image index"
+  out=$(skopeo inspect --override-arch arm64 --format '{{ .Architecture }} {{ index .Layers 0 }}' "$image")
+  [[ $out == "arm64 sha256:"* ]] || die "$image has no arm64 image ($out)"
+  digest=${out#arm64 sha256:}
   if ! command -v qemu-aarch64 >/dev/null 2>&1; then
     log "arm64: qemu-aarch64 is missing; not running its python"
     return 0
   fi
-  digest=$(skopeo inspect --override-arch arm64 --format '{{ index .Layers 0 }}' "oci:$LAYOUT:$REF")
   make_temp_dir rootfs-check
-  tar -C "$TEMP_DIR" -xzf "$LAYOUT/blobs/sha256/${digest#sha256:}"
+  tar -C "$TEMP_DIR" -xzf "$1/blobs/sha256/$digest" bin lib usr/bin usr/lib etc
   out=$(qemu-aarch64 -L "$TEMP_DIR" "$TEMP_DIR/usr/bin/python3.11" -c \
     'import platform, sys, ssl, venv; print(platform.machine(), sys.version.split()[0])') ||
     die "arm64: python3.11 does not run under qemu-aarch64"
-  [[ $out == aarch64\ * ]] || die "arm64: python under qemu-aarch64 says $out"
+  [[ $out == "aarch64 "* ]] || die "arm64: python under qemu-aarch64 says $out"
   log "arm64: qemu-aarch64 runs its python: $out"
   remove_tree "$TEMP_DIR"
 }
@@ -282,7 +267,6 @@ main() {
   local oci=$TEMP_DIR
   build_arm64_image "$oci"
   compose_layout "$oci"
-  sanity_check
   log "ready: oci:$LAYOUT:$REF (linux/amd64, linux/arm64; arm64 glibc $GLIBC)"
 }
 
