@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# An arm64 stand-in of the official python:3.11-slim-bookworm image and the amd64 one
-# (Docker's, from testbed.sh, which runs this at its end) as one multi-platform image index
-# in an OCI image layout, for quatrain's daemonless multi-platform build to read:
-#
-#   bash scripts/testbed-arm64.sh   ->   oci:$QUATRAIN_TESTBED_DIR/oci/python:3.11-slim-bookworm
-#
+# An arm64 stand-in of python:3.11-slim-bookworm beside testbed.sh's amd64 one, as one
+# multi-platform image index in an OCI layout, for quatrain's daemonless build to read:
+#   bash scripts/testbed-arm64.sh  ->  oci:$QUATRAIN_TESTBED_DIR/oci/python:3.11-slim-bookworm
 # This amd64 machine has no binfmt, so nothing arm64 runs while building: debootstrap's
-# first stage (--foreign) and dpkg-deb only unpack Debian bookworm's arm64 packages, and
-# what their maintainer scripts would have made that the image's users rely on (passwd,
-# dpkg's status with libc6's version, alternatives) is written here. umoci makes the layer
-# deterministically (file times clamped to SOURCE_DATE_EPOCH, default the newest packaged
-# file; sorted entries; owners as packaged). Idempotent: when the index is there and its
-# amd64 manifest has the layers of Docker's current stand-in, a run takes a second.
-#
-# Environment: QUATRAIN_DOCKER, QUATRAIN_DEBIAN_MIRROR, QUATRAIN_TESTBED_DIR as in
-# testbed.sh; QUATRAIN_OCI_LAYOUT, the layout directory (default $QUATRAIN_TESTBED_DIR/oci/python).
+# first stage (--foreign) and dpkg-deb only unpack bookworm's arm64 packages, and what
+# their maintainer scripts would have made (passwd, dpkg's status, alternatives) is written
+# here. umoci makes the layer deterministically (file times clamped to SOURCE_DATE_EPOCH,
+# default the newest packaged file; sorted entries; owners as packaged). Idempotent: with
+# the index there and its amd64 manifest holding Docker's current stand-in, a run takes a
+# second. Environment: QUATRAIN_DOCKER, QUATRAIN_DEBIAN_MIRROR, QUATRAIN_TESTBED_DIR,
+# QUATRAIN_TESTBED_SUITES as in testbed.sh; QUATRAIN_OCI_LAYOUT, the layout directory.
 set -euo pipefail
 
 DOCKER=${QUATRAIN_DOCKER:-/usr/bin/docker}
@@ -65,7 +60,6 @@ ensure_tools() {
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
-  [ "$(id -u)" -eq 0 ] || die "need root to install ${missing[*]} (apt-get)"
   log "apt-get update; installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -100,11 +94,8 @@ EOF
 make_arm64_rootfs() {
   local rootfs=$1 package deb required
   log "debootstrap --foreign --arch=arm64 $SUITE with $PACKAGES (half a minute; log in $rootfs.log)"
-  if ! debootstrap --foreign --arch=arm64 --variant=minbase --include="$PACKAGES" \
-    "$SUITE" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1; then
-    tail -n 20 "$rootfs.log" >&2
-    die "debootstrap failed"
-  fi
+  debootstrap --foreign --arch=arm64 --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$MIRROR" \
+    >"$rootfs.log" 2>&1 || die "debootstrap failed: $(tail -n 20 "$rootfs.log")"
   rm -f "$rootfs.log"
   required=" $(tr -s '\n' ' ' <"$rootfs/debootstrap/required") "
   sort "$rootfs/debootstrap/debpaths" | while read -r package deb; do
@@ -249,11 +240,21 @@ check_layout() {
 }
 
 main() {
+  case " ${QUATRAIN_TESTBED_SUITES:-bookworm} " in
+    *" bookworm "*) ;;
+    *) log "no bookworm in QUATRAIN_TESTBED_SUITES: no $AMD64_TAG to pair with; nothing to do"; return 0 ;;
+  esac
   take_lock
   ensure_tools
   local diff_ids state
   diff_ids=$("$DOCKER" image inspect -f '{{ range .RootFS.Layers }}{{ . }} {{ end }}' "$AMD64_TAG" 2>/dev/null) ||
     die "$AMD64_TAG is not in Docker ($DOCKER): run scripts/testbed.sh first"
+  # A pulled (real) image is not paired with a Debian-made arm64 one: where the registry
+  # is reachable, the real multi-platform index is there to read.
+  if [ "$("$DOCKER" image inspect -f '{{ index .Config.Labels "org.quatrain.stand-in" }}' "$AMD64_TAG")" != true ]; then
+    log "$AMD64_TAG is the real image, not a stand-in: read docker://$AMD64_TAG; nothing to do"
+    return 0
+  fi
   # shellcheck disable=SC2086 # one argument per layer
   state=$(layout_state $diff_ids)
   if [ "$state" = ok ]; then
