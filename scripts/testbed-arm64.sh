@@ -40,6 +40,8 @@ done
 
 cleanup() { local dir; for dir in "${TEMP_DIRS[@]}"; do remove_tree "$dir"; done; }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # bash runs no EXIT trap when a signal it does not trap kills it
 
 make_temp_dir() {
   TEMP_DIR=$(mktemp -d "${2:-/var/tmp}/quatrain-$1.XXXXXX")
