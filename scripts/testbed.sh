@@ -558,6 +558,7 @@ main() {
   local version
   version=$("$DOCKER" version -f '{{ .Server.Version }}' 2>/dev/null || echo unknown)
   log "ready: engine $version, images$images (in Docker and Podman); registry, buildx and compose in $TESTBED_DIR"
+  bash "$(dirname "$0")/testbed-arm64.sh"
 }
 
 main "$@"
