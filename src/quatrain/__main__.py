@@ -78,19 +78,20 @@ def _plan(path: Path, params: Mapping[str, Any]) -> Plan:
     return plan
 
 
-def _engine(plan: Plan) -> engines.Engine:
+def _engine(plan: Plan, kind: EngineKind | None = None) -> engines.Engine:
+    """The engine the options name, or `kind` (where the daemonless image is checked)."""
     resolved = plan.resolved
     # The docker option's default names Docker's binary; Podman's is its own unless one is given.
     given = resolved.options.docker if resolved.sources["docker"] != "default" else None
-    kind = resolved.options.engine
-    if kind == "none":
+    chosen = kind or resolved.options.engine
+    if chosen == "none":
         msg = (
-            "--engine none only builds (quatrain build): running, developing and verifying need "
-            "a container engine, --engine docker or podman."
+            "--engine none builds the production image (quatrain build, and verify): running "
+            "and developing need a container engine, --engine docker or podman."
         )
         raise ConfigurationError(msg)
-    binary = engines.binary_for(kind, given)
-    return engines.connect(binary, dict(os.environ), kind=kind)
+    binary = engines.binary_for(chosen, given)
+    return engines.connect(binary, dict(os.environ), kind=chosen)
 
 
 def run_env_options(function: F) -> F:
@@ -336,11 +337,43 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
     "--from-registry", "pulled", metavar="REF",
     help="Build nothing: pull this production image (REGISTRY/NAME:TAG) and verify it.",
 )  # fmt: skip
+@click.option(
+    "--reproducible", is_flag=True,
+    help="With --engine none: assemble twice, each in a new cache and layout, and compare the "
+    "digests (nothing is run).",
+)  # fmt: skip
+@click.option(
+    "--platform", "platforms", metavar="LIST",
+    help="With --reproducible: the platforms to assemble (default: this machine's).",
+)  # fmt: skip
+@click.option(
+    "--load", "load", type=click.Choice(["docker", "podman"]), default="docker",
+    show_default=True, help="With --engine none: the engine the assembled image is checked in.",
+)  # fmt: skip
 @option_flags
 def verify(path: Path, env_pairs: Sequence[str], env_file: Path | None, pulled: str | None,
+           reproducible: bool, platforms: str | None, load: EngineKind,
            **params: Any) -> None:  # fmt: skip
-    """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM."""
+    """Build both images and prove they work: import, serve on $PORT, stop on SIGTERM.
+
+    With --engine none: the production image assembled from the lock, loaded into docker or
+    podman and checked there; with --reproducible, assembled twice and compared instead."""
     plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    daemonless = plan.resolved.options.engine == "none"
+    if reproducible and not daemonless:
+        msg = "--reproducible: only with --engine none (the daemonless build)."
+        raise ConfigurationError(msg)
+    if reproducible:
+        digest = pipeline.verify_reproducible(
+            plan, parse_platforms(platforms), env=dict(os.environ)
+        )
+        log.info(f"Reproducible: two builds gave {digest}.")
+        return
+    if daemonless:
+        checker = _engine(plan, kind=load)
+        pipeline.verify_daemonless(plan, checker, env=dict(os.environ), run_env=env)
+        log.info("The assembled production image verified.")
+        return
     if pulled:
         # A reference is read before any engine runs: `--from-registry --help` is no flag.
         registry.parse_reference(pulled, what="an image in a registry")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from quatrain import engines
 from quatrain.assembling import transport
 from quatrain.assembling.assemble import Assembled, assemble, cache_home, source_date_epochs
+from quatrain.assembling.layout import Layout as OciLayout
 from quatrain.assembling.platform import TargetPlatform, this_machine
 from quatrain.building import build_inputs, build_outputs, registry
 from quatrain.checking.verify import VerifyResult, verify_image
@@ -210,6 +212,63 @@ def build_daemonless(
     if shipping.load:
         transport.load(layout_dir, _loadable(assembled, platforms), tag, shipping.load, env)
     return tag, assembled
+
+
+def verify_daemonless(
+    plan: Plan, engine: engines.Engine, *, env: Mapping[str, str], run_env: Mapping[str, str]
+) -> VerifyResult:
+    """Assemble this machine's production image, load it into `engine` and check it there as
+    verify checks a built one."""
+    tag, _ = build_daemonless(
+        plan, BuildRequest(), (this_machine(),), Shipping(load=engine.kind), env=env
+    )
+    result = _verify_one(plan, engine, tag, target="production", env=run_env)
+    _raise_for_failed([result])
+    return result
+
+
+def verify_reproducible(
+    plan: Plan, platforms: Sequence[TargetPlatform], *, env: Mapping[str, str]
+) -> str:
+    """Assemble twice, each with a cache, a pip cache and a layout of its own, and compare the
+    digests; a VerifyError names the layers that differ."""
+    found = []
+    for attempt in (1, 2):
+        with tempfile.TemporaryDirectory(prefix=f"quatrain-reproducible-{attempt}-") as home:
+            isolated = {
+                **env, "XDG_CACHE_HOME": f"{home}/cache", "PIP_CACHE_DIR": f"{home}/pip",
+            }  # fmt: skip
+            log.info(f"Build {attempt} of 2, in {home}")
+            assembled = assemble(
+                plan, platforms, layout_dir=Path(home) / "oci", ref="reproducible", env=isolated,
+                base_reference=runtime_reference(plan),
+                epochs=source_date_epochs(plan.project.root, env),
+            )  # fmt: skip
+            found.append((assembled.digest, _diff_ids(assembled)))
+    (first, layers_1), (second, layers_2) = found
+    if first != second:
+        differ = [
+            f"{n}: layer {i + 1}"
+            for n in layers_1
+            for i, (a, b) in enumerate(zip(layers_1[n], layers_2.get(n, []), strict=False))
+            if a != b
+        ]
+        msg = (
+            f"Two builds gave two images ({first} and {second}); "
+            f"{', '.join(differ) or 'their configs'} differ."
+        )
+        raise VerifyError(msg)
+    return first
+
+
+def _diff_ids(assembled: Assembled) -> dict[str, list[str]]:
+    """platform -> the diff_ids of its image's layers, read back from the layout."""
+    layout = OciLayout(assembled.layout)
+    found = {}
+    for name, digest in assembled.manifests.items():
+        config = layout.read_json(layout.read_json(digest)["config"]["digest"])
+        found[name] = list(config["rootfs"]["diff_ids"])
+    return found
 
 
 def runtime_reference(plan: Plan) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import package_index
 import pytest
 
 from quatrain import engines
@@ -134,7 +135,18 @@ def _lock(case: str, destination: Path, index_url: str, env: Mapping[str, str] |
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "POETRY_VIRTUALENVS_CREATE": "false", **(env or {})},
+        env={
+            **os.environ,
+            "POETRY_VIRTUALENVS_CREATE": "false",
+            # Poetry caches a source's files by the source's name ("testbed"): a cache of its own
+            # for each set of wheels the index serves, or a lock would miss the files added.
+            "POETRY_CACHE_DIR": str(
+                package_index.wheel_directory().with_name(
+                    f"poetry-{package_index.wheel_directory().name}"
+                )
+            ),
+            **(env or {}),
+        },
     )
     if locked.returncode != 0:
         pytest.fail(f"poetry lock failed in {project}:\n{locked.stdout}\n{locked.stderr}")

@@ -6,6 +6,7 @@ probed from inside the container on its own loopback, so nothing is published on
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from quatrain import cmd, engines
 from quatrain.checking import start_failures
+from quatrain.dockerfile.sbom import SBOM_PATH
 from quatrain.engines import Engine
 from quatrain.errors import ConfigurationError
 from quatrain.reading.project import Project
@@ -88,7 +90,52 @@ def verify_image(
         entry = production and bool(spec.production_entrypoint)
         arguments = ("--help",) if entry else (spec.app, "--help")
         checks.append(check_command(engine, image, arguments, env=settings))
+    if production:
+        checks += check_contents(engine, image)
     return VerifyResult(image=image, target=target, checks=tuple(checks))
+
+
+# Run in the production image as its own user: who that is, and the SBOM's distributions
+# against those installed (the project, when a package, is the SBOM's root component).
+_CONTENTS = """
+import importlib.metadata, json, os, re
+key = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+sbom = json.load(open(SBOM))
+listed = {(key(c["name"]), c["version"]) for c in sbom["components"] if c["type"] == "library"}
+root = sbom["metadata"]["component"]
+if "version" in root:
+    listed.add((key(root["name"]), root["version"]))
+installed = {(key(d.metadata["Name"]), d.version) for d in importlib.metadata.distributions()}
+print(json.dumps({"uid": os.getuid(), "missing": sorted(installed - listed),
+                  "extra": sorted(listed - installed), "count": len(installed)}))
+"""
+
+
+def check_contents(engine: Engine, image: str) -> list[Check]:
+    """Production runs as a user other than root, and its SBOM lists what it has installed."""
+    script = _CONTENTS.replace("SBOM", repr(SBOM_PATH))
+    argv = engines.run_argv(
+        engine, image, command=("-c", script), network="none", entrypoint="python"
+    )
+    result = cmd.capture(argv, env=dict(engine.env), echo=False)
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        detail = f"the check did not run: {_tail(result.stderr or result.stdout)}"
+        return [Check(name="non-root", passed=False, detail=detail),
+                Check(name="sbom", passed=False, detail=detail)]  # fmt: skip
+    uid = found["uid"]
+    differ = [f"not in the SBOM: {n} {v}" for n, v in found["missing"]]
+    differ += [f"in the SBOM, not installed: {n} {v}" for n, v in found["extra"]]
+    return [
+        Check(name="non-root", passed=uid != 0, detail=f"runs as uid {uid}"),
+        Check(
+            name="sbom",
+            passed=not differ,
+            detail="; ".join(differ)
+            or f"{SBOM_PATH} lists the {found['count']} distributions installed",
+        ),
+    ]
 
 
 def check_command(
