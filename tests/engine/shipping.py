@@ -59,11 +59,11 @@ class Registry:
     password: str | None = field(default=None, repr=False)
 
 
-def _config(root: Path, port: int, htpasswd: Path | None) -> str:
+def _config(root: Path, port: int, htpasswd: Path | None, *, access_log: bool = False) -> str:
     auth = f"auth:\n  htpasswd:\n    realm: quatrain-tests\n    path: {htpasswd}\n"
     return (
         "version: 0.1\n"
-        "log:\n  level: warn\n"
+        f"log:\n  level: {'info' if access_log else 'warn'}\n"
         f"storage:\n  filesystem:\n    rootdirectory: {root / 'storage'}\n"
         "  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n" + (auth if htpasswd else "")
@@ -98,7 +98,10 @@ class _Running:
             self.process.wait(timeout=10)
 
 
-def start_registry(root: Path, *, login: tuple[str, str] | None = None) -> Iterator[Registry]:
+def start_registry(
+    root: Path, *, login: tuple[str, str] | None = None, access_log: bool = False
+) -> Iterator[Registry]:
+    """A registry on loopback; `access_log`: every request in root/registry.log."""
     binary = _needed(testbed_dir() / "registry/usr/bin/docker-registry", "docker-registry")
     htpasswd = None
     if login:
@@ -106,7 +109,7 @@ def start_registry(root: Path, *, login: tuple[str, str] | None = None) -> Itera
         hashed = bcrypt.hashpw(login[1].encode(), bcrypt.gensalt(rounds=5)).decode()
         htpasswd.write_text(f"{login[0]}:{hashed}\n")
     port = ephemeral_port()
-    (root / "config.yml").write_text(_config(root, port, htpasswd))
+    (root / "config.yml").write_text(_config(root, port, htpasswd, access_log=access_log))
     log = root / "registry.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
