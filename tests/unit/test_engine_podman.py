@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -358,3 +359,13 @@ def test_a_cache_push_podman_could_not_make_is_the_registrys_failure() -> None:
 
     assert isinstance(error, RegistryError)
     assert "could not be reached to push to 127.0.0.1:5000/shop:1" in str(error)
+
+
+def test_source_date_epoch_makes_podman_date_every_new_file_and_the_image_with_it() -> None:
+    dated = dataclasses.replace(PODMAN, env={**PODMAN.env, "SOURCE_DATE_EPOCH": "1750000000"})
+    found = build_argv(
+        dated, context=Path("/src/shop"), dockerfile=Path("/src/shop/Dockerfile"),
+        target="production", tag="shop:latest", build_args={}, network=None,
+    )  # fmt: skip
+    assert found[found.index("--timestamp") + 1] == "1750000000"
+    assert "--timestamp" not in argv(dockerfile=Path("/src/shop/Dockerfile"))

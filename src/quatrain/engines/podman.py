@@ -98,6 +98,11 @@ def build_argv(
     if ignore.is_file():
         argv += ["--ignorefile", str(ignore)]
     argv += flags
+    epoch = engine.env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        # Buildah dates every file of the new layers and the image itself: two builds of the
+        # same inputs give one image ID (checked with Podman 4.3; docs/daemonless.md).
+        argv += ["--timestamp", epoch]
     if outputs.plain_http:
         # Buildah 1.28's --tls-verify covers the FROM pulls as well as the cache, and has no
         # per-host form: --pull=never keeps the base images to the store (never pulled then).
