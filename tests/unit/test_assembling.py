@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from quatrain.assembling import venv
-from quatrain.assembling.assemble import refusals
+from quatrain.assembling.assemble import SETUPTOOLS, refusals
 from quatrain.assembling.base import glibc_minor, python_version, read_files
 from quatrain.assembling.layout import OCI_INDEX, Layout
 from quatrain.assembling.platform import PLATFORMS, parse_platforms
 from quatrain.assembling.tree import Entry, staged, with_parents, write_layer
+from quatrain.detectors.servers import BROUGHT_GUNICORN, BROUGHT_GUNICORN_FOR_3_9
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.pipeline import make_plan
 from quatrain.reading.lock import LockedPackage
@@ -226,3 +227,15 @@ def test_what_production_runs_or_compiles_is_refused_by_the_daemonless_build(
 
 def test_the_platforms_have_the_elf_machine_their_compiled_files_must_carry() -> None:
     assert {p.machine: p.elf_machine for p in PLATFORMS.values()} == {"x86_64": 62, "aarch64": 183}
+
+
+@pytest.mark.parametrize(
+    "pinned", [BROUGHT_GUNICORN, BROUGHT_GUNICORN_FOR_3_9, SETUPTOOLS], ids=lambda p: p.version
+)
+def test_what_quatrain_pins_beside_the_lock_has_its_wheel_named_for_every_platform(
+    pinned: LockedPackage,
+) -> None:
+    python = "3.9" if pinned is BROUGHT_GUNICORN_FOR_3_9 else "3.12"
+    for machine in ("x86_64", "aarch64"):
+        platform = Platform(python=python, machine=machine, glibc_minor=36)
+        assert venv.choose([pinned], platform, builds_with="")[0].wheel == pinned.files[0]

@@ -36,6 +36,7 @@ BROUGHT_GUNICORN = LockedPackage(
     name="gunicorn",
     version="27.0.1",
     groups=("main",),
+    files=("gunicorn-27.0.1-py3-none-any.whl",),  # the one file that hash is of
     hashes=("sha256:378b26b9a38adcf4592f28828233c1716acc55e833ea06bf48719782efaa0d10",),
 )
 # ... and on Python 3.9, past its end of life (python_choice.PAST_END_OF_LIFE), the newest
@@ -45,6 +46,7 @@ BROUGHT_GUNICORN_FOR_3_9 = LockedPackage(
     name="gunicorn",
     version="23.0.0",
     groups=("main",),
+    files=("gunicorn-23.0.0-py3-none-any.whl",),
     hashes=("sha256:ec400d38950de4dfd418cff8328b2c8faed0edb0d517d3394e457c317908ca4d",),
 )
 
