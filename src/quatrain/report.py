@@ -7,6 +7,8 @@ import json
 import shlex
 from typing import Any
 
+from quatrain.assembling.assemble import refusals, without_wheels
+from quatrain.assembling.platform import PLATFORMS
 from quatrain.dockerfile import render
 from quatrain.plan import Plan
 from quatrain.settings.options import FIELDS, as_plain, option_key
@@ -38,6 +40,10 @@ def describe(plan: Plan) -> dict[str, Any]:
             "debian_release": images.debian_release,
             "build": _substitute(images.build, images),
             "runtime": _substitute(images.runtime, images),
+        },
+        "daemonless": {
+            "refused_because": refusals(plan),
+            "without_wheels": {name: without_wheels(plan, p) for name, p in PLATFORMS.items()},
         },
         "options": {
             option_key(name): {
@@ -71,6 +77,18 @@ LOOPS = {
 }
 
 
+def _daemonless(found: dict[str, Any]) -> str:
+    """Whether `--engine none` can assemble production, and for which platforms."""
+    if found["refused_because"]:
+        return "no: " + "; ".join(found["refused_because"])
+    missing = {name: names for name, names in found["without_wheels"].items() if names}
+    fits = [name for name in found["without_wheels"] if name not in missing]
+    said = [f"{name} lacks wheels of {', '.join(names)}" for name, names in missing.items()]
+    return (f"assembles {', '.join(fits)}" if fits else "no platform") + "".join(
+        f"; {s}" for s in said
+    )
+
+
 def as_json(plan: Plan) -> str:
     return json.dumps(describe(plan), indent=2, sort_keys=True)
 
@@ -93,6 +111,7 @@ def as_text(plan: Plan) -> str:
         f"python       {images['python_version']}: {images['python_reason'] or 'python-version'}",
         "from source  "
         + (", ".join(images["source_builds"]) or "nothing (every runtime package has a wheel)"),
+        f"engine none  {_daemonless(described['daemonless'])}",
         "",
         "options (value, and where it came from):",
     ]

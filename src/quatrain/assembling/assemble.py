@@ -95,6 +95,23 @@ class Epochs:
     lock: int
 
 
+def without_wheels(plan: Plan, target: TargetPlatform) -> list[str]:
+    """The runtime packages the lock has no wheel of for `target` on the plan's Python and
+    Debian release (before the base image is read: its glibc may say more)."""
+    platform = wheels.Platform(
+        python=plan.base_images.python_version,
+        debian_release=plan.base_images.debian_release,
+        machine=target.machine,
+    )
+    if plan.project.lock is None:
+        return []
+    return sorted(
+        f"{p.name} {p.version}"
+        for p in _runtime(plan, platform)
+        if not wheels.best_wheel(p, platform)
+    )
+
+
 def source_date_epochs(root: Path, env: Mapping[str, str]) -> Epochs:
     given = env.get("SOURCE_DATE_EPOCH", "").strip()
     project = int(given) if given.isdigit() else _commit_time(root)
