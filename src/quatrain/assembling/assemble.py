@@ -275,7 +275,8 @@ def _dependencies(
             return kept / "stage", dataclasses.replace(layer, blob=layout.blob_path(layer.digest))
     shutil.rmtree(kept, ignore_errors=True)
     stage = work / "dependencies"
-    files = venv.download(wanted, platform, work / "wheels", env)
+    stage.mkdir(parents=True)  # a project with no runtime dependency still has a venv
+    files = venv.download(wanted, platform, work / "wheels", env) if wanted else {}
     venv.install_wheels(list(files.values()), stage, minor)
     skeleton = [
         Entry(path=path, kind="file", mode=0o644, data=value) if isinstance(value, bytes)
