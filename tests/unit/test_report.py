@@ -31,7 +31,11 @@ def test_describe_has_the_project_the_serve_spec_the_images_and_every_option(
 ) -> None:
     described = describe(example)
 
-    assert list(described) == ["project", "serve", "images", "options"]
+    assert list(described) == ["project", "serve", "images", "daemonless", "options"]
+    assert described["daemonless"] == {
+        "refused_because": [],
+        "without_wheels": {"linux/amd64": [], "linux/arm64": []},
+    }
     assert described["project"] == {
         "name": "coach-planner",
         "version": "0.1.0",
@@ -109,6 +113,7 @@ def test_as_text_for_the_example_project(example: Plan) -> None:
         "python       3.15: the newest official Python that >=3.11,<4.0 admits is 3.15; its "
         "compiled package has wheels for 3.15\n"
         "from source  nothing (every runtime package has a wheel)\n"
+        "engine none  assembles linux/amd64, linux/arm64\n"
         "\n"
         "options (value, and where it came from):\n"
         "  python-version                (auto)                       default\n"

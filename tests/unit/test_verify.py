@@ -26,6 +26,14 @@ ENGINE = Engine(
 )
 
 
+# What the production image's contents check prints when all is well.
+CONTENTS_OK = '{"uid": 10001, "missing": [], "extra": [], "count": 2}\n'
+
+
+def contents_check(argv: Sequence[str]) -> bool:
+    return any(word.startswith("\nimport importlib.metadata") for word in argv)
+
+
 def settings_in(argv: Sequence[str]) -> list[str]:
     """The lines of the settings file a `run` names, read while it exists."""
     if "--env-file" not in argv:
@@ -39,6 +47,7 @@ class FakeDocker:
 
     code: int = 0
     stderr: str = ""
+    contents: str = CONTENTS_OK
     calls: list[list[str]] = field(default_factory=list)
     settings: list[list[str]] = field(default_factory=list)  # each call's settings file
 
@@ -47,6 +56,8 @@ class FakeDocker:
     ) -> subprocess.CompletedProcess[str]:
         self.calls.append(list(argv))
         self.settings.append(settings_in(argv))
+        if contents_check(argv):
+            return subprocess.CompletedProcess(list(argv), 0, self.contents, "")
         return subprocess.CompletedProcess(list(argv), self.code, "", self.stderr)
 
 
@@ -77,19 +88,32 @@ def test_a_console_script_image_is_checked_by_importing_and_running_help(
         ENGINE, "greeter:x", target=target, project=greeter, spec=detect(greeter, Options())
     )
 
-    assert fake.calls == [
+    production = target == "production"
+    assert fake.calls[:2] == [
         [
             "docker", "run", "--rm", "--entrypoint", "python", "--network", "none",
             "greeter:x", "-c", "import greeter",
         ],
         ["docker", "run", "--rm", "--network", "none", "greeter:x", *arguments],
     ]  # fmt: skip
-    assert result.checks == (
+    assert len(fake.calls) == (3 if production else 2)  # production's contents, in one run
+    assert result.checks[:2] == (
         Check(name="import", passed=True, detail="`python -c 'import greeter'` works"),
         Check(
             name="command", passed=True, detail=f"`docker run IMAGE {' '.join(arguments)}` exits 0"
         ),
     )
+    assert result.checks[2:] == (
+        (
+            Check(name="non-root", passed=True, detail="runs as uid 10001"),
+            Check(
+                name="sbom", passed=True,
+                detail="/usr/share/doc/quatrain/sbom.cdx.json lists the 2 distributions installed",
+            ),
+        )
+        if production
+        else ()
+    )  # fmt: skip
     assert result.passed is True
 
 
@@ -125,6 +149,8 @@ class ScriptedDocker:
     ) -> subprocess.CompletedProcess[str]:
         self.calls.append(list(argv))
         self.settings.append(settings_in(argv))
+        if contents_check(argv):
+            return subprocess.CompletedProcess(list(argv), 0, CONTENTS_OK, "")
         queue = self.answers.get(argv[1], [(0, "", "")])
         code, stdout, stderr = queue.pop(0) if len(queue) > 1 else queue[0]
         return subprocess.CompletedProcess(list(argv), code, stdout, stderr)
@@ -160,7 +186,7 @@ def test_a_worker_passes_by_still_running_and_stopping_on_sigterm(
     )  # fmt: skip
 
     assert no_sleep == [verify.STAYS_UP_SECONDS]
-    assert [c.name for c in result.checks] == ["import", "stays up", "stop"]
+    assert [c.name for c in result.checks] == ["import", "stays up", "stop", "non-root", "sbom"]
     assert result.passed is True
     started = fake.calls[1]
     assert started[:3] == ["docker", "run", "--detach"]
@@ -315,5 +341,29 @@ def test_verify_passes_the_settings_to_both_targets_and_says_when_the_app_exited
         "it the settings it needs with --run-env KEY=VALUE or --env-file FILE."
     )
     started = [s for call, s in zip(fake.calls, fake.settings, strict=True) if call[1] == "run"]
-    assert len(started) == 4  # import and worker, per target
+    assert len(started) == 5  # import and worker, per target; production's contents
     assert all("SECRET=s" in settings for settings in started)
+
+
+def test_production_run_as_root_or_with_an_sbom_that_differs_from_what_is_installed_fails(
+    greeter: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeDocker(
+        contents='{"uid": 0, "missing": [["six", "1.16.0"]], "extra": [["flask", "3.1.3"]], '
+        '"count": 4}\n'
+    )
+    monkeypatch.setattr(cmd, "capture", fake.capture)
+
+    result = verify_image(
+        ENGINE, "greeter:x", target="production", project=greeter, spec=detect(greeter, Options())
+    )
+
+    assert result.checks[2:] == (
+        Check(name="non-root", passed=False, detail="runs as uid 0"),
+        Check(
+            name="sbom",
+            passed=False,
+            detail="not in the SBOM: six 1.16.0; in the SBOM, not installed: flask 3.1.3",
+        ),
+    )
+    assert result.passed is False

@@ -91,7 +91,7 @@ def verify_image(
         arguments = ("--help",) if entry else (spec.app, "--help")
         checks.append(check_command(engine, image, arguments, env=settings))
     if production:
-        checks += check_contents(engine, image)
+        checks += check_contents(engine, image, env=settings)
     return VerifyResult(image=image, target=target, checks=tuple(checks))
 
 
@@ -111,13 +111,15 @@ print(json.dumps({"uid": os.getuid(), "missing": sorted(installed - listed),
 """
 
 
-def check_contents(engine: Engine, image: str) -> list[Check]:
+def check_contents(engine: Engine, image: str, *, env: Mapping[str, str]) -> list[Check]:
     """Production runs as a user other than root, and its SBOM lists what it has installed."""
     script = _CONTENTS.replace("SBOM", repr(SBOM_PATH))
-    argv = engines.run_argv(
-        engine, image, command=("-c", script), network="none", entrypoint="python"
-    )
-    result = cmd.capture(argv, env=dict(engine.env), echo=False)
+    with engines.settings_file(env) as env_file:
+        argv = engines.run_argv(
+            engine, image, command=("-c", script), env_file=env_file, network="none",
+            entrypoint="python",
+        )  # fmt: skip
+        result = cmd.capture(argv, env=dict(engine.env), echo=False)
     try:
         found = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
