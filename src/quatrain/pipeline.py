@@ -155,11 +155,18 @@ def default_tag(plan: Plan, target: Target) -> str:
     return f"{name}:{'latest' if target == 'production' else target}"
 
 
+def check_tags(plan: Plan, request: BuildRequest) -> str:
+    """The build's tag, each of its tags checked by the reference grammar: before the engine
+    reads one as a flag (`--tag --help`), and before any engine is asked at all."""
+    tag = request.tag or default_tag(plan, request.target)
+    for name in (tag, *request.extra_tags):
+        registry.parse_reference(name, what="an image tag")
+    return tag
+
+
 def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
-    tag = request.tag or default_tag(plan, request.target)
-    for name in (tag, *request.extra_tags):  # before the engine reads one as a flag
-        registry.parse_reference(name, what="an image tag")
+    tag = check_tags(plan, request)
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(plan.private_sources, engine.env)
     for warning in credentials.unused(plan.project, plan.private_sources, engine.env):
