@@ -5,6 +5,9 @@
 Every case writes a small project into a temporary directory and runs
 `python -m quatrain init --stdout PATH` (and `inspect --json PATH` where a value does not reach
 the Dockerfile) in a subprocess, with a `docker` on PATH that only records that it was called.
+The cases about what an engine is handed (argv, the ignore file's bytes, the containers'
+settings, the revision) run `build` or `run` with RECORDING instead: a `docker` that answers
+as Docker 20.10, builds and runs nothing, and keeps what it got; their `after` check reads it.
 A case is one of:
 
   clean error  a non-zero exit that an error class has, the last line `quatrain: error: ...`
@@ -26,6 +29,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -140,11 +144,17 @@ class Setup:
     pyproject: Mapping[str, Any] | bytes | None = None  # data, or raw bytes
     kind: str = "flask"
     lock: str | bytes | None = None  # the lock's [[package]] text, raw bytes, or the default
-    files: Mapping[str, str] = field(default_factory=dict)  # more files, by relative path
+    files: Mapping[str, str | bytes] = field(default_factory=dict)  # more files, by path
     env: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()  # flags for init and inspect
     extra: Callable[[Path], None] | None = None  # links, directories, modes
     argv: tuple[str, ...] | None = None  # the whole command line; {root} is the project
+    also: tuple[tuple[str, ...], ...] = ()  # more command lines, run after it (their output
+    # is searched for the secret and for tracebacks)
+    engine: bool = False  # the recording engine in place of the refusing one (see RECORDING)
+    # what the case's files hold afterwards: a problem (unsafe) or None; given the project and
+    # the directory where the recording engine left what it was handed
+    after: Callable[[Path, Path], str | None] | None = None
 
     def key(self) -> str:
         data = (
@@ -162,6 +172,9 @@ class Setup:
                 self.args,
                 self.extra,
                 self.argv,
+                self.also,
+                self.engine,
+                self.after,
             )
         )
 
@@ -184,7 +197,10 @@ class Setup:
             (root / "poetry.lock").write_text(lock_text(packages, hashed), encoding="utf-8")
         for name, text in self.files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                (root / name).write_bytes(text)
+            else:
+                (root / name).write_text(text, encoding="utf-8")
         if self.extra:
             self.extra(root)
 
@@ -198,7 +214,9 @@ class Case:
     baseline: Setup | None = None  # the same project with `benign` in its place
     benign: str | None = None
     inspect: tuple[str, Any] | None = None  # (option key, value inspect --json must show)
-    secret: str | None = None  # text no output may hold
+    secret: str | None = None  # text no output (nor the engine's argv) may hold
+    proved: str | None = None  # what a recording engine case checked, when it is safe
+    must_say: str | None = None  # text the output must hold (the registry a message names)
 
 
 # --- options: every string option in each layer -----------------------------------------------
@@ -875,40 +893,235 @@ def cli_cases() -> Iterable[Case]:
         yield Case(fam, name, Setup(files=bad_env, argv=argv))
     env = {"QUATRAIN_PROT": "80"}
     yield Case(fam, "unknown QUATRAIN_ variable", Setup(env=env))
+    yield Case(
+        fam,
+        "--docker naming a file that is not executable",
+        Setup(argv=("build", "--docker", "{root}/pyproject.toml", "{root}")),
+    )
 
 
-def secret_and_limit_cases() -> Iterable[Case]:
-    """Round 2: secrets in channels added since the first matrix, hostile locks of every size,
-    git metadata, references and the engine's program."""
-    fam = "secrets, limits, git, references"
-    canary = "canary-4d1c9e"
-    in_pyproject = {**document(), "tool": {"quatrain": {"build-env": {"SECRET_KEY": canary}}}}
-    yield Case(fam, "build-env in [tool.quatrain]", Setup(in_pyproject), secret=canary)
-    flask = locked("flask", "3.1.3")
+# --- round 3: the families of issue 20 -----------------------------------------------------------
+
+CANARY = "canary-4d1c9e"
+OUTSIDE_COMMIT = "0badc0de" * 5  # a 40-hex file outside the project: a token, to git's reader
+INSIDE_COMMIT = "c0ffee00" * 5
+
+
+def _seen(bin_dir: Path, name: str) -> bytes | None:
+    path = bin_dir / f"seen.{name}"
+    return path.read_bytes() if path.exists() else None
+
+
+def _none_hold(secret: str, *names: str) -> Callable[[Path, Path], str | None]:
+    """No file the recording engine was handed (`names`) holds the secret."""
+
+    def check(root: Path, bin_dir: Path) -> str | None:
+        for name in names:
+            if secret.encode() in (_seen(bin_dir, name) or b""):
+                return f"the secret is in the {name} the engine was handed"
+        return None
+
+    return check
+
+
+def _settings_file(expected: str) -> Callable[[Path, Path], str | None]:
+    """The container's settings file is exactly `expected` (each value as given)."""
+
+    def check(root: Path, bin_dir: Path) -> str | None:
+        seen = _seen(bin_dir, "env")
+        if seen is None:
+            return None  # refused before the run: the verdict says so
+        if seen.decode("utf-8", "replace") != expected:
+            return f"the settings file reads {seen[:120]!r}, not {expected[:120]!r}"
+        return None
+
+    return check
+
+
+def settings_cases() -> Iterable[Case]:
+    """build-env (a BuildKit secret) and the containers' settings (-e, --env-file): values with
+    hostile characters and a canary, which no output, no command line of the engine and no
+    file but the secret and settings files may hold."""
+    fam = "build-time and run-time settings"
+    in_pyproject = {**document(), "tool": {"quatrain": {"build-env": {"SECRET_KEY": CANARY}}}}
+    yield Case(fam, "build-env in [tool.quatrain]", Setup(in_pyproject), secret=CANARY)
+    for index, name in enumerate(NO_NUL):
+        value = CANARY + HOSTILE[name]
+        word = f"QBASE_BUILD={shlex.quote(value)}"
+        benign = "QBASE_BUILD=qbase-build-env"
+        if index % 2:
+            setup = Setup(env={"QUATRAIN_BUILD_ENV": word}, also=(("inspect", "{root}"),))
+            baseline = Setup(env={"QUATRAIN_BUILD_ENV": benign})
+            layer = "QUATRAIN_BUILD_ENV"
+        else:
+            flag = f"--build-env={word}"
+            setup = Setup(args=(flag,), also=(("inspect", flag, "{root}"),))
+            baseline = Setup(args=(f"--build-env={benign}",))
+            layer = "--build-env"
+        yield Case(
+            fam,
+            f"build-env via {layer}: {name} and a canary (init, inspect, inspect --json)",
+            setup,
+            value,
+            baseline,
+            "qbase-build-env",
+            inspect=("build-env", {"QBASE_BUILD": "(hidden)"}),
+            secret=CANARY,
+        )
+    for name in ("$HOME", "double quote"):
+        value = CANARY + HOSTILE[name]
+        yield Case(
+            fam,
+            f"build with build-env {name} and a canary: argv, log, Dockerfile",
+            Setup(
+                argv=("build", f"--build-env=QBASE_BUILD={shlex.quote(value)}", "{root}"),
+                engine=True,
+                after=_none_hold(CANARY, "Dockerfile", "dockerignore"),
+            ),
+            secret=CANARY,
+            proved="the engine got the value as a secret file: not in its argv, log or Dockerfile",
+        )
+    for name in (
+        "double quote",
+        "single quote",
+        "$HOME",
+        "backtick",
+        "semicolon",
+        "trailing backslash",
+        "bidi override",
+        "newline",
+        "cr",
+    ):
+        value = CANARY + HOSTILE[name]
+        yield Case(
+            fam,
+            f"run -e with {name} and a canary",
+            Setup(
+                argv=("run", "-e", f"QBASE_RUN={value}", "{root}"),
+                engine=True,
+                after=_settings_file(f"QBASE_RUN={value}\n"),
+            ),
+            secret=CANARY,
+            proved="the settings file holds the value as given; no argv or output holds it",
+        )
     yield Case(
         fam,
-        "a locked version of 70,000 digits",
-        Setup(lock=flask.replace('version = "3.1.3"', f'version = "3.{"1" * 70_000}"')),
+        "run -e with a value of 40,000 characters",
+        Setup(argv=("run", "-e", f"QBASE_RUN={CANARY}{'x' * 40_000}", "{root}"), engine=True),
+        secret=CANARY,
     )
+    for name, word in (("=value, no name", f"={CANARY}"), ("a word with no '='", CANARY)):
+        yield Case(
+            fam,
+            f"run -e {name}",
+            Setup(argv=("run", "-e", word, "{root}")),
+            secret=CANARY,
+        )
+    env_files: dict[str, bytes] = {
+        "an `export` line": f"export QBASE_TOKEN={CANARY}\n".encode(),
+        "a line that is a bare token": f"{CANARY}\n".encode(),
+        "a name with a space": f"QBASE TOKEN={CANARY}\n".encode(),
+        "not UTF-8": b"QBASE_TOKEN=" + CANARY.encode() + b"\xff\n",
+    }
+    for name, data in env_files.items():
+        yield Case(
+            fam,
+            f"--env-file with {name}",
+            Setup(
+                files={"bad.env": data}, argv=("verify", "--env-file", "{root}/bad.env", "{root}")
+            ),
+            secret=CANARY,
+        )
+    quoted = {"good.env": f'QBASE_TOKEN="{CANARY} with spaces"\r\nQBASE_OTHER=$HOME\n'.encode()}
     yield Case(
         fam,
-        "a locked name of 300 characters",
-        Setup(lock=flask.replace('name = "flask"', f'name = "flask{"x" * 295}"')),
-    )
-    yield Case(
-        fam,
-        'a marker python_version ~= "x"',
+        "--env-file with a quoted value and CRLF lines",
         Setup(
-            lock=flask.replace(
-                'name = "flask"\n', 'name = "flask"\nmarkers = "python_version ~= \\"x\\""\n'
-            )
+            files=quoted,
+            argv=("run", "--env-file", "{root}/good.env", "{root}"),
+            engine=True,
+            after=_settings_file(f"QBASE_OTHER=$HOME\nQBASE_TOKEN={CANARY} with spaces\n"),
         ),
+        secret=CANARY,
+        proved="the settings file holds the values as given, quotes taken off, nothing expanded",
+    )
+    yield Case(
+        fam,
+        "a project .env with a canary, built",
+        Setup(
+            files={".env": f"SECRET_KEY={CANARY}\n"},
+            argv=("build", "{root}"),
+            engine=True,
+            after=_ignores(b"**/.env\n"),
+        ),
+        secret=CANARY,
+        proved="the context's .dockerignore keeps **/.env out of the image",
     )
     yield Case(
         fam,
         "an env value of 70,000 characters",
         Setup(args=("--env", f"BLOB={'x' * 70_000}")),
     )
+
+
+def _ignores(rule: bytes) -> Callable[[Path, Path], str | None]:
+    def check(root: Path, bin_dir: Path) -> str | None:
+        seen = _seen(bin_dir, "dockerignore")
+        if seen is None or rule not in seen:
+            return f"the .dockerignore the engine read has no {rule!r}"
+        return None
+
+    return check
+
+
+def reference_cases() -> Iterable[Case]:
+    """Image references in every flag that takes one, parsed before any engine or registry
+    sees them; the redirects themselves are the registry tests' (docs/input-matrix.md)."""
+    fam = "registries and redirects"
+    argvs = {
+        "--tag --help": ("build", "--tag", "--help", "{root}"),
+        "--tag with a port of 99999": (
+            "build",
+            "--push",
+            "--tag",
+            "127.0.0.1:99999/shop:1",
+            "{root}",
+        ),
+        "--tag with port 0": ("build", "--push", "--tag", "127.0.0.1:0/shop:1", "{root}"),
+        "--tag with a port of 30 digits": (
+            "build",
+            "--tag",
+            f"127.0.0.1:{'9' * 30}/shop",
+            "{root}",
+        ),
+        "--tag in upper case": ("build", "--tag", "Registry.example.org/Shop:1", "{root}"),
+        "--tag with a flag after a space": ("build", "--tag", "shop:1 --network=host", "{root}"),
+        "--tag with a newline": ("build", "--tag", "shop:1\nRUN id", "{root}"),
+        "--tag with a bad digest": ("build", "--tag", "shop@sha256:xyz", "{root}"),
+        "--cache-ref -x": ("build", "--cache-ref", "-x", "{root}"),
+        "--cache-ref with a user:password": (
+            "build",
+            "--cache-ref",
+            f"me:{CANARY}@registry.example.org/cache",
+            "{root}",
+        ),
+        "verify --from-registry with port 65536": (
+            "verify",
+            "--from-registry",
+            "127.0.0.1:65536/shop:1",
+            "{root}",
+        ),
+        "verify --from-registry with a flag": (
+            "verify",
+            "--from-registry",
+            "--pull=always",
+            "{root}",
+        ),
+    }
+    for name, argv in argvs.items():
+        secret = CANARY if CANARY in " ".join(argv) else None
+        yield Case(fam, name, Setup(argv=argv), secret=secret)
+    yield Case(fam, "QUATRAIN_IMAGE_NAME=--help", Setup(env={"QUATRAIN_IMAGE_NAME": "--help"}))
     yield Case(
         fam,
         "verify --from-registry --help",
@@ -916,8 +1129,247 @@ def secret_and_limit_cases() -> Iterable[Case]:
     )
     yield Case(
         fam,
-        "--docker naming a file that is not executable",
-        Setup(argv=("build", "--docker", "{root}/pyproject.toml", "{root}")),
+        "build --push -t myuser/app:1, the push refused",
+        Setup(argv=("build", "--push", "--tag", "myuser/app:1", "{root}"), engine=True),
+        must_say="docker login docker.io",
+    )
+    yield Case(
+        fam,
+        "build --push -t localhost/app:1, the push refused",
+        Setup(argv=("build", "--push", "--tag", "localhost/app:1", "{root}"), engine=True),
+        must_say="docker login localhost",
+    )
+
+
+def lock_cases() -> Iterable[Case]:
+    """Locks from tiny to huge and odd: the Dockerfile must be the two-package lock's, but for
+    the lock's recorded digest (its length follows the project's shape, never the lock), or a
+    clean error."""
+    fam = "hostile locks of every size"
+    flask, gunicorn = locked("flask", "3.1.3"), locked("gunicorn", "23.0.0")
+    baseline = Setup(lock=flask + gunicorn)
+
+    def case(name: str, packages: str) -> Case:
+        return Case(fam, name, Setup(lock=packages), baseline=baseline)
+
+    yield case(
+        "a locked version of 70,000 digits",
+        flask.replace('version = "3.1.3"', f'version = "3.{"1" * 70_000}"') + gunicorn,
+    )
+    yield case(
+        "a locked name of 300 characters",
+        flask.replace('name = "flask"', f'name = "flask{"x" * 295}"') + gunicorn,
+    )
+    files = ", ".join(
+        f'{{file = "flask-3.1.3-{i}-py3-none-any.whl", hash = "sha256:{i:064x}"}}'
+        for i in range(1200)
+    )
+    many = flask.replace(flask[flask.index("files = ") :], f"files = [{files}]\n\n")
+    yield case("one package with 1,200 hashes", many + gunicorn)
+    yield case(
+        "a description of 70,000 characters",
+        flask.replace('description = ""', f'description = "{"d" * 70_000}"') + gunicorn,
+    )
+    crowd = "".join(locked(f"pkg{i:04d}", "1.0") for i in range(2000))
+    yield case("2,000 packages", flask + gunicorn + crowd)
+    yield case(
+        "a version with a line break",
+        flask.replace('version = "3.1.3"', 'version = "3.1.3\\nRUN id"') + gunicorn,
+    )
+    yield case(
+        "a version with a bidi override",
+        flask.replace('version = "3.1.3"', 'version = "3.1.3\\u202e"') + gunicorn,
+    )
+    yield case(
+        "a hash that is not hex",
+        flask.replace("sha256:" + "1" * 64, "sha256:" + "z" * 64) + gunicorn,
+    )
+    yield case(
+        "a hash of 10,000 characters",
+        flask.replace("sha256:" + "1" * 64, "sha256:" + "1" * 10_000) + gunicorn,
+    )
+    markers = {
+        'a marker python_version ~= "x"': 'python_version ~= \\"x\\"',
+        "a marker with a line break": 'python_version >= \\"3\\"\\nRUN id',
+        "an unbalanced marker": '(python_version >= \\"3\\"',
+        "a marker of 20,000 characters": " or ".join(['python_version >= \\"3\\"'] * 800),
+        "a marker nested 500 deep": "(" * 500 + 'python_version >= \\"3\\"' + ")" * 500,
+        "a marker on an unknown variable": 'shoe_size == \\"42\\"',
+    }
+    for name, marker in markers.items():
+        yield case(
+            name,
+            flask.replace('name = "flask"\n', f'name = "flask"\nmarkers = "{marker}"\n') + gunicorn,
+        )
+
+
+def _git(
+    *,
+    head: str | bytes = "ref: refs/heads/main\n",
+    ref: str | None = INSIDE_COMMIT,
+    link: dict[str, str] | None = None,
+    gitfile: str | None = None,
+    commondir: str | None = None,
+) -> Callable[[Path], None]:
+    """A .git directory (or file) for the project, with links to `outside/` beside it."""
+
+    def make(root: Path) -> None:
+        outside = root.parent / "outside"
+        (outside / "refs" / "heads").mkdir(parents=True)
+        for name in ("token", "refs/heads/main", "HEAD"):
+            (outside / name).write_text(
+                "ref: refs/heads/main\n" if name == "HEAD" else OUTSIDE_COMMIT + "\n"
+            )
+        (outside / "packed-refs").write_text(f"{OUTSIDE_COMMIT} refs/heads/main\n")
+        if gitfile is not None:
+            (root / ".git").write_text(gitfile.replace("{outside}", str(outside)))
+            return
+        git = root / ".git"
+        (git / "refs" / "heads").mkdir(parents=True)
+        if isinstance(head, bytes):
+            (git / "HEAD").write_bytes(head)
+        else:
+            (git / "HEAD").write_text(head)
+        if ref is not None:
+            (git / "refs" / "heads" / "main").write_text(ref + "\n")
+        if commondir is not None:
+            (git / "commondir").write_text(commondir.replace("{outside}", str(outside)))
+        for name, target in (link or {}).items():
+            path = git / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            path.symlink_to(target.replace("{outside}", str(outside)))
+
+    return make
+
+
+def _revision(expected: str | None) -> Callable[[Path, Path], str | None]:
+    """The REVISION build argument the engine got is `expected` (None: no such argument)."""
+
+    def check(root: Path, bin_dir: Path) -> str | None:
+        log = (bin_dir / "called").read_text() if (bin_dir / "called").exists() else ""
+        found = re.search(r"--build-arg REVISION=(\S+)", log)
+        got = found[1] if found else None
+        if got == OUTSIDE_COMMIT:
+            return "the revision was read from outside the project's .git"
+        if got != expected:
+            return f"the revision is {got!r}, expected {expected!r}"
+        return None
+
+    return check
+
+
+def git_cases() -> Iterable[Case]:
+    """.git metadata: the commit read for the revision label comes from inside the git
+    directory, never through a link, a `gitdir:` or a `commondir` leading out of it."""
+    fam = "git metadata"
+    cases: dict[str, tuple[Callable[[Path], None], str | None]] = {
+        "a plain checkout (the reader works)": (_git(), INSIDE_COMMIT),
+        "a ref that is a symlink out of .git": (
+            _git(ref=None, link={"refs/heads/main": "{outside}/token"}),
+            None,
+        ),
+        "HEAD a symlink out of .git": (_git(link={"HEAD": "{outside}/token"}), None),
+        "refs/ a symlink out of .git": (_git(ref=None, link={"refs": "{outside}/refs"}), None),
+        "packed-refs a symlink out of .git": (
+            _git(ref=None, link={"packed-refs": "{outside}/packed-refs"}),
+            None,
+        ),
+        ".git a file with gitdir: outside (no .git there)": (
+            _git(gitfile="gitdir: {outside}\n"),
+            None,
+        ),
+        ".git a file with gitdir: a relative path out": (
+            _git(gitfile="gitdir: ../outside\n"),
+            None,
+        ),
+        "commondir leading outside": (_git(ref=None, commondir="{outside}\n"), None),
+        "a ref climbing out with ..": (_git(head="ref: refs/heads/../../../outside/token\n"), None),
+        "HEAD with a commit and a line after it": (
+            _git(head=f"{INSIDE_COMMIT}\nRUN id\n", ref=None),
+            None,
+        ),
+        "HEAD of 5 MB": (_git(head="ref: " + "r" * 5_000_000, ref=None), None),
+        "HEAD not UTF-8": (_git(head=b"ref: refs/heads/\xff\n", ref=None), None),
+        ".git a symlink loop": (_loop_git, None),
+    }
+    for name, (make, expected) in cases.items():
+        yield Case(
+            fam,
+            name,
+            Setup(argv=("build", "{root}"), engine=True, extra=make, after=_revision(expected)),
+            proved=f"the revision build argument is {expected or 'absent'}",
+        )
+
+
+def _loop_git(root: Path) -> None:
+    (root / ".git").symlink_to(root / ".git")
+
+
+def _kept(user: bytes) -> Callable[[Path, Path], str | None]:
+    """The ignore file the engine read holds the project's own rules byte for byte."""
+
+    def check(root: Path, bin_dir: Path) -> str | None:
+        seen = _seen(bin_dir, "dockerignore")
+        if seen is None:
+            return "the engine was handed no .dockerignore"
+        if user.rstrip(b" \t\r\n") not in seen:
+            return f"the project's rules are not in it byte for byte ({user[:60]!r}...)"
+        return None
+
+    return check
+
+
+def ignore_cases() -> Iterable[Case]:
+    """A project's .dockerignore of odd bytes, merged into the one BuildKit reads beside a fresh
+    render: every byte kept (a rule in another encoding still names its file)."""
+    fam = "byte-level ignore files"
+    files = {
+        "Latin-1 bytes": b"secrets/\ncaf\xe9.txt\n",
+        "invalid UTF-8": b"\xff\xfe-key\nkeys/\x80\x81\n",
+        "CRLF line ends": b"secrets/\r\n*.pem\r\n",
+        "a lone CR inside a line": b"secrets/\r!secrets/keep\n*.pem\n",
+        "a UTF-8 BOM": b"\xef\xbb\xbfsecrets/\n",
+        "a NUL byte": b"secrets/\x00x\n*.pem\n",
+        "an encoded lone surrogate": b"\xed\xa0\x80.key\n",
+        "a bidi override": "secret\u202e.pem\n".encode(),
+        "a line with a trailing backslash": b"secrets\\\n*.pem\n",
+        "only comments": b"# \xff comment\n#\n",
+        "100,000 lines": b"".join(b"file%d.key\n" % i for i in range(100_000)),
+    }
+    for name, data in files.items():
+        yield Case(
+            fam,
+            f".dockerignore with {name}, built",
+            Setup(
+                files={".dockerignore": data},
+                argv=("build", "{root}"),
+                engine=True,
+                after=_kept(data),
+            ),
+            proved="the merged .dockerignore holds the project's rules byte for byte",
+        )
+
+    def unchanged(data: bytes) -> Callable[[Path, Path], str | None]:
+        def check(root: Path, bin_dir: Path) -> str | None:
+            if (root / ".dockerignore").read_bytes() != data:
+                return "init changed the project's own .dockerignore"
+            return None
+
+        return check
+
+    data = b"\xff\xfe-key\r\nsecrets/\n"
+    yield Case(
+        fam,
+        "init beside a .dockerignore of invalid UTF-8",
+        Setup(files={".dockerignore": data}, argv=("init", "{root}"), after=unchanged(data)),
+    )
+    yield Case(
+        fam,
+        ".dockerignore a symlink out of the project, built",
+        Setup(argv=("build", "{root}"), engine=True, extra=_link(".dockerignore", _outside)),
     )
 
 
@@ -929,7 +1381,11 @@ def all_cases() -> list[Case]:
         *source_cases(),
         *malformed_cases(),
         *cli_cases(),
-        *secret_and_limit_cases(),
+        *settings_cases(),
+        *reference_cases(),
+        *lock_cases(),
+        *git_cases(),
+        *ignore_cases(),
     ]
 
 
@@ -945,9 +1401,40 @@ class Run:
     seconds: float = 0.0
     inspect: dict[str, Any] | None = None
     inspect_error: str | None = None
+    others: str = ""  # the output of the `also` commands
+    argv_log: str = ""  # every command line the engine was started with
+    problem: str | None = None  # what the case's `after` check found
 
 
 STUB_DOCKER = '#!/bin/sh\necho "$@" >> "$(dirname "$0")/called"\nexit 97\n'
+# An engine that answers as Docker 20.10 without buildx, builds and runs nothing, and keeps what
+# it was handed: each command line, the Dockerfile and the .dockerignore of a build, the
+# settings file of a run. The cases about channels (argv, the ignore file's bytes, the
+# container's settings, the revision label) read those.
+RECORDING = r"""#!/bin/sh
+dir=$(dirname "$0")
+printf '%s\n' "$*" >> "$dir/called"
+case "$1" in
+  version) echo '{"Client":{"Version":"20.10.24"},"Server":{"Version":"20.10.24"}}'; exit 0;;
+  build)
+    while [ $# -gt 0 ]; do
+      if [ "$1" = "--file" ]; then
+        cp "$2" "$dir/seen.Dockerfile"
+        cp "$(dirname "$2")/Dockerfile.dockerignore" "$dir/seen.dockerignore" 2>/dev/null
+      fi
+      shift
+    done
+    exit 0;;
+  run)
+    while [ $# -gt 0 ]; do
+      if [ "$1" = "--env-file" ]; then cp "$2" "$dir/seen.env"; fi
+      shift
+    done
+    exit 0;;
+  push) echo "unauthorized: authentication required" >&2; exit 1;;
+esac
+exit 97
+"""
 
 
 def run(setup: Setup, inspect: bool) -> Run:
@@ -956,7 +1443,8 @@ def run(setup: Setup, inspect: bool) -> Run:
         root = base / "shop"
         setup.write(root)
         (base / "bin").mkdir()
-        (base / "bin" / "docker").write_text(STUB_DOCKER, encoding="utf-8")
+        stub = RECORDING if setup.engine else STUB_DOCKER
+        (base / "bin" / "docker").write_text(stub, encoding="utf-8")
         (base / "bin" / "docker").chmod(0o755)
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("QUATRAIN_", "POETRY_"))}
         env = {
@@ -974,8 +1462,18 @@ def run(setup: Setup, inspect: bool) -> Run:
                 extra["inspect"] = json.loads(second.stdout)
             except json.JSONDecodeError:
                 extra["inspect_error"] = f"exit {second.code}: {second.stderr[-300:]}"
-        called = (base / "bin" / "called").exists()
-        return Run(first.code, first.stdout, first.stderr, called, first.seconds, **extra)
+        others = [
+            _quatrain([a.replace("{root}", str(root)) for a in more], env) for more in setup.also
+        ]
+        extra["others"] = "".join(o.stdout + o.stderr for o in others)
+        if any(o.code is None for o in others):
+            extra["others"] += "\n(an `also` command hung)"
+        log = base / "bin" / "called"
+        if log.exists():
+            extra["argv_log"] = log.read_text(encoding="utf-8", errors="replace")
+        if setup.after:
+            extra["problem"] = setup.after(root, base / "bin")
+        return Run(first.code, first.stdout, first.stderr, log.exists(), first.seconds, **extra)
 
 
 def _quatrain(args: list[str], env: Mapping[str, str]) -> Run:
@@ -1125,17 +1623,26 @@ class Outcome:
 
 
 def classify(case: Case, result: Run, baseline: Run | None) -> tuple[str, str]:
-    out = result.stdout + result.stderr
-    if result.code is None:
+    out = result.stdout + result.stderr + result.others
+    if result.code is None or "an `also` command hung" in result.others:
         return "crash", f"no answer in {TIMEOUT} s"
-    if "Traceback" in result.stderr:
-        return "crash", "traceback: " + result.stderr.strip().splitlines()[-1][:200]
-    if result.docker_called:
+    errors = result.stderr + result.others
+    if "Traceback" in errors:
+        return "crash", "traceback: " + errors.strip().splitlines()[-1][:200]
+    if result.docker_called and not case.setup.engine:
         return "crash", "docker was started"
     if case.secret and case.secret in out + json.dumps(result.inspect or {}):
         return "unsafe", "the secret is in the output"
+    if case.secret and case.secret in result.argv_log:
+        return "unsafe", "the secret is in a command line the engine was started with"
+    if result.problem:
+        return "unsafe", result.problem
+    if case.must_say and case.must_say not in out:
+        return "unsafe", f"the output does not say {case.must_say!r}"
     if result.code != 0:
         return _error(result)
+    if case.setup.engine:
+        return "safe", case.proved or "exit 0 with the recording engine"
     return _success(case, result, baseline)
 
 
@@ -1156,14 +1663,14 @@ def _success(case: Case, result: Run, baseline: Run | None) -> tuple[str, str]:
     if raw:
         return "unsafe", "raw invisible characters in the Dockerfile: " + ", ".join(raw)
     try:
-        got = read_back(result.stdout)
+        got = read_back(_digests_masked(result.stdout))
     except Exception as error:  # noqa: BLE001  # the parser's error is the finding
         return "unsafe", f"does not parse: {error}"
     if case.baseline is None or baseline is None:
         return "safe", "accepted; no value to follow"  # e.g. a header BuildKit ignores
     if baseline.code != 0:
         return "crash", f"the benign render failed: {baseline.stderr.strip()[-200:]}"
-    clean = read_back(baseline.stdout)
+    clean = read_back(_digests_masked(baseline.stdout))
     if [i[0] for i in got] != [i[0] for i in clean]:
         return "unsafe", "instructions differ: " + _diff([i[0] for i in clean], [i[0] for i in got])
     reached = case.benign is not None and any(case.benign in repr(i) for i in clean)
@@ -1181,6 +1688,16 @@ def _success(case: Case, result: Run, baseline: Run | None) -> tuple[str, str]:
             return "unsafe", "a comment holds the value other than quoting.comment writes it"
         return "safe", "only in a comment, escaped"
     return "safe", "the value does not reach the Dockerfile"
+
+
+# The build stage's stale check records the sha256 of pyproject.toml and poetry.lock: they
+# differ from the benign render's whenever a case changes either file, which is no value read
+# back wrong. Both renders read them as one placeholder; a hex digest is all they can be.
+_RECORDED_DIGEST = re.compile(r"\b(pyproject\.toml|poetry\.lock):[0-9a-f]{64}\b")
+
+
+def _digests_masked(dockerfile: str) -> str:
+    return _RECORDED_DIGEST.sub(r"\1:<sha256>", dockerfile)
 
 
 def _inspected(case: Case, result: Run) -> tuple[str, str]:

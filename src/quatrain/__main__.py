@@ -65,7 +65,10 @@ def _key_values(pairs: Sequence[str], flag: str) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            msg = f"{flag} takes KEY=VALUE, not {pair!r}."
+            # Not the word itself: `-e TOKEN_VALUE` is a value given without its name, and an
+            # error goes to terminals and CI logs.
+            what = "a word without '='" if not sep else "'=...' without a name before it"
+            msg = f"{flag} takes KEY=VALUE, and got {what} (not shown: it may be a secret)."
             raise ConfigurationError(msg)
         values[key] = value
     return values
@@ -252,6 +255,7 @@ def build(path: Path, target: Target, tags: Sequence[str], push: bool,
         cache_to=tuple(cache_to),
         build_args=_key_values(build_arg, "--build-arg"),
     )
+    pipeline.check_tags(plan, request)  # a bad tag is the user's to fix, with no engine asked
     if daemonless:
         shipping = pipeline.Shipping(output=_oci_directory(output), load=load)
         pipeline.build_daemonless(
@@ -281,8 +285,10 @@ def run(path: Path, target: Target, tag: str | None, env_pairs: Sequence[str],
         env_file: Path | None, run_command: Sequence[str], **params: Any) -> int:  # fmt: skip
     """Build, then run the image; anything after `--` replaces its command."""
     plan, env = _plan(path, params), _run_env(env_pairs, env_file)
+    request = BuildRequest(target=target, tag=tag)
+    pipeline.check_tags(plan, request)
     engine = _engine(plan)
-    image = pipeline.build(plan, engine, BuildRequest(target=target, tag=tag))
+    image = pipeline.build(plan, engine, request)
     return pipeline.run(
         plan,
         engine,
@@ -311,6 +317,7 @@ def dev(path: Path, tag: str | None, env_pairs: Sequence[str], env_file: Path | 
     plan = _plan(path, params)
     own = plan.project.root / ".env"
     env = _run_env(env_pairs, env_file if env_file or not own.is_file() else own)
+    pipeline.check_tags(plan, BuildRequest(target="development", tag=tag))
     return pipeline.dev(
         plan, _engine(plan), replan=lambda: _plan(path, params), env=env, command=run_command,
         tag=tag,

@@ -195,9 +195,7 @@ def build_daemonless(
             "with Poetry in a container. Build it with --engine docker or podman."
         )
         raise ConfigurationError(msg)
-    tag = request.tag or default_tag(plan, "production")
-    for name in (tag, *request.extra_tags):
-        registry.parse_reference(name, what="an image tag")
+    tag = check_tags(plan, request)
     layout_dir = shipping.output or _layout_home(plan, env)
     assembled = assemble(
         plan, platforms, layout_dir=layout_dir, ref=tag, env=env,
@@ -297,11 +295,18 @@ def _layout_home(plan: Plan, env: Mapping[str, str]) -> Path:
     return cache_home(env) / "oci" / canonical_name(plan.project.name)
 
 
+def check_tags(plan: Plan, request: BuildRequest) -> str:
+    """The build's tag, each of its tags checked by the reference grammar: before the engine
+    reads one as a flag (`--tag --help`), and before any engine is asked at all."""
+    tag = request.tag or default_tag(plan, request.target)
+    for name in (tag, *request.extra_tags):
+        registry.parse_reference(name, what="an image tag")
+    return tag
+
+
 def build(plan: Plan, engine: engines.Engine, request: BuildRequest) -> str:
     """Build one target; return the image tag."""
-    tag = request.tag or default_tag(plan, request.target)
-    for name in (tag, *request.extra_tags):  # before the engine reads one as a flag
-        registry.parse_reference(name, what="an image tag")
+    tag = check_tags(plan, request)
     # The user's environment, which the engine runs with, is where credentials come from.
     found = credentials.collect(plan.private_sources, engine.env)
     for warning in credentials.unused(plan.project, plan.private_sources, engine.env):

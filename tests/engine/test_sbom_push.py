@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -15,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redirects
 from engine_support import docker
+from shipping import Registry
 
 from quatrain import engines
 from quatrain.building import sbom_push
@@ -141,3 +146,80 @@ def test_an_image_the_registry_does_not_hold_is_a_registry_error(registry: str) 
 
     with pytest.raises(RegistryError, match="refused to find the image"):
         sbom_push.attach(missing, b"{}", None)
+
+
+def put_image(registry: Registry, name: str) -> str:
+    """A one-config image put into `registry` by hand (no engine needed); its digest."""
+    login = base64.b64encode(f"{registry.username}:{registry.password}".encode()).decode()
+    auth = {"Authorization": f"Basic {login}"}
+    config = json.dumps({"run": uuid.uuid4().hex}).encode()
+    config_digest = f"sha256:{hashlib.sha256(config).hexdigest()}"
+    base = f"http://{registry.host}/v2/{name}"
+    start = urllib.request.Request(f"{base}/blobs/uploads/", data=b"", method="POST", headers=auth)
+    with urllib.request.urlopen(start, timeout=10) as started:
+        location = urllib.parse.urljoin(base, started.headers["Location"])
+    joiner = "&" if "?" in location else "?"
+    upload = urllib.request.Request(
+        f"{location}{joiner}digest={config_digest}", data=config, method="PUT",
+        headers={**auth, "Content-Type": "application/octet-stream"},
+    )  # fmt: skip
+    urllib.request.urlopen(upload, timeout=10).close()
+    image = json.dumps({
+        "schemaVersion": 2, "mediaType": sbom_push.OCI_MANIFEST, "layers": [],
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config_digest, "size": len(config)},
+    }).encode()  # fmt: skip
+    digest = f"sha256:{hashlib.sha256(image).hexdigest()}"
+    put = urllib.request.Request(
+        f"{base}/manifests/{digest}", data=image, method="PUT",
+        headers={**auth, "Content-Type": sbom_push.OCI_MANIFEST},
+    )  # fmt: skip
+    urllib.request.urlopen(put, timeout=10).close()
+    return digest
+
+
+def test_a_registry_that_redirects_to_another_host_never_hands_it_the_login(
+    auth_registry: Registry, tmp_path: Path
+) -> None:
+    username, password = str(auth_registry.username), str(auth_registry.password)
+    login = base64.b64encode(f"{username}:{password}".encode()).decode()
+    digest = put_image(auth_registry, "redirected/shop")
+    sbom = b'{"bomFormat": "CycloneDX", "run": "%s"}\n' % uuid.uuid4().hex.encode()
+
+    with redirects.redirecting(auth_registry.host, (username, password)) as hosts:
+        (tmp_path / "config.json").write_text(json.dumps({"auths": {hosts.front: {"auth": login}}}))
+        attached = sbom_push.attach(f"{hosts.front}/redirected/shop@{digest}", sbom, tmp_path)
+
+    # The attachment went through the redirects: the subject, the blobs' checks and the
+    # referrers tag were read at the second host, and the artifact is in the registry.
+    methods = {line.split("/", 1)[0].strip() for line in hosts.redirected}
+    assert {"GET", "HEAD", "PUT"} <= methods, hosts.redirected
+    assert len(hosts.at_second) == len(hosts.redirected)
+    assert any(h.get("Authorization") == f"Basic {login}" for h in hosts.at_front)
+    index = json.loads(
+        auth_get(auth_registry, f"redirected/shop/manifests/{attached.referrers_tag}")
+    )
+    assert [m["digest"] for m in index["manifests"]] == [attached.digest]
+    artifact = json.loads(auth_get(auth_registry, f"redirected/shop/manifests/{attached.digest}"))
+    assert (
+        auth_get(auth_registry, f"redirected/shop/blobs/{artifact['layers'][0]['digest']}") == sbom
+    )
+    # ... and the second host never got the login, in any header, in any form.
+    leaked = [
+        headers
+        for headers in hosts.at_second
+        if "Authorization" in headers
+        or any(secret in json.dumps(headers) for secret in (password, login))
+    ]
+    assert leaked == []
+
+
+def auth_get(registry: Registry, path: str) -> bytes:
+    login = base64.b64encode(f"{registry.username}:{registry.password}".encode()).decode()
+    accept = f"{sbom_push.OCI_MANIFEST}, {sbom_push.OCI_INDEX}, */*"
+    request = urllib.request.Request(
+        f"http://{registry.host}/v2/{path}",
+        headers={"Authorization": f"Basic {login}", "Accept": accept},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return bytes(response.read())

@@ -67,5 +67,5 @@ def test_a_bad_env_file_line_is_a_configuration_error_before_anything_runs(
     (tmp_path / "bad.env").write_text("export TOKEN\n")
 
     assert main(["verify", str(root), "--env-file", str(tmp_path / "bad.env")]) == 2
-    assert "line 1 is not KEY=VALUE: 'export TOKEN'" in capsys.readouterr().err
+    assert "line 1 is not KEY=VALUE: no '=' (the value is not shown)" in capsys.readouterr().err
     assert seen == {}

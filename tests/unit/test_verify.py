@@ -300,14 +300,24 @@ def test_an_env_file_is_key_value_lines_with_comments_and_no_evaluation() -> Non
     }
 
 
-@pytest.mark.parametrize("line", ["JUST_A_NAME", "=value", "export A=1", "1A=2"])
-def test_an_env_file_line_that_is_not_key_value_is_an_error_naming_the_line(line: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("JUST_A_NAME", "no '='"),
+        ("=value", "the name '' is no variable name"),
+        ("export A=1", "the name 'export A' is no variable name"),
+        ("1A=2", "the name '1A' is no variable name"),
+    ],
+)
+def test_an_env_file_line_that_is_not_key_value_is_an_error_naming_the_line_not_its_value(
+    line: str, what: str
+) -> None:
     with pytest.raises(ConfigurationError) as raised:
         verify.parse_env_lines(f"# ok\n{line}\n", "prod.env")
 
     assert str(raised.value) == (
-        f"prod.env line 2 is not KEY=VALUE: {line!r}. Write each setting as NAME=value "
-        "(a `#` starts a comment line)."
+        f"prod.env line 2 is not KEY=VALUE: {what} (the value is not shown). Write each "
+        "setting as NAME=value (a `#` starts a comment line)."
     )
 
 

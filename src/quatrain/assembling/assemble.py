@@ -22,9 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docker.utils.build import exclude_paths  # type: ignore[import-untyped]
-from pyproject_hooks import BuildBackendHookCaller
-
 from quatrain import cmd
 from quatrain.assembling import venv
 from quatrain.assembling.base import PYTHON_HOME, BaseImage, fetch
@@ -370,6 +367,9 @@ def _app_dirs(plan: Plan) -> list[Entry]:
 
 def _sources(plan: Plan) -> list[Entry]:
     """The build context less the ignore rules, as `COPY . .` puts it in /app."""
+    # The Docker SDK's matcher (imported here: it brings requests, 0.17 s of every start).
+    from docker.utils.build import exclude_paths  # type: ignore[import-untyped]
+
     root = plan.context
     patterns = [
         line.strip()
@@ -414,6 +414,8 @@ def _project_wheel(plan: Plan, directory: Path, env: Mapping[str, str], epoch: i
                 f"The build backend {backend} could not build the wheel of {project.name} ({said})."
             )
             raise BuildError(msg)
+
+    from pyproject_hooks import BuildBackendHookCaller
 
     caller = BuildBackendHookCaller(
         str(project.root), backend, python_executable=sys.executable, runner=runner

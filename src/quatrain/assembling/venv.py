@@ -18,10 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from installer import install
-from installer.destinations import SchemeDictionaryDestination
-from installer.sources import WheelFile
-
 from quatrain import cmd
 from quatrain.errors import BuildError, ProjectError
 from quatrain.log import log
@@ -151,6 +147,10 @@ def scheme(python_minor: str) -> dict[str, str]:
 
 def install_wheels(files: Sequence[Path], stage: Path, python_minor: str) -> None:
     """Unpack each wheel into the venv's scheme under `stage` (the image's / there)."""
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.sources import WheelFile
+
     destination = SchemeDictionaryDestination(
         scheme(python_minor), interpreter=f"{VENV}/bin/python", script_kind="posix",
         destdir=str(stage),

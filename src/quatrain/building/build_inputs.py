@@ -205,7 +205,7 @@ def dockerfile_for(plan: Plan) -> Iterator[tuple[Path, dict[str, Path]]]:
         dockerfile.write_text(plan.build_dockerfile, encoding="utf-8")
         ignore = Path(tmp) / DOCKERFILE_DOCKERIGNORE
         # surrogateescape: the user's rules go back out as the bytes they were read as.
-        ignore.write_text(ignore_rules(plan), encoding="utf-8", errors="surrogateescape")
+        ignore.write_bytes(ignore_rules(plan).encode("utf-8", errors="surrogateescape"))
         script = Path(tmp) / SBOM_SCRIPT
         script.write_text(plan.files[SBOM_SCRIPT], encoding="utf-8")
         yield dockerfile, {sbom_secret_id(): script}
@@ -233,8 +233,10 @@ def ignore_rules(plan: Plan) -> str:
     if own is None:
         return ours
     try:
-        # Every byte kept (a rule naming a file in another encoding still matches it).
-        text = own.read_text(encoding="utf-8", errors="surrogateescape")
+        # Every byte kept (a rule naming a file in another encoding still matches it), line
+        # ends too: read_text would make a lone CR a line break, which BuildKit's reader,
+        # splitting at LF alone, does not.
+        text = own.read_bytes().decode("utf-8", errors="surrogateescape")
     except OSError as error:
         msg = (
             f"Cannot read {own}: {error.strerror or error}. Its rules must keep the same files "

@@ -17,6 +17,7 @@ from quatrain.checking import start_failures
 from quatrain.dockerfile.sbom import SBOM_PATH
 from quatrain.engines import Engine
 from quatrain.errors import ConfigurationError
+from quatrain.log import one_line
 from quatrain.reading.project import Project
 from quatrain.spec import ServeSpec
 
@@ -272,9 +273,12 @@ def parse_env_lines(text: str, source: str) -> dict[str, str]:
         key, sep, value = stripped.partition("=")
         key = key.strip()
         if not sep or not key.isidentifier() or not key.isascii():
+            # The name part at most: the rest of the line may be a secret (`export TOKEN=...`,
+            # a bare token), and an error goes to terminals and CI logs.
+            what = f"the name {one_line(key)[:80]!r} is no variable name" if sep else "no '='"
             msg = (
-                f"{source} line {number} is not KEY=VALUE: {line!r}. Write each setting as "
-                "NAME=value (a `#` starts a comment line)."
+                f"{source} line {number} is not KEY=VALUE: {what} (the value is not shown). "
+                "Write each setting as NAME=value (a `#` starts a comment line)."
             )
             raise ConfigurationError(msg)
         value = value.strip()

@@ -18,7 +18,16 @@ from typing import Any
 
 from quatrain.errors import ConfigurationError
 from quatrain.settings import schema
-from quatrain.settings.options import ENV_PREFIX, FIELDS, Options, Source, option_key, plain, rule
+from quatrain.settings.options import (
+    ENV_PREFIX,
+    FIELDS,
+    Options,
+    Source,
+    is_secret,
+    option_key,
+    plain,
+    rule,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,12 +115,36 @@ def checked(name: str, raw: Any, source: Source) -> Any:
     found = schema.problem(option_rule, value)
     if found is None:  # JSON's integers include 8000.0; an Options int is an int
         return int(value) if option_rule.kind == "integer" else value
-    culprit = "" if found.whole else f"{found.culprit!r} in "
+    if is_secret(name):
+        shown = _secret_culprit(name, value, found)
+    else:
+        culprit = "" if found.whole else f"{found.culprit!r} in "
+        shown = _masked(f"{culprit}{raw!r}")
     msg = (
-        f"{where(name, source)}: {culprit}{raw!r} is not a valid {option_key(name)} "
+        f"{where(name, source)}: {shown} is not a valid {option_key(name)} "
         f"(expected {option_rule.expected})."
     )
     raise ConfigurationError(msg)
+
+
+def _secret_culprit(name: str, value: Any, found: schema.Problem) -> str:
+    """Which part of a secret option is wrong, without a character of any value: an error
+    goes to terminals and CI logs, where a secret must never be."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is found.culprit or item == found.culprit:
+                return f"the value of {key!r} (not shown: {option_key(name)} values are secrets)"
+        if isinstance(found.culprit, str) and found.culprit in value:
+            return f"the name {found.culprit!r}"
+    return "its text (not shown: it may hold a secret; give NAME=value pairs)"
+
+
+# `user:password@` in a value that names a registry or a URL: the error shows the rest.
+_CREDENTIALS = re.compile(r"([^\s:/@'\"]+):[^\s/@'\"]+@")
+
+
+def _masked(text: str) -> str:
+    return _CREDENTIALS.sub(r"\1:***@", text)
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
