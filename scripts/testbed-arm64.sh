@@ -55,10 +55,11 @@ take_lock() {
 }
 
 # qemu-user without its recommended qemu-user-binfmt: qemu-aarch64 -L ROOTFS runs one
-# arm64 process and registers nothing with the kernel.
+# arm64 process and registers nothing with the kernel. faketime: the daemonless tests build
+# once more under another clock.
 ensure_tools() {
   local tool missing=()
-  for tool in skopeo umoci debootstrap qemu-aarch64:qemu-user; do
+  for tool in skopeo umoci debootstrap qemu-aarch64:qemu-user faketime; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0

@@ -243,6 +243,8 @@ def verify_reproducible(
                 epochs=source_date_epochs(plan.project.root, env),
             )  # fmt: skip
             found.append((assembled.digest, _diff_ids(assembled)))
+            for name, digest in assembled.manifests.items():
+                log.info(f"  {name}: {digest}")
     (first, layers_1), (second, layers_2) = found
     if first != second:
         differ = [

@@ -78,7 +78,12 @@ def committed(project: Path, *, when: int = 1_750_000_000) -> Path:
 
 
 def assemble(
-    project: Path, home: Path, *args: str, env: Mapping[str, str], umask: int = 0o022
+    project: Path,
+    home: Path,
+    *args: str,
+    env: Mapping[str, str],
+    umask: int = 0o022,
+    wrapper: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """`quatrain build --engine none` with a home, caches and working directory of its own."""
     home.mkdir(parents=True, exist_ok=True)
@@ -92,7 +97,8 @@ def assemble(
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "quatrain", "build", "--engine", "none", "--runtime-image", BASE,
+        [*wrapper, sys.executable, "-m", "quatrain", "build", "--engine", "none",
+         "--runtime-image", BASE,
          *args, str(project)],
         env=isolated, cwd=home, capture_output=True, text=True, check=False,
         preexec_fn=lambda: os.umask(umask),
@@ -116,12 +122,21 @@ def flask_project(tmp_path_factory: pytest.TempPathFactory, index_url: str) -> P
     return committed(locked_copy("flask-factory", tmp_path_factory.mktemp("daemonless"), index_url))
 
 
-def test_two_builds_in_separate_homes_umasks_and_directories_give_one_digest_with_no_daemon(
+def test_two_builds_in_separate_homes_umasks_directories_and_clocks_give_one_digest_with_no_daemon(
     flask_project: Path, base_layout: Path, tmp_path: Path, no_daemon: dict[str, str]
 ) -> None:
     del base_layout
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.fail("faketime is missing: scripts/testbed.sh installs it (Debian's faketime)")
     first = succeeded(assemble(flask_project, tmp_path / "one", env=no_daemon, umask=0o022))
-    second = succeeded(assemble(flask_project, tmp_path / "two", env=no_daemon, umask=0o007))
+    # Five years on by the clock the second build's Python reads (libfaketime's preload).
+    second = succeeded(
+        assemble(
+            flask_project, tmp_path / "two", env=no_daemon, umask=0o007,
+            wrapper=(faketime, "2031-05-01 12:00:00"),
+        )
+    )  # fmt: skip
     assert digest_of(first) == digest_of(second)
     assert engine_calls(no_daemon) == ""
 
