@@ -231,8 +231,8 @@ def _check_written(plan: Plan) -> None:
     help="With --engine none: the OCI image layout to write (default: one in ~/.cache/quatrain).",
 )  # fmt: skip
 @click.option(
-    "--load", "load", type=click.Choice(["docker", "podman"]), is_flag=False, flag_value="docker",
-    default=None, help="With --engine none: load the image into docker (the default) or podman.",
+    "--load", "load", type=click.Choice(["docker", "podman"]), default=None,
+    help="With --engine none: load the image into the local docker or podman.",
 )  # fmt: skip
 @option_flags
 def build(path: Path, target: Target, tags: Sequence[str], push: bool,
@@ -245,6 +245,16 @@ def build(path: Path, target: Target, tags: Sequence[str], push: bool,
     given = [f for f, v in (("--platform", platforms), ("--output", output), ("--load", load)) if v]
     if given and not daemonless:
         msg = f"{', '.join(given)}: only with --engine none (the daemonless build)."
+        raise ConfigurationError(msg)
+    for_engines = [
+        f for f, v in (("--cache-from", cache_from), ("--cache-to", cache_to),
+                       ("--build-arg", build_arg)) if v
+    ]  # fmt: skip
+    if for_engines and daemonless:
+        msg = (
+            f"{', '.join(for_engines)}: a Dockerfile build's, and --engine none runs none (its "
+            "layers are made from the lock, and only what changed is pushed)."
+        )
         raise ConfigurationError(msg)
     request = BuildRequest(
         target=target,

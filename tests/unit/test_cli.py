@@ -372,3 +372,25 @@ def test_a_repeated_list_or_table_flag_adds_up_as_the_words_of_one_would(
     options = json.loads(capsys.readouterr().out)["options"]
     assert options["build-env"]["value"] == {"A": "(hidden)", "B": "(hidden)"}
     assert options["apt-packages"]["value"] == ["libpq5", "curl"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["build", "--platform", "linux/arm64"], "--platform: only with --engine none"),
+        (["build", "--load", "docker"], "--load: only with --engine none"),
+        (["build", "--engine", "none", "--build-arg", "A=1"], "--build-arg: a Dockerfile build's"),
+        (["build", "--engine", "none", "--cache-from", "x"], "--cache-from: a Dockerfile build's"),
+        (["build", "--engine", "none", "--target", "development"], "the production image only"),
+        (["build", "--engine", "none", "--output", "dir"], "write oci:DIR"),
+        (["build", "--engine", "none", "--platform", "linux/s390x"], "not a platform quatrain"),
+        (["run", "--engine", "none"], "running and developing need a container engine"),
+        (["verify", "--reproducible"], "--reproducible: only with --engine none"),
+        (["init", "--runtime-image", "oci:/tmp/layout"], "only the daemonless build reads"),
+    ],
+)
+def test_what_only_the_daemonless_build_takes_and_what_it_cannot_do_are_exit_2_before_any_work(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    assert main([*argv, str(project)]) == 2
+    assert said in capsys.readouterr().err

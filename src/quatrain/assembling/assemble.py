@@ -24,7 +24,7 @@ from typing import Any
 
 from quatrain import cmd
 from quatrain.assembling import venv
-from quatrain.assembling.base import PYTHON_HOME, BaseImage, fetch
+from quatrain.assembling.base import PYTHON_HOME, SKEL, BaseImage, fetch
 from quatrain.assembling.layout import OCI_CONFIG, OCI_LAYER, Descriptor, Layout
 from quatrain.assembling.platform import TargetPlatform
 from quatrain.assembling.tree import Entry, Layer, entry_of, staged, write_layer
@@ -353,6 +353,12 @@ def _user_entries(plan: Plan, base: BaseImage) -> list[Entry]:
             )
         )
     entries.append(Entry(path=home, kind="dir", mode=0o775, uid=uid, gid=0))
+    for name in SKEL:  # useradd copies them, owned by the new user
+        if skel := base.files.get(f"etc/skel/{name}"):
+            entries.append(
+                Entry(path=f"{home}/{name}", kind="file", mode=skel.mode, uid=uid, gid=uid,
+                      data=skel.data)
+            )  # fmt: skip
     return entries
 
 

@@ -6,6 +6,7 @@ image changes or needs to know (the user tables, dpkg's status for glibc and Pyt
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import tarfile
@@ -19,8 +20,13 @@ from quatrain.assembling.layout import OCI_INDEX, Layout
 from quatrain.assembling.platform import TargetPlatform
 from quatrain.errors import ProjectError
 
+# What `useradd --create-home` copies into the new home from Debian's /etc/skel.
+SKEL = (".bash_logout", ".bashrc", ".profile")
 # Files of the base that the production image extends (the user tables) or reads.
-READ = ("etc/passwd", "etc/group", "etc/shadow", "etc/gshadow", "var/lib/dpkg/status")
+READ = (
+    "etc/passwd", "etc/group", "etc/shadow", "etc/gshadow", "var/lib/dpkg/status",
+    *(f"etc/skel/{name}" for name in SKEL),
+)  # fmt: skip
 PYTHON_HOME = "/usr/local/bin"  # where the official images keep python3 (and the stand-ins)
 PYTHON3 = f"{PYTHON_HOME}/python3"  # what the venv's python points at
 
@@ -71,10 +77,13 @@ def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: s
             f"{platform.name}: the registry or layout has no {platform.name} image of it."
         )
         raise ProjectError(msg)
-    files = _cached_files(cache / "bases" / f"{descriptor.digest.removeprefix('sha256:')}.json")
+    # By the image's digest and by what is read of it: a new READ reads the image anew.
+    wanted = hashlib.sha256(repr((READ, PYTHON3)).encode()).hexdigest()[:12]
+    kept = cache / "bases" / f"{descriptor.digest.removeprefix('sha256:')}-{wanted}.json"
+    files = _cached_files(kept)
     if files is None:
         files = read_files(layout, manifest["layers"])
-        _keep_files(cache / "bases" / f"{descriptor.digest.removeprefix('sha256:')}.json", files)
+        _keep_files(kept, files)
     if PYTHON3[1:] not in files:
         msg = (
             f"The base image {reference} has no {PYTHON3}, where the official python images "
