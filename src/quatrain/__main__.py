@@ -114,6 +114,11 @@ def _run_env(pairs: Sequence[str], env_file: Path | None) -> dict[str, str]:
     return {**from_file, **_key_values(pairs, "--run-env")}
 
 
+platform_option = click.option(
+    "--platform", "platforms", metavar="LIST",
+    help="With --engine none: the platforms, e.g. linux/amd64,linux/arm64 (one image index); "
+    "default: this machine's.",
+)  # fmt: skip
 project_path = click.argument(
     "path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path(".")
 )
@@ -221,11 +226,7 @@ def _check_written(plan: Plan) -> None:
     help="Passed to buildx as --cache-to (repeatable), e.g. type=registry,ref=REF,mode=max.",
 )  # fmt: skip
 @click.option("--build-arg", "build_arg", multiple=True, help="KEY=VALUE, passed to the build.")
-@click.option(
-    "--platform", "platforms", metavar="LIST",
-    help="With --engine none: the platforms, e.g. linux/amd64,linux/arm64 (one image index); "
-    "default: this machine's.",
-)  # fmt: skip
+@platform_option
 @click.option(
     "--output", "output", metavar="oci:DIR",
     help="With --engine none: the OCI image layout to write (default: one in ~/.cache/quatrain).",
@@ -359,10 +360,7 @@ def inspect(path: Path, as_json: bool, **params: Any) -> None:
     help="With --engine none: assemble twice, each in a new cache and layout, and compare the "
     "digests (nothing is run).",
 )  # fmt: skip
-@click.option(
-    "--platform", "platforms", metavar="LIST",
-    help="With --reproducible: the platforms to assemble (default: this machine's).",
-)  # fmt: skip
+@platform_option
 @click.option(
     "--load", "load", type=click.Choice(["docker", "podman"]), default="docker",
     show_default=True, help="With --engine none: the engine the assembled image is checked in.",

@@ -7,6 +7,7 @@ probed from inside the container on its own loopback, so nothing is published on
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,12 +116,7 @@ print(json.dumps({"uid": os.getuid(), "missing": sorted(installed - listed),
 def check_contents(engine: Engine, image: str, *, env: Mapping[str, str]) -> list[Check]:
     """Production runs as a user other than root, and its SBOM lists what it has installed."""
     script = _CONTENTS.replace("SBOM", repr(SBOM_PATH))
-    with engines.settings_file(env) as env_file:
-        argv = engines.run_argv(
-            engine, image, command=("-c", script), env_file=env_file, network="none",
-            entrypoint="python",
-        )  # fmt: skip
-        result = cmd.capture(argv, env=dict(engine.env), echo=False)
+    result = _python_in(engine, image, script, env=env, echo=False)
     try:
         found = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -155,17 +151,24 @@ def check_command(
     return Check(name="command", passed=result.returncode == 0, detail=detail)
 
 
+def _python_in(
+    engine: Engine, image: str, code: str, *, env: Mapping[str, str], echo: bool
+) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE` in a throw-away container of the image, with the user's settings and no
+    network. Through python itself: a console-script image's entry point is the script."""
+    with engines.settings_file(env) as env_file:
+        argv = engines.run_argv(
+            engine, image, command=("-c", code), env_file=env_file, network="none",
+            entrypoint="python",
+        )  # fmt: skip
+        return cmd.capture(argv, env=dict(engine.env), echo=echo)
+
+
 def check_import(engine: Engine, image: str, project: Project, *, env: Mapping[str, str]) -> Check:
     if not project.import_names:
         return Check(name="import", passed=True, detail="no package to import (package-mode off)")
     statement = "; ".join(f"import {name}" for name in project.import_names)
-    # Through python itself: a console-script image's entry point is the script.
-    with engines.settings_file(env) as env_file:
-        argv = engines.run_argv(
-            engine, image, command=("-c", statement), env_file=env_file, network="none",
-            entrypoint="python",
-        )  # fmt: skip
-        result = cmd.capture(argv, env=dict(engine.env), echo=True)
+    result = _python_in(engine, image, statement, env=env, echo=True)
     detail = f"`python -c '{statement}'` " + (
         "works" if result.returncode == 0 else f"failed: {_tail(result.stderr)}"
     )
