@@ -20,7 +20,7 @@ from quatrain.assembling import transport
 from quatrain.assembling.assemble import Assembled, assemble, cache_home, source_date_epochs
 from quatrain.assembling.layout import Layout as OciLayout
 from quatrain.assembling.platform import TargetPlatform, this_machine
-from quatrain.building import build_inputs, build_outputs, registry
+from quatrain.building import build_inputs, build_outputs, registry, sbom_push
 from quatrain.checking.verify import VerifyResult, verify_image
 from quatrain.choosing import images
 from quatrain.detectors import unlocked_imports
@@ -207,9 +207,21 @@ def build_daemonless(
     log.info(f"Assembled {tag} ({assembled.digest}) in oci:{layout_dir}:{tag}")
     if request.push:
         transport.push(layout_dir, tag, (tag, *request.extra_tags), env)
+        _attach_sboms(assembled, (tag, *request.extra_tags), env)
     if shipping.load:
         transport.load(layout_dir, _loadable(assembled, platforms), tag, shipping.load, env)
     return tag, assembled
+
+
+def _attach_sboms(assembled: Assembled, pushed: Sequence[str], env: Mapping[str, str]) -> None:
+    """Each platform's SBOM attached in each repository pushed to, with its image's manifest as
+    the subject (as `build --push` attaches the Dockerfile path's)."""
+    config_dir = Path(env["DOCKER_CONFIG"]) if env.get("DOCKER_CONFIG") else None
+    repositories = dict.fromkeys(registry.parse_reference(r).repository for r in pushed)
+    for repository in repositories:
+        for name, digest in assembled.manifests.items():
+            attached = sbom_push.attach(f"{repository}@{digest}", assembled.sboms[name], config_dir)
+            log.info(f"SBOM of {name} attached to {repository}@{digest[:19]}...: {attached.digest}")
 
 
 def verify_daemonless(

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,7 @@ def _uploads(registry: Any) -> int:
     return len(re.findall(r'"PUT /v2/[^ ]+/blobs/uploads/', log))
 
 
-def test_pushing_a_code_edit_uploads_the_project_layer_and_the_config_alone(
+def test_pushing_a_code_edit_uploads_the_project_layer_the_config_and_the_sbom_alone(
     flask_project: Path, base_layout: Path, tmp_path: Path, logged_registry: Any,
     no_daemon: dict[str, str],
 ) -> None:  # fmt: skip
@@ -292,10 +293,19 @@ def test_pushing_a_code_edit_uploads_the_project_layer_and_the_config_alone(
     module = next((project / "src").glob("*/__init__.py"))
     module.write_text(module.read_text() + "\n# an edit\n")
     committed(project, when=1_760_000_000)
-    succeeded(assemble(project, home, "--push", "--tag", f"{tag}:2", env=no_daemon))
+    pushed = digest_of(
+        succeeded(assemble(project, home, "--push", "--tag", f"{tag}:2", env=no_daemon))
+    )
     assert first >= 4  # the base's layers and ours, the config
-    assert _uploads(logged_registry) - first == 2
+    # the project's layer and the config, then the new SBOM attached (the artifact's empty
+    # config blob is there since the first push)
+    assert _uploads(logged_registry) - first == 2 + 1
     assert engine_calls(no_daemon) == ""
+    # Distribution 2.8 has no referrers API: the SBOM is found by the fallback tag.
+    tags_url = f"http://{logged_registry.host}/v2/factory/tags/list"
+    with urllib.request.urlopen(tags_url, timeout=10) as answer:
+        tags = json.load(answer)["tags"]
+    assert "sha256-" + pushed.removeprefix("sha256:") in tags
 
 
 @pytest.mark.parametrize("engine_name", ["docker", "podman"])

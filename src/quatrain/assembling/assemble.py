@@ -49,6 +49,7 @@ class Assembled:
     ref: str  # the name in the layout's index.json
     digest: str  # of what `ref` names: the image index, or the one platform's manifest
     manifests: Mapping[str, str]  # platform -> its manifest's digest
+    sboms: Mapping[str, bytes]  # platform -> the SBOM its image carries
 
     def platform_ref(self, platform: str) -> str:
         """The name in the layout of one platform's image."""
@@ -160,13 +161,14 @@ def assemble(
             else []
         )
         manifests: dict[str, Descriptor] = {}
+        sboms: dict[str, bytes] = {}
         for target in platforms:
             log.step(f"Assembling the production image for {target.name}")
             base = fetch(
                 base_reference, target, layout, python=plan.base_images.python_version, env=env,
                 cache=cache_home(env),
             )  # fmt: skip
-            manifests[target.name] = _one_platform(
+            manifests[target.name], sboms[target.name] = _one_platform(
                 plan, target, base, layout, work / target.architecture, wheel=wheel,
                 sources=sources, env=env, epochs=epochs,
             )  # fmt: skip
@@ -185,7 +187,7 @@ def assemble(
     layout.tag(ref, top)
     return Assembled(
         layout=layout_dir, ref=ref, digest=top.digest,
-        manifests={name: d.digest for name, d in manifests.items()},
+        manifests={name: d.digest for name, d in manifests.items()}, sboms=sboms,
     )  # fmt: skip
 
 
@@ -200,7 +202,8 @@ def _one_platform(
     sources: list[Entry],
     env: Mapping[str, str],
     epochs: Epochs,
-) -> Descriptor:
+) -> tuple[Descriptor, bytes]:
+    """This platform's image in the layout, and the SBOM it carries."""
     minor = ".".join(base.python.split(".")[:2])
     platform = wheels.Platform(
         python=base.python if base.python.count(".") == 2 else minor,
@@ -216,15 +219,13 @@ def _one_platform(
     project_stage = work / "project"
     if wheel is not None:
         venv.install_wheels([wheel], project_stage, minor)
-    document = _sbom(plan, base, deps_stage, project_stage, wheel, work / "build")
+    document = sbom.text_of(_sbom(plan, base, deps_stage, project_stage, wheel, work / "build"))
     project = write_layer(
         [
             *(staged(project_stage / "opt" / "venv", venv.VENV) if wheel is not None else []),
             *sources,
             *_app_dirs(plan),
-            Entry(
-                path=sbom.SBOM_PATH, kind="file", mode=0o644, data=sbom.text_of(document).encode()
-            ),
+            Entry(path=sbom.SBOM_PATH, kind="file", mode=0o644, data=document.encode()),
         ],
         directory=layout.blobs,
         epoch=epochs.project,
@@ -232,11 +233,12 @@ def _one_platform(
     layers = (user, dependencies, project)
     config = layout.put_json(_config(plan, base, layers, epochs.project), OCI_CONFIG)
     base_layers = [Descriptor(d["mediaType"], d["digest"], d["size"]) for d in base.layers]
-    return layout.manifest(
+    manifest = layout.manifest(
         config,
         [*base_layers, *(Descriptor(OCI_LAYER, layer.digest, layer.size) for layer in layers)],
         annotations={"org.opencontainers.image.base.name": base.reference},
     )
+    return manifest, document.encode()
 
 
 # Changes to how the dependencies' layer is made, so that no layer cached before is reused.
