@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from quatrain.assembling import venv
+from quatrain.assembling import transport, venv
 from quatrain.assembling.assemble import SETUPTOOLS, refusals
 from quatrain.assembling.base import glibc_minor, python_version, read_files
 from quatrain.assembling.layout import OCI_INDEX, Layout
@@ -239,3 +239,39 @@ def test_what_quatrain_pins_beside_the_lock_has_its_wheel_named_for_every_platfo
     for machine in ("x86_64", "aarch64"):
         platform = Platform(python=python, machine=machine, glibc_minor=36)
         assert venv.choose([pinned], platform, builds_with="")[0].wheel == pinned.files[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "read_by_skopeo"),
+    [
+        ("python:3.12-slim-bookworm", "docker://python:3.12-slim-bookworm"),
+        ("127.0.0.1:5000/python:3.12", "docker://127.0.0.1:5000/python:3.12"),
+        ("docker-daemon:python:3.12", "docker-daemon:python:3.12"),
+        ("containers-storage:python:3.12", "containers-storage:python:3.12"),
+        ("oci:/srv/layout:3.12", "oci:/srv/layout:3.12"),
+        ("oci:/srv/layout", "oci:/srv/layout"),
+    ],
+)
+def test_where_a_base_image_is_read_from_is_named_as_skopeo_names_it(
+    written: str, read_by_skopeo: str
+) -> None:
+    assert transport.source_name(written) == read_by_skopeo
+
+
+def test_a_registry_reference_that_is_no_reference_is_refused_before_skopeo_runs() -> None:
+    with pytest.raises(ConfigurationError, match="is not an image to read"):
+        transport.source_name("--help")
+
+
+def test_only_a_registry_on_loopback_is_reached_without_tls() -> None:
+    assert transport.tls_flags("docker://127.0.0.1:5000/app:1", "dest") == [
+        "--dest-tls-verify=false"
+    ]
+    assert transport.tls_flags("docker://registry.example.org/app:1", "dest") == []
+    assert transport.tls_flags("oci:/srv/layout:1", "src") == []
+
+
+def test_the_dockerfile_names_the_engines_image_or_the_default_for_a_layout() -> None:
+    assert transport.as_reference("docker-daemon:python:3.12") == "python:3.12"
+    assert transport.as_reference("oci:/srv/layout:3.12") is None
+    assert transport.as_reference("python:3.12") == "python:3.12"
