@@ -17,7 +17,8 @@ from typing import Any
 
 from quatrain import engines
 from quatrain.assembling import transport
-from quatrain.assembling.assemble import Assembled, assemble, cache_home, source_date_epochs
+from quatrain.assembling.assemble import Assembled, assemble
+from quatrain.assembling.epochs import cache_home, source_date_epochs
 from quatrain.assembling.layout import Layout as OciLayout
 from quatrain.assembling.platform import TargetPlatform, this_machine
 from quatrain.building import build_inputs, build_outputs, registry, sbom_push

@@ -12,10 +12,13 @@ A stage beside building/ rather than an engine under engines/: it needs the plan
 plan, never see. Transport (registries, the local engine) is skopeo's, never our own client.
 
 platform.py   target platforms (linux/amd64, linux/arm64) and their names in each world
-tree.py       a staged directory tree -> one deterministic layer (tar, gzip)
+epochs.py     the times the files carry (SOURCE_DATE_EPOCH, the commits'), the cache's place
+tree.py       files -> one deterministic layer (tar, gzip)
 layout.py     the OCI image layout: blobs, config, manifest, index
 base.py       the base image: copied into the layout, its config and the files we extend
 venv.py       the lock's wheels for a platform: chosen, downloaded by pip, installed
+wheel.py      the project's wheel, by its own build backend
+config.py     the image's config: the production stage's instructions as data
 assemble.py   the whole image, one platform or several
 transport.py  skopeo: base images in, images out (push, load, another layout)
 """

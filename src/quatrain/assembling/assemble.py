@@ -14,33 +14,30 @@ import dataclasses
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quatrain import cmd
 from quatrain.assembling import venv
 from quatrain.assembling.base import PYTHON_HOME, SKEL, BaseImage, fetch
+from quatrain.assembling.config import image_config
+from quatrain.assembling.epochs import Epochs, cache_home
 from quatrain.assembling.layout import OCI_CONFIG, OCI_LAYER, Descriptor, Layout
 from quatrain.assembling.platform import TargetPlatform
 from quatrain.assembling.tree import Entry, Layer, entry_of, staged, write_layer
+from quatrain.assembling.wheel import project_wheel
 from quatrain.building.build_inputs import ignore_rules
 from quatrain.choosing import images
 from quatrain.dockerfile import render, sbom
-from quatrain.dockerfile.quoting import Expansion
-from quatrain.errors import BuildError, ProjectError
+from quatrain.errors import ProjectError
 from quatrain.log import log
 from quatrain.plan import Plan
 from quatrain.reading import wheels
 from quatrain.reading.lock import LockedPackage
 
 DOCKERFILE_WAY = "build it with the Dockerfile instead (--engine docker or podman)."
-HEALTHCHECK_SECONDS = {"Interval": 30, "Timeout": 5, "StartPeriod": 10}
-_NANOSECONDS = 1_000_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,18 +78,6 @@ def refusals(plan: Plan) -> list[str]:
     return reasons
 
 
-@dataclass(frozen=True)
-class Epochs:
-    """The times the layers' files carry. The project's layer and the config: SOURCE_DATE_EPOCH,
-    else the checked-out commit's time. The user's and the dependencies' layers: the time of the
-    last commit that changed poetry.lock, when earlier (clamped, as reproducible builds clamp
-    every file to SOURCE_DATE_EPOCH): they hold nothing newer than the lock, and a commit that
-    changes only code then changes only the project's layer."""
-
-    project: int
-    lock: int
-
-
 def without_wheels(plan: Plan, target: TargetPlatform) -> list[str]:
     """The runtime packages the lock has no wheel of for `target` on the plan's Python and
     Debian release (before the base image is read: its glibc may say more)."""
@@ -108,30 +93,6 @@ def without_wheels(plan: Plan, target: TargetPlatform) -> list[str]:
         for p in _runtime(plan, platform)
         if not wheels.best_wheel(p, platform)
     )
-
-
-def source_date_epochs(root: Path, env: Mapping[str, str]) -> Epochs:
-    given = env.get("SOURCE_DATE_EPOCH", "").strip()
-    project = int(given) if given.isdigit() else _commit_time(root)
-    if project is None:
-        log.info("  no SOURCE_DATE_EPOCH and no git commit: the image's files are dated 1970-01-01")
-        project = 0
-    lock = _commit_time(root, "poetry.lock")
-    return Epochs(project=project, lock=min(project, lock) if lock is not None else project)
-
-
-def _commit_time(root: Path, *paths: str) -> int | None:
-    if not shutil.which("git"):
-        return None
-    argv = ["git", "-C", str(root), "log", "-1", "--format=%ct", "--", *paths]
-    found = cmd.capture(argv, echo=False)
-    text = found.stdout.strip()
-    return int(text) if found.returncode == 0 and text.isdigit() else None
-
-
-def cache_home(env: Mapping[str, str]) -> Path:
-    """quatrain's cache: built layers' inputs by their key, layouts of its own."""
-    return Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "/tmp")) / ".cache") / "quatrain"
 
 
 def assemble(
@@ -154,7 +115,7 @@ def assemble(
     layout = Layout(layout_dir)
     with tempfile.TemporaryDirectory(prefix="quatrain-assemble-") as temporary:
         work = Path(temporary)
-        wheel = _project_wheel(plan, work / "dist", env, epochs.project)
+        wheel = project_wheel(plan, work / "dist", env, epochs.project)
         sources = (
             _sources(plan)
             if render.production_dirs(plan.project, plan.spec, plan.layout).ship_sources
@@ -231,7 +192,7 @@ def _one_platform(
         epoch=epochs.project,
     )
     layers = (user, dependencies, project)
-    config = layout.put_json(_config(plan, base, layers, epochs.project), OCI_CONFIG)
+    config = layout.put_json(image_config(plan, base, layers, epochs.project), OCI_CONFIG)
     base_layers = [Descriptor(d["mediaType"], d["digest"], d["size"]) for d in base.layers]
     manifest = layout.manifest(
         config,
@@ -393,81 +354,6 @@ def _sources(plan: Plan) -> list[Entry]:
     return entries
 
 
-def _project_wheel(plan: Plan, directory: Path, env: Mapping[str, str], epoch: int) -> Path | None:
-    """The project's wheel, by its build backend (PEP 517, through pyproject-hooks) in a build
-    environment of its build-system.requires kept in the cache; dated SOURCE_DATE_EPOCH. None
-    for a project that is no package."""
-    project = plan.project
-    if not project.package_mode:
-        return None
-    log.step(f"Building the wheel of {project.name}")
-    requires = project.build_requires or ("poetry-core",)
-    backend = project.build_backend or render.POETRY_CORE_BACKEND
-    libraries = _build_environment(requires, _backend_index(plan), env)
-    directory.mkdir(parents=True, exist_ok=True)
-    # zip cannot hold a time before 1980: a SOURCE_DATE_EPOCH of 0 means the earliest it can.
-    extra = {"PYTHONPATH": str(libraries), "SOURCE_DATE_EPOCH": str(max(epoch, _ZIP_EPOCH))}
-
-    stream = cmd.stream
-
-    def runner(
-        cmd: Sequence[str],  # pyproject-hooks' name for it
-        cwd: str | None = None,
-        extra_environ: Mapping[str, str] | None = None,
-    ) -> None:
-        code, lines = stream(cmd, env={**env, **(extra_environ or {}), **extra}, cwd=cwd)
-        if code != 0:
-            said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
-            msg = (
-                f"The build backend {backend} could not build the wheel of {project.name} ({said})."
-            )
-            raise BuildError(msg)
-
-    from pyproject_hooks import BuildBackendHookCaller
-
-    caller = BuildBackendHookCaller(
-        str(project.root), backend, python_executable=sys.executable, runner=runner
-    )
-    name = caller.build_wheel(str(directory))
-    log.step_end()
-    return directory / name
-
-
-_ZIP_EPOCH = 315532800  # 1980-01-01, the first time a zip entry can carry
-
-
-def _build_environment(requires: Sequence[str], index: str | None, env: Mapping[str, str]) -> Path:
-    """build-system.requires installed once (pip, into a directory of the cache), for every
-    build of the same requirements from the same index."""
-    key = hashlib.sha256(json.dumps([sorted(requires), index, sys.version]).encode()).hexdigest()[
-        :24
-    ]
-    kept = cache_home(env) / "build-environments" / key
-    if kept.is_dir():
-        return kept
-    partial = kept.with_name(f".{key}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    argv = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(partial), *(["--index-url", index] if index else []), *requires,
-    ]  # fmt: skip
-    code, lines = cmd.stream(argv, env=dict(env))
-    if code != 0:
-        said = next((line.strip() for line in reversed(lines) if line.strip()), "no message")
-        msg = f"pip could not install the build backend ({', '.join(requires)}): {said}"
-        raise BuildError(msg)
-    partial.rename(kept)
-    return kept
-
-
-def _backend_index(plan: Plan) -> str | None:
-    """Where pip finds the build backend: the project's primary source, as Poetry's would."""
-    primary = [
-        s.url for s in plan.project.sources if s.url and s.priority in ("primary", "default")
-    ]
-    return primary[0] if primary else None
-
-
 def _sbom(
     plan: Plan,
     base: BaseImage,
@@ -490,69 +376,3 @@ def _sbom(
         dependencies / "opt" / "venv", build, base_image=base.reference, python=base.python,
         more_venvs=(project / "opt" / "venv",),
     )  # fmt: skip
-
-
-def _config(plan: Plan, base: BaseImage, layers: Sequence[Layer], epoch: int) -> dict[str, Any]:
-    """The base's config with what the production stage's instructions set."""
-    options, spec, project = plan.resolved.options, plan.spec, plan.project
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-    config = dict(base.config.get("config") or {})
-    environment = dict(base.env)
-    for key, value in render.production_env(spec, options):
-        environment[key] = _expanded(value, environment)
-    config["Env"] = [f"{k}={v}" for k, v in environment.items()]
-    config["User"] = f"{options.uid}:{options.uid}"
-    config["WorkingDir"] = render.production_dirs(project, spec, plan.layout).workdir
-    if spec.production_entrypoint:
-        config["Entrypoint"] = list(spec.production_entrypoint)
-    config["Cmd"] = list(options.command or spec.production_command)
-    if spec.http:
-        config["ExposedPorts"] = {**(config.get("ExposedPorts") or {}), f"{options.port}/tcp": {}}
-        config["Healthcheck"] = {
-            "Test": ["CMD", *render.healthcheck(options.port)],
-            **{k: v * _NANOSECONDS for k, v in HEALTHCHECK_SECONDS.items()},
-            "Retries": 3,
-        }
-    labels = dict(config.get("Labels") or {})
-    for key, value in render.labels(project, options).items():
-        text = project.revision or "" if isinstance(value, Expansion) else value
-        if text:
-            labels[key] = text
-    config["Labels"] = labels
-    history = [
-        *base.config.get("history", []),
-        *(
-            {"created": created, "created_by": f"quatrain (daemonless): {what}"}
-            for what in (
-                "the app's user",
-                "the locked dependencies in /opt/venv",
-                "the project and its SBOM",
-            )
-        ),
-    ]
-    found = {
-        **{
-            k: v
-            for k, v in base.config.items()
-            if k in ("architecture", "os", "variant", "os.version")
-        },
-        "created": created,
-        "config": config,
-        "rootfs": {
-            "type": "layers",
-            "diff_ids": [*base.config["rootfs"]["diff_ids"], *(layer.diff_id for layer in layers)],
-        },
-        "history": history,
-    }
-    json.dumps(found)  # every value is JSON
-    return found
-
-
-def _expanded(value: str | Expansion, environment: Mapping[str, str]) -> str:
-    """An ENV value as Docker sets it: `$PATH` from the environment so far."""
-    if not isinstance(value, Expansion):
-        return value
-    text = value.text
-    for key, known in sorted(environment.items(), key=lambda kv: -len(kv[0])):
-        text = text.replace(f"${{{key}}}", known).replace(f"${key}", known)
-    return text
