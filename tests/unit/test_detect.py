@@ -869,3 +869,25 @@ def test_without_a_gunicorn_conf_the_command_is_quatrains_own(tmp_path: Path) ->
     command = make_plan(root, env={}, cli={}).spec.production_command
 
     assert "--config=/dev/null" not in command
+
+
+def test_a_bot_in_a_root_main_module_runs_as_the_file_since_python_m_cannot_find_it(
+    tmp_path: Path,
+) -> None:
+    # Kuziil/tg_bot_for_ag (round 11): `python -m __main__` fails ("__main__.__spec__ is None").
+    pyproject = (
+        '[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'aiogram = "^3.3"\n'
+    )
+    files = {
+        "__main__.py": "import asyncio\nfrom aiogram import Bot\nfrom handlers import main\n\n"
+        "if __name__ == '__main__':\n    asyncio.run(main())\n",
+        "handlers/__init__.py": "async def main(): ...\n",
+    }
+    lock = lock_text(locked("aiogram", "3.3.0"))
+    root = write_project(tmp_path, {"pyproject.toml": pyproject, **files}, lock=lock)
+
+    spec = detect(load_project(root), Options())
+
+    assert spec.production_command == spec.development_command == ("python", "__main__.py")
+    assert spec.found_in.startswith("__main__.py")

@@ -107,7 +107,11 @@ def run_module(
     command: tuple[str, ...] = ("python", "-m", module)
     path = source.module_file(project, f"{module}.__main__") or source.module_file(project, module)
     siblings = sibling_imports(project, path) if path is not None else []
-    if path is not None and siblings:
+    if module == "__main__":
+        # A __main__.py at the root is no module `-m` can find (its __spec__ is None): Python
+        # runs it only as a file, with the root first on sys.path.
+        command = ("python", "__main__.py")
+    elif path is not None and siblings:
         relative = path.relative_to(project.root)
         script = relative.parent if path.name == "__main__.py" else relative
         command = ("python", script.as_posix())
