@@ -891,3 +891,27 @@ def test_a_bot_in_a_root_main_module_runs_as_the_file_since_python_m_cannot_find
 
     assert spec.production_command == spec.development_command == ("python", "__main__.py")
     assert spec.found_in.startswith("__main__.py")
+
+
+def test_a_console_script_whose_module_imports_a_bot_library_runs_as_the_bot(
+    tmp_path: Path,
+) -> None:
+    # Kuzat/Mr-Roller-the-Bot (round 11): `poetry run bot`, discord.py; was refused.
+    pyproject = (
+        '[tool.poetry]\nname = "roller"\nversion = "0.1.0"\npackages = [{include = "roller"}]\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\n"discord.py" = "^2.1"\n'
+        '[tool.poetry.scripts]\nbot = "roller.main:main"\nreport = "roller.report:main"\n'
+    )
+    files = {
+        "roller/__init__.py": "",
+        "roller/main.py": "import discord\n\ndef main():\n    discord.Client().run('t')\n",
+        "roller/report.py": "def main():\n    print('report')\n",
+    }
+    lock = lock_text(locked("discord.py", "2.1.0"))
+    root = write_project(tmp_path, {"pyproject.toml": pyproject, **files}, lock=lock)
+
+    spec = detect(load_project(root), Options())
+
+    assert (spec.kind, spec.framework, spec.app) == ("worker", "discord-py", "bot")
+    assert spec.production_command == spec.development_command == ("bot",)
+    assert spec.production_entrypoint == ()

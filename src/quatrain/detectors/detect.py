@@ -11,7 +11,13 @@ import json
 from quatrain.detectors import DETECTORS, Detector
 from quatrain.detectors.candidates import ASGI_FRAMEWORKS
 from quatrain.detectors.import_root import run_from_import_root
-from quatrain.detectors.main_module import bot_script, how_it_runs, main_modules, root_scripts
+from quatrain.detectors.main_module import (
+    bot_console_script,
+    bot_script,
+    how_it_runs,
+    main_modules,
+    root_scripts,
+)
 from quatrain.detectors.processes import CeleryDetector
 from quatrain.detectors.servers import without_vm_config
 from quatrain.detectors.unserved import UNSERVED, Unserved
@@ -40,7 +46,9 @@ def detect(project: Project, options: Options) -> ServeSpec:
                 return inside
             if not options.command:  # the user's command is no silent fallback
                 _refuse_web_fallback(project, web)
-                if not main_modules(project) and not bot_script(project):
+                if not (
+                    main_modules(project) or bot_script(project) or bot_console_script(project)
+                ):
                     _refuse_unserved(project)
             refused = True
         if detector.name == "console-script" and _runs_unserved(project, options):

@@ -47,6 +47,23 @@ def bot_script(project: Project) -> tuple[str, str, Path, str] | None:
     return found[0] if len(found) == 1 else None
 
 
+def bot_console_script(project: Project) -> tuple[str, str] | None:
+    """(console script, bot library) of the one console script whose function lives in a module
+    that imports a bot library the project depends on: the project's own name for starting the
+    bot (`poetry run bot`); None when there is none, or several."""
+    found = []
+    for name, unserved in UNSERVED.items():
+        if not unserved.bot or name not in project.dependencies:
+            continue
+        importing = {module for module, _ in source.importing_modules(project, unserved.imports)}
+        found += [
+            (script, name)
+            for script, target in sorted(project.scripts.items())
+            if target.partition(":")[0].strip() in importing
+        ]
+    return found[0] if len(found) == 1 else None
+
+
 # What a bot's script calls at its top level to start: `client.run(TOKEN)` (discord.py),
 # `dp.run_polling(bot)` (aiogram), `bot.infinity_polling()` (pyTelegramBotAPI),
 # `executor.start_polling(dp)` (aiogram 2), `asyncio.run(main())`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from quatrain.detectors.candidates import only_candidate
+from quatrain.detectors.main_module import bot_console_script
 from quatrain.errors import DetectionError
 from quatrain.reading.project import Project, canonical_name
 from quatrain.settings.options import Options
@@ -44,10 +45,14 @@ class ConsoleScriptDetector:
             script = min(scripts, key=lambda name: (len(name), name))
         elif not scripts:
             return None
+        elif bot := bot_console_script(project):
+            script = bot[0]  # of several, the one that starts the project's bot
         elif named := [s for s in scripts if canonical_name(s) == canonical_name(project.name)]:
             script = named[0]  # the tool is named like the project; the others are on PATH too
         else:
             return _toolbox(project)
+        if (bot := bot_console_script(project)) and bot[0] == script:
+            return _bot(script, bot[1], target=scripts[script])
         return ServeSpec(
             detector=self.name,
             kind="cli",
@@ -58,6 +63,21 @@ class ConsoleScriptDetector:
             production_command=(),
             development_command=(script, "--help"),
         )
+
+
+def _bot(script: str, library: str, *, target: str) -> ServeSpec:
+    """A console script that starts a bot: the image runs it and must stay up, as a bot's own
+    script is run (main_module.py), not a command-line tool asked for --help."""
+    command = (script,)
+    return ServeSpec(
+        detector=ConsoleScriptDetector.name,
+        kind="worker",
+        framework=library,
+        app=script,
+        found_in=f"scripts: {script} = {target} (its module starts a {library} bot)",
+        production_command=command,
+        development_command=command,
+    )
 
 
 def _toolbox(project: Project) -> ServeSpec:
