@@ -407,3 +407,26 @@ def test_a_python_past_its_end_of_life_is_a_warning_whether_chosen_or_pinned() -
     assert "and python-version asks for it." in end_of_life_warning("3.9", pinned=True)
     maintained = [v for v in OFFICIAL_PYTHONS if v != "3.10"]
     assert [end_of_life_warning(v, pinned=False) for v in maintained] == [""] * len(maintained)
+
+
+def test_the_python_of_the_authors_own_dockerfile_caps_the_choice_when_the_constraint_admits_it(
+    tmp_path: Path,
+) -> None:
+    # KuzbassPro/kdkpbot (round 11): `>=3.11`, `FROM python:3.11-slim`; python-telegram-bot 20.7
+    # fails on 3.13 at start, which its authors never ran.
+    from quatrain.pipeline import make_plan
+    from unit.conftest import flask_project
+
+    files = {"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}
+    root = flask_project(tmp_path, {**files, "Dockerfile": "FROM python:3.11-slim\nCOPY . .\n"})
+    plan = make_plan(root, env={}, cli={})
+    assert plan.base_images.python_version == "3.11"
+    assert plan.base_images.python_reason.startswith("Dockerfile runs python:3.11")
+    # a Python the constraint does not admit (or a variable) says nothing
+    (root / "Dockerfile").write_text("FROM python:3.8-slim AS old\nFROM python:${V}\n")
+    assert make_plan(root, env={}, cli={}).base_images.python_version == NEWEST
+
+
+def test_the_authors_python_is_one_candidate_among_the_constraint_s_not_a_pin() -> None:
+    assert choose_python(">=3.11", None, authors=("3.12", "Dockerfile")).version == "3.12"
+    assert choose_python(">=3.13", None, authors=("3.11", "Dockerfile")).version == NEWEST

@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 from quatrain.choosing import pkg_resources, system_packages, tables
 from quatrain.choosing.python_choice import choose_python, end_of_life_warning, lock_era
 from quatrain.errors import ConfigurationError
-from quatrain.reading import wheels
+from quatrain.reading import evidence, wheels
 from quatrain.reading.lock import Lock, LockedPackage, canonical_name
 from quatrain.reading.project import Project
 from quatrain.reading.wheels import minor_tuple
@@ -79,6 +79,7 @@ def choose(
         runtime=runtime,
         direct=direct,
         debian_release=release,
+        authors=evidence.authors_python(evidence.evidence(project.root)),
     )
     warnings = []
     wanted = release

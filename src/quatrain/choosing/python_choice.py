@@ -62,13 +62,16 @@ def choose_python(
     runtime: Sequence[LockedPackage] = (),
     direct: Iterable[str] | None = None,
     debian_release: str = "trixie",
+    authors: tuple[str, str] | None = None,
 ) -> PythonChoice:
     """The newest official Python X.Y that the constraint admits, that is not newer than the
     lock's era, and for which every locked runtime package with compiled code that installs
     on it has a wheel; or the pinned one. Where none has every wheel, the one that builds the
     fewest from source, which can be a Python past its end of life (PAST_END_OF_LIFE) when it
     builds fewer than all the others. `direct`: the project's direct dependencies, for the
-    markers an old lock keeps on its edges only (wheels.on_platform)."""
+    markers an old lock keeps on its edges only (wheels.on_platform). `authors`: (X.Y, file) of
+    the Python the project's own Dockerfile runs, which caps the choice when the constraint
+    admits it: a newer Python is one its pure-Python pins were never run on."""
     compiled = [p for p in runtime if wheels.has_compiled_code(p)]
 
     def missing(version: str) -> tuple[str, ...]:
@@ -89,13 +92,21 @@ def choose_python(
     era = lock_era(lock) if lock is not None else None
     within = [v for v in admitted if era is None or minor_tuple(v) <= minor_tuple(era[0])]
     candidates = within or admitted[-1:]  # an era older than every image: the oldest admitted
+    if authors is not None and authors[0] in candidates:
+        candidates = [v for v in candidates if minor_tuple(v) <= minor_tuple(authors[0])]
     # Last in the order below: on a tie in source builds, the newer Python wins.
     candidates += _past_end_of_life(constraint)
     gaps = {version: missing(version) for version in candidates}
     chosen = min(candidates, key=lambda v: (len(gaps[v]), -minor_tuple(v)[1]))
+    capped = authors is not None and chosen == authors[0] and chosen != admitted[0]
+    reason = (
+        f"{authors[1]} runs python:{chosen}, and {constraint or 'the project'} admits it"
+        if authors is not None and capped
+        else _reason(chosen, constraint, admitted, era, gaps, len(compiled))
+    )
     return PythonChoice(
         version=chosen,
-        reason=_reason(chosen, constraint, admitted, era, gaps, len(compiled)),
+        reason=reason,
         source_builds=gaps[chosen],
     )
 

@@ -61,3 +61,25 @@ def naming(found: list[Evidence], target: str) -> str | None:
     """The first evidence file that names `target` ("app.main:app") as a whole word, if any."""
     pattern = re.compile(rf"(?<![\w.:]){re.escape(target)}(?![\w.:])")
     return next((e.path for e in found if pattern.search(e.text)), None)
+
+
+# A stage of the authors' Dockerfile on the official image: `FROM python:3.11-slim AS app`.
+_FROM_PYTHON = re.compile(
+    r"^\s*FROM\s+(?:--platform=\S+\s+)?(?:docker\.io/)?(?:library/)?python:(3\.\d+)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FROM = re.compile(r"^\s*FROM\s", re.IGNORECASE | re.MULTILINE)
+
+
+def authors_python(found: list[Evidence]) -> tuple[str, str] | None:
+    """(X.Y, file) of the Python the authors' own Dockerfile runs: its last stage's FROM, when
+    that is the official python image with a version; the nearest the root first."""
+    for item in found:
+        if "dockerfile" not in item.path.rsplit("/", 1)[-1].lower():
+            continue
+        stages = list(_FROM.finditer(item.text))
+        last = stages[-1].start() if stages else 0
+        match = _FROM_PYTHON.search(item.text, last)
+        if match and match.start() == last:
+            return match[1], item.path
+    return None
