@@ -915,3 +915,21 @@ def test_a_console_script_whose_module_imports_a_bot_library_runs_as_the_bot(
     assert (spec.kind, spec.framework, spec.app) == ("worker", "discord-py", "bot")
     assert spec.production_command == spec.development_command == ("bot",)
     assert spec.production_entrypoint == ()
+
+
+def test_a_web_framework_without_an_app_names_the_one_script_below_the_root_that_runs_itself(
+    tmp_path: Path,
+) -> None:
+    # KuvaevM/puthon-web-2022 (round 11): fastapi locked, unused; the program is src/server.py.
+    server = "import grpc\n\nif __name__ == '__main__':\n    serve()\n"
+    files = {
+        "src/server.py": server,
+        "src/client.py": "import grpc\n",
+        "tests/run.py": "if __name__ == '__main__':\n    pass\n",  # tests are never the program
+    }
+    root = flask_project(tmp_path, files)
+
+    with pytest.raises(DetectionError) as raised:
+        detect(load_project(root), Options())
+
+    assert 'set command = ["python", "src/server.py"]' in str(raised.value)

@@ -17,6 +17,7 @@ from quatrain.detectors.main_module import (
     how_it_runs,
     main_modules,
     root_scripts,
+    scripts_below,
 )
 from quatrain.detectors.processes import CeleryDetector
 from quatrain.detectors.servers import without_vm_config
@@ -192,6 +193,9 @@ def _runs_itself(project: Project) -> str:
     (theryaz/precipitation-io: app.py calls its main() at import, and its Flask app lives in
     a plugin that main() loads), with the command that runs it."""
     found = root_scripts(project)
+    if not found and len(below := scripts_below(project)) == 1:
+        # none at the root: the one below it (KuvaevM/puthon-web-2022's src/server.py)
+        found = [(below[0], 'if __name__ == "__main__"')]
     if len(found) != 1:
         return ""
     (script, how), command = found[0], json.dumps(["python", found[0][0]])

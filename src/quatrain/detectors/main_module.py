@@ -114,6 +114,27 @@ def root_scripts(project: Project) -> list[tuple[str, str]]:
     return found
 
 
+# Directories whose scripts are never the program: tests, migrations, environments, docs.
+_NOT_THE_PROGRAM = frozenset(
+    {"tests", "test", "migrations", "alembic", "docs", "venv", ".venv", "node_modules", "build"}
+)
+
+
+def scripts_below(project: Project) -> list[str]:
+    """The scripts one or two directories below the root with `if __name__ == "__main__":`
+    (src/server.py), as paths relative to the root. For a refusal's `command`, like
+    root_scripts: quatrain never runs a script the project does not name."""
+    found = []
+    for path in sorted([*project.root.glob("*/*.py"), *project.root.glob("*/*/*.py")]):
+        parts = path.relative_to(project.root).parts
+        if any(part in _NOT_THE_PROGRAM or part.startswith(".") for part in parts[:-1]):
+            continue
+        tree = source.parse(path)
+        if tree is not None and any(source.is_main_guard(node) for node in tree.body):
+            found.append("/".join(parts))
+    return found
+
+
 def run_module(
     project: Project, module: str, framework: str, detector: str, found_in: str = ""
 ) -> ServeSpec:
