@@ -98,6 +98,7 @@ def make_plan(path: Path, *, env: Mapping[str, str], cli: Mapping[str, Any]) -> 
         resolved=resolved,
         spec=spec,
         base_images=base_images,
+        needs=needs,
         files=files,
         # The daemonless build runs no Dockerfile: the render is spared (0.07 s of each build).
         build_dockerfile=(

@@ -30,6 +30,8 @@ class Plan:
     files: Mapping[str, str]  # path relative to the project -> content (unstamped)
     # The Dockerfile a build without init uses: its SBOM step comes from quatrain, not the context.
     build_dockerfile: str = ""
+    # What the lock asks of the images beyond its packages (Debian packages, setuptools...).
+    needs: images.LockNeeds = field(default_factory=images.LockNeeds)
     private_sources: tuple[PackageSource, ...] = ()
     context: Path = Path()  # the build context: the project, or its monorepo's root
     layout: Layout = field(default_factory=Layout)

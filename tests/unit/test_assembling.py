@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from quatrain.assembling import transport, venv
-from quatrain.assembling.assemble import SETUPTOOLS, refusals
+from quatrain.assembling.assemble import refusals
 from quatrain.assembling.base import glibc_minor, python_version, read_files
 from quatrain.assembling.layout import OCI_INDEX, Layout
 from quatrain.assembling.platform import PLATFORMS, parse_platforms
 from quatrain.assembling.tree import Entry, staged, with_parents, write_layer
 from quatrain.detectors.servers import BROUGHT_GUNICORN, BROUGHT_GUNICORN_FOR_3_9
+from quatrain.dockerfile.render import SETUPTOOLS
 from quatrain.errors import ConfigurationError, ProjectError
 from quatrain.pipeline import make_plan
 from quatrain.reading.lock import LockedPackage

@@ -29,7 +29,6 @@ from quatrain.assembling.platform import TargetPlatform
 from quatrain.assembling.tree import Entry, Layer, entry_of, staged, write_layer
 from quatrain.assembling.wheel import project_wheel
 from quatrain.building.build_inputs import ignore_rules
-from quatrain.choosing import images
 from quatrain.dockerfile import render, sbom
 from quatrain.errors import ProjectError
 from quatrain.log import log
@@ -56,9 +55,8 @@ class Assembled:
 def refusals(plan: Plan) -> list[str]:
     """Why the daemonless build cannot make this plan's production image (none: it can)."""
     options, spec, project = plan.resolved.options, plan.spec, plan.project
-    needs, _ = images.lock_needs(project, options, plan.base_images)
     reasons = []
-    apt = sorted({*options.apt_packages, *needs.runtime_packages})
+    apt = sorted({*options.apt_packages, *plan.needs.runtime_packages})
     if apt:
         reasons.append(f"production installs Debian packages ({', '.join(apt)})")
     if spec.production_steps or spec.node_packages:
@@ -167,7 +165,7 @@ def _one_platform(
     """This platform's image in the layout, and the SBOM it carries."""
     minor = ".".join(base.python.split(".")[:2])
     platform = wheels.Platform(
-        python=base.python if base.python.count(".") == 2 else minor,
+        python=base.python,
         debian_release=plan.base_images.debian_release,
         machine=target.machine,
         glibc_minor=base.glibc_minor,
@@ -238,11 +236,7 @@ def _dependencies(
     stage.mkdir(parents=True)  # a project with no runtime dependency still has a venv
     files = venv.download(wanted, platform, work / "wheels", env) if wanted else {}
     venv.install_wheels(list(files.values()), stage, minor)
-    skeleton = [
-        Entry(path=path, kind="file", mode=0o644, data=value) if isinstance(value, bytes)
-        else Entry(path=path, kind="symlink", target=value)
-        for path, value in venv.skeleton(platform.python, minor, PYTHON_HOME).items()
-    ]  # fmt: skip
+    skeleton = venv.skeleton(platform.python, minor, PYTHON_HOME)
     layer = write_layer(
         [*staged(stage / "opt" / "venv", venv.VENV), *skeleton], directory=layout.blobs, epoch=epoch
     )
@@ -266,20 +260,9 @@ def _runtime(plan: Plan, platform: wheels.Platform) -> list[LockedPackage]:
         wheels.on_platform(project.lock, runtime, project.requested(options.groups), platform)
     )
     packages += plan.spec.brought_packages
-    needs, _ = images.lock_needs(project, options, plan.base_images)
-    if needs.setuptools:
-        packages.append(SETUPTOOLS)
+    if plan.needs.setuptools:
+        packages.append(render.SETUPTOOLS)
     return packages
-
-
-# render.SETUPTOOLS_REQUIREMENT as a package: the one wheel of that release, by its hash.
-SETUPTOOLS = LockedPackage(
-    name="setuptools",
-    version="80.10.2",
-    groups=("main",),
-    files=("setuptools-80.10.2-py3-none-any.whl",),
-    hashes=(render.SETUPTOOLS_REQUIREMENT.split("--hash=")[1],),
-)
 
 
 def _user_entries(plan: Plan, base: BaseImage) -> list[Entry]:

@@ -51,8 +51,7 @@ class BaseImage:
 
     @property
     def env(self) -> dict[str, str]:
-        pairs = (e.partition("=") for e in self.config.get("config", {}).get("Env") or [])
-        return {k: v for k, _, v in pairs}
+        return env_of(self.config)
 
 
 def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: str,
@@ -96,18 +95,21 @@ def fetch(reference: str, platform: TargetPlatform, layout: Layout, *, python: s
         if "var/lib/dpkg/status" in files
         else ""
     )
-    image_env = {
-        k: v for k, _, v in (e.partition("=") for e in config.get("config", {}).get("Env") or [])
-    }
     return BaseImage(
         reference=reference,
         manifest_digest=descriptor.digest,
         config=config,
         layers=tuple(manifest["layers"]),
         files=files,
-        python=python_version(image_env, status, python),
+        python=python_version(env_of(config), status, python),
         glibc_minor=glibc_minor(status),
     )
+
+
+def env_of(config: Mapping[str, Any]) -> dict[str, str]:
+    """An image config's Env, KEY=VALUE lines, as a mapping."""
+    pairs = (e.partition("=") for e in config.get("config", {}).get("Env") or [])
+    return {k: v for k, _, v in pairs}
 
 
 def read_files(layout: Layout, layers: Sequence[Mapping[str, Any]]) -> dict[str, File]:

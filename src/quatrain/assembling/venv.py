@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quatrain import cmd
+from quatrain.assembling.tree import Entry
 from quatrain.errors import BuildError, ProjectError
 from quatrain.log import log
 from quatrain.reading import wheels
@@ -161,15 +162,16 @@ def install_wheels(files: Sequence[Path], stage: Path, python_minor: str) -> Non
             install(source, destination, additional_metadata={"INSTALLER": INSTALLER_NAME})
 
 
-def skeleton(python: str, python_minor: str, home: str) -> dict[str, str | bytes]:
-    """The venv's own files, as `python -m venv --without-pip` makes them: path -> a symlink's
-    target (str) or a file's content (bytes)."""
-    return {
-        f"{VENV}/pyvenv.cfg": (
-            f"home = {home}\ninclude-system-site-packages = false\nversion = {python}\n"
-        ).encode(),
-        f"{VENV}/bin/python": f"{home}/python3",
-        f"{VENV}/bin/python3": "python",
-        f"{VENV}/bin/python{python_minor}": "python",
-        f"{VENV}/lib64": "lib",
+def skeleton(python: str, python_minor: str, home: str) -> list[Entry]:
+    """The venv's own files, as `python -m venv --without-pip` makes them."""
+    config = f"home = {home}\ninclude-system-site-packages = false\nversion = {python}\n"
+    links = {
+        "bin/python": f"{home}/python3",
+        "bin/python3": "python",
+        f"bin/python{python_minor}": "python",
+        "lib64": "lib",
     }
+    return [
+        Entry(path=f"{VENV}/pyvenv.cfg", kind="file", mode=0o644, data=config.encode()),
+        *(Entry(path=f"{VENV}/{p}", kind="symlink", target=t) for p, t in links.items()),
+    ]

@@ -122,11 +122,15 @@ def pinned(package: LockedPackage) -> str:
     return f"{package.name}=={package.version} {hashes}"
 
 
-SETUPTOOLS_REQUIREMENT = (
-    # The last setuptools with pkg_resources in it, pinned by the hash of its wheel on PyPI.
-    "setuptools==80.10.2 "
-    "--hash=sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07579bcd4a27da21d0173"
+# The last setuptools with pkg_resources in it, pinned by the hash of its one wheel on PyPI.
+SETUPTOOLS = LockedPackage(
+    name="setuptools",
+    version="80.10.2",
+    groups=("main",),
+    files=("setuptools-80.10.2-py3-none-any.whl",),
+    hashes=("sha256:95b30ddfb717250edb492926c92b5221f7ef3fbcc2b07579bcd4a27da21d0173",),
 )
+SETUPTOOLS_REQUIREMENT = pinned(SETUPTOOLS)
 
 
 def home(options: Options) -> str:
